@@ -1,0 +1,66 @@
+// Minimal flag parser for the CLI: `--name value`, `--flag` (boolean), positional command first.
+// Pure; no Node imports, so it is testable anywhere.
+
+import { LabError } from '../errors';
+
+export interface ParsedArgs {
+  command: string | null;
+  flags: Map<string, string | true>;
+}
+
+export function parseArgs(argv: string[]): ParsedArgs {
+  const flags = new Map<string, string | true>();
+  let command: string | null = null;
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    if (arg.startsWith('--')) {
+      const eq = arg.indexOf('=');
+      if (eq > 0) {
+        flags.set(arg.slice(2, eq), arg.slice(eq + 1));
+        continue;
+      }
+      const next = argv[i + 1];
+      if (next !== undefined && !next.startsWith('--')) {
+        flags.set(arg.slice(2), next);
+        i++;
+      } else {
+        flags.set(arg.slice(2), true);
+      }
+    } else if (command === null) {
+      command = arg;
+    } else {
+      throw new LabError('bad-argument', `unexpected argument '${arg}'`);
+    }
+  }
+  return { command, flags };
+}
+
+export function stringFlag(args: ParsedArgs, name: string, fallback?: string): string {
+  const value = args.flags.get(name);
+  if (value === undefined || value === true) {
+    if (fallback !== undefined) return fallback;
+    throw new LabError('bad-argument', `--${name} <value> is required`);
+  }
+  return value;
+}
+
+export function optionalStringFlag(args: ParsedArgs, name: string): string | undefined {
+  const value = args.flags.get(name);
+  if (value === true) throw new LabError('bad-argument', `--${name} needs a value`);
+  return value;
+}
+
+/** An integer flag with bounds; `fallback` undefined means optional (returns undefined). */
+export function intFlag(args: ParsedArgs, name: string, fallback: number | undefined, min = 1, max = 1 << 30): number | undefined {
+  const raw = args.flags.get(name);
+  if (raw === undefined) return fallback;
+  const value = raw === true ? NaN : Number(raw);
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new LabError('bad-argument', `--${name} must be an integer in [${min}, ${max}], got '${raw === true ? '' : raw}'`);
+  }
+  return value;
+}
+
+export function boolFlag(args: ParsedArgs, name: string): boolean {
+  return args.flags.get(name) === true || args.flags.get(name) === 'true';
+}

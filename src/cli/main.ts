@@ -1,0 +1,65 @@
+// `npm run --silent lab -- <command> ...`: the lab's engine from Node (onnxruntime-web WASM).
+// With --json the last line of stdout is one JSON object; errors exit 1 with a one-line message.
+
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { LabError, toLabErrorData } from '../errors';
+import { Lab } from '../lab/lab';
+import { boolFlag, parseArgs, type ParsedArgs } from './args';
+import { commands } from './commands';
+
+const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const bundledTexts = { tinystories: 'tinystories-valid-sample.txt', wikitext2: 'wikitext-2-raw-test.txt' } as const;
+
+export function createNodeLab(threads?: number): Lab {
+  return new Lab({
+    preferWebGpu: false,
+    numThreads: threads,
+    loadText: async (id) => fs.readFileSync(path.join(repoRoot, 'public/data', bundledTexts[id]), 'utf8'),
+  });
+}
+
+async function main(argv: string[]): Promise<number> {
+  let args: ParsedArgs | null = null;
+  try {
+    args = parseArgs(argv);
+    const name = args.command;
+    if (!name || name === 'help' || args.flags.has('help')) {
+      process.stdout.write(usage());
+      return name ? 0 : 1;
+    }
+    const command = commands[name];
+    if (!command) throw new LabError('bad-argument', `unknown command '${name}'; try: ${Object.keys(commands).join(', ')}`);
+    const threadsRaw = args.flags.get('threads');
+    const lab = createNodeLab(typeof threadsRaw === 'string' ? Number(threadsRaw) : undefined);
+    try {
+      const result = await command.run(lab, args, (line) => process.stderr.write(`${line}\n`));
+      if (boolFlag(args, 'json')) process.stdout.write(`${JSON.stringify(result)}\n`);
+      else process.stdout.write(`${command.format(result as never)}\n`);
+    } finally {
+      await lab.dispose();
+    }
+    return 0;
+  } catch (error) {
+    const data = toLabErrorData(error);
+    process.stderr.write(`error [${data.code}]: ${data.message}\n`);
+    if (args && boolFlag(args, 'json')) process.stdout.write(`${JSON.stringify({ error: data })}\n`);
+    return 1;
+  }
+}
+
+function usage(): string {
+  const lines = ['usage: npm run --silent lab -- <command> [flags] [--json]', ''];
+  for (const [name, command] of Object.entries(commands)) lines.push(`  ${name.padEnd(9)} ${command.usage}`);
+  lines.push('', 'common flags: --threads N (WASM threads), --json (last stdout line is JSON)', '');
+  return lines.join('\n');
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (error) => {
+    process.stderr.write(`error [internal]: ${String(error)}\n`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,41 @@
+// Turns a model folder on disk into ModelFileRefs (lazy Blobs: fs.openAsBlob reads on demand,
+// so a large model is never held twice). Node only.
+
+import fs from 'node:fs';
+import path from 'node:path';
+import { LabError } from '../errors';
+import type { ModelFileRef } from '../model/loaded-model';
+
+const MAX_FILES = 2000;
+
+export async function readModelDir(dir: string): Promise<ModelFileRef[]> {
+  let stat: fs.Stats;
+  try {
+    stat = fs.statSync(dir);
+  } catch {
+    throw new LabError('missing-file', `${dir}: no such file or folder`);
+  }
+  const paths = stat.isDirectory() ? listFiles(dir) : [path.basename(dir)];
+  const root = stat.isDirectory() ? dir : path.dirname(dir);
+  const refs: ModelFileRef[] = [];
+  for (const rel of paths) {
+    const blob = await fs.openAsBlob(path.join(root, rel));
+    refs.push({ path: rel.split(path.sep).join('/'), blob });
+  }
+  return refs;
+}
+
+function listFiles(root: string): string[] {
+  const out: string[] = [];
+  const walk = (rel: string) => {
+    for (const entry of fs.readdirSync(path.join(root, rel), { withFileTypes: true })) {
+      if (entry.name.startsWith('.')) continue;
+      const child = rel ? path.join(rel, entry.name) : entry.name;
+      if (entry.isDirectory()) walk(child);
+      else if (entry.isFile()) out.push(child);
+      if (out.length > MAX_FILES) throw new LabError('bad-argument', `${root}: more than ${MAX_FILES} files; point --model at the model folder`);
+    }
+  };
+  walk('');
+  return out.sort();
+}

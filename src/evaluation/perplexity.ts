@@ -1,0 +1,80 @@
+// Perplexity by the papers' protocol: the text is encoded once (the caller passes the ids), cut into
+// non-overlapping windows of L tokens (remainder dropped), each window scores its positions 1..L−1,
+// ppl = exp(mean NLL over all scored tokens). Needs only a window scorer; no runtime import.
+
+import { LabError, throwIfCancelled } from '../errors';
+import type { PerplexityProgress, PerplexityResult } from '../lab/lab-api';
+
+export interface WindowScorer {
+  readonly backend: string;
+  /** Mean NLL over positions 1..L−1 of each window. */
+  scoreWindows(windows: Int32Array[]): Promise<number[]>;
+  windowsPerBatch(windowLength: number): number;
+}
+
+export interface PerplexityOptions {
+  seqLen: number;
+  maxWindows?: number;
+  textName?: string;
+  signal?: AbortSignal;
+  onProgress?: (progress: PerplexityProgress) => void;
+}
+
+/** Non-overlapping windows of `seqLen` tokens; the remainder is dropped. */
+export function cutWindows(ids: ArrayLike<number>, seqLen: number, maxWindows = Infinity): Int32Array[] {
+  const available = Math.floor(ids.length / seqLen);
+  const n = Math.min(available, maxWindows);
+  const all = Int32Array.from(ids);
+  return Array.from({ length: n }, (_, w) => all.subarray(w * seqLen, (w + 1) * seqLen));
+}
+
+export async function evaluatePerplexity(scorer: WindowScorer, ids: ArrayLike<number>, options: PerplexityOptions): Promise<PerplexityResult> {
+  const { seqLen, signal } = options;
+  const textName = options.textName ?? 'text';
+  if (!Number.isInteger(seqLen) || seqLen < 2) throw new LabError('bad-argument', `window length must be an integer ≥ 2, got ${seqLen}`);
+  if (options.maxWindows !== undefined && !(options.maxWindows >= 1))
+    throw new LabError('bad-argument', `maxWindows must be ≥ 1, got ${options.maxWindows}`);
+  const windowsAvailable = Math.floor(ids.length / seqLen);
+  if (windowsAvailable === 0)
+    throw new LabError('bad-text', `${textName}: ${ids.length} tokens is shorter than one window of ${seqLen} tokens`);
+  const windows = cutWindows(ids, seqLen, options.maxWindows ?? Infinity);
+  const perBatch = scorer.windowsPerBatch(seqLen);
+  const started = performance.now();
+  const windowNlls: number[] = [];
+  let nllSum = 0;
+  for (let start = 0; start < windows.length; start += perBatch) {
+    throwIfCancelled(signal);
+    const means = await scorer.scoreWindows(windows.slice(start, start + perBatch));
+    for (const m of means) {
+      windowNlls.push(m);
+      nllSum += m;
+    }
+    const runningNll = nllSum / windowNlls.length;
+    options.onProgress?.({
+      windowsDone: windowNlls.length,
+      windows: windows.length,
+      tokensScored: windowNlls.length * (seqLen - 1),
+      runningNll,
+      runningPpl: Math.exp(runningNll),
+    });
+  }
+  throwIfCancelled(signal);
+  const elapsedMs = performance.now() - started;
+  // Every window scores L−1 tokens, so the mean over tokens is the mean of the window means.
+  const nll = nllSum / windowNlls.length;
+  const tokensScored = windowNlls.length * (seqLen - 1);
+  return {
+    ppl: Math.exp(nll),
+    nll,
+    windows: windowNlls.length,
+    tokensScored,
+    seqLen,
+    windowsAvailable,
+    textTokens: ids.length,
+    textName,
+    elapsedMs,
+    tokensPerS: (windowNlls.length * seqLen) / (elapsedMs / 1000),
+    windowNlls,
+    backend: scorer.backend,
+  };
+}

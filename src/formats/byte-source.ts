@@ -1,0 +1,59 @@
+// Random access to a dropped file in slices (Blob.slice().arrayBuffer()), so big weights are never
+// read whole. Pure: no runtime, no store, no React.
+
+import { LabError } from '../errors';
+import type { ModelFileRef } from '../model/loaded-model';
+
+export interface ByteSource {
+  /** Path of the file as dropped, used in every error message. */
+  readonly path: string;
+  readonly size: number;
+  /** Reads [offset, offset+length); throws 'truncated' if the file ends first. */
+  read(offset: number, length: number): Promise<Uint8Array>;
+}
+
+export function byteSourceFromFile(file: ModelFileRef): ByteSource {
+  const { path, blob } = file;
+  return {
+    path,
+    size: blob.size,
+    async read(offset: number, length: number): Promise<Uint8Array> {
+      if (offset < 0 || length < 0 || offset + length > blob.size) {
+        throw new LabError(
+          'truncated',
+          `${path}: truncated: needs bytes ${offset}..${offset + length} but the file has ${blob.size}`,
+          { path, offset, length, size: blob.size },
+        );
+      }
+      if (length === 0) return new Uint8Array(0);
+      return new Uint8Array(await blob.slice(offset, offset + length).arrayBuffer());
+    },
+  };
+}
+
+/**
+ * A read-ahead window over a ByteSource: many small reads (protobuf headers, nodes) become one
+ * Blob read per window. Returned views share the window's buffer (zero-copy).
+ */
+export class WindowedReader {
+  private windowStart = 0;
+  private window: Uint8Array = new Uint8Array(0);
+
+  constructor(
+    readonly source: ByteSource,
+    private readonly windowBytes = 4 << 20,
+  ) {}
+
+  /** Bytes [offset, offset+length), clipped to the file end (callers check the length). */
+  async bytes(offset: number, length: number): Promise<Uint8Array> {
+    const end = Math.min(offset + length, this.source.size);
+    if (offset >= this.windowStart && end <= this.windowStart + this.window.length) {
+      return this.window.subarray(offset - this.windowStart, end - this.windowStart);
+    }
+    if (end - offset > this.windowBytes) return this.source.read(offset, end - offset);
+    const windowEnd = Math.min(this.source.size, offset + this.windowBytes);
+    this.window = await this.source.read(offset, windowEnd - offset);
+    this.windowStart = offset;
+    return this.window.subarray(0, end - offset);
+  }
+}

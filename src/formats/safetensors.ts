@@ -1,0 +1,114 @@
+// safetensors reader: parses the JSON header, then reads one tensor at a time by byte range
+// (Blob slices), converting F32/F16/BF16 to Float32Array. Pure module.
+
+import { LabError } from '../errors';
+import type { ModelFileRef } from '../model/loaded-model';
+import { byteSourceFromFile, type ByteSource } from './byte-source';
+import { bytesToFloat32 } from './dtype';
+
+export interface SafetensorsEntry {
+  name: string;
+  dtype: string;
+  shape: number[];
+  /** Absolute byte range in the file. */
+  begin: number;
+  end: number;
+}
+
+export interface SafetensorsFile {
+  path: string;
+  source: ByteSource;
+  entries: Map<string, SafetensorsEntry>;
+  metadata: Record<string, string>;
+}
+
+const MAX_HEADER_BYTES = 100_000_000;
+const DTYPE_BYTES: Record<string, number> = {
+  F64: 8, F32: 4, F16: 2, BF16: 2, I64: 8, I32: 4, I16: 2, I8: 1, U8: 1, BOOL: 1, F8_E4M3: 1, F8_E5M2: 1,
+};
+
+export async function readSafetensorsHeader(file: ModelFileRef): Promise<SafetensorsFile> {
+  const source = byteSourceFromFile(file);
+  const { path, size } = source;
+  if (size < 8) throw new LabError('truncated', `${path}: truncated: ${size} bytes, shorter than the 8-byte safetensors header length`, { path });
+  const lenBytes = await source.read(0, 8);
+  const headerLength = Number(new DataView(lenBytes.buffer, lenBytes.byteOffset, 8).getBigUint64(0, true));
+  if (headerLength > MAX_HEADER_BYTES) {
+    throw new LabError('corrupt', `${path}: corrupt: header length ${headerLength} bytes is implausible`, { path });
+  }
+  if (8 + headerLength > size) {
+    throw new LabError('truncated', `${path}: truncated: header declares ${headerLength} bytes of JSON but the file has ${size}`, { path });
+  }
+  let header: Record<string, unknown>;
+  try {
+    header = JSON.parse(new TextDecoder().decode(await source.read(8, headerLength))) as Record<string, unknown>;
+  } catch (e) {
+    throw new LabError('corrupt', `${path}: corrupt: the safetensors header is not valid JSON (${(e as Error).message})`, { path });
+  }
+  const dataStart = 8 + headerLength;
+  const entries = new Map<string, SafetensorsEntry>();
+  let metadata: Record<string, string> = {};
+  let dataEnd = 0;
+  for (const [name, value] of Object.entries(header)) {
+    if (name === '__metadata__') {
+      metadata = (value ?? {}) as Record<string, string>;
+      continue;
+    }
+    const v = value as { dtype?: unknown; shape?: unknown; data_offsets?: unknown };
+    const offsets = v?.data_offsets;
+    if (typeof v?.dtype !== 'string' || !Array.isArray(v.shape) || !Array.isArray(offsets) || offsets.length !== 2) {
+      throw new LabError('corrupt', `${path}: corrupt: tensor '${name}' has no dtype/shape/data_offsets in the header`, { path });
+    }
+    const [b, e] = offsets as number[];
+    const shape = v.shape as number[];
+    const count = shape.reduce((a, d) => a * d, 1);
+    const width = DTYPE_BYTES[v.dtype];
+    if (!(b >= 0 && e >= b) || (width !== undefined && (e - b) !== count * width)) {
+      throw new LabError('corrupt', `${path}: corrupt: tensor '${name}' (${v.dtype} [${shape.join(', ')}]) has data_offsets [${b}, ${e}] that do not fit its shape`, { path, tensor: name });
+    }
+    dataEnd = Math.max(dataEnd, e);
+    entries.set(name, { name, dtype: v.dtype, shape, begin: dataStart + b, end: dataStart + e });
+  }
+  if (dataStart + dataEnd > size) {
+    // Contiguous offsets and a short file: cut off. Gaps or overlaps reaching past the end: a bad header.
+    const sorted = [...entries.values()].sort((a, b) => a.begin - b.begin);
+    let cursor = dataStart;
+    for (const e of sorted) {
+      if (e.begin !== cursor) {
+        const past = sorted.filter((x) => x.end > size).pop() ?? e;
+        throw new LabError(
+          'corrupt',
+          `${path}: corrupt: tensor '${past.name}' has data_offsets [${past.begin - dataStart}, ${past.end - dataStart}] pointing past the end of the file (${size - dataStart} bytes of tensor data)`,
+          { path, tensor: past.name },
+        );
+      }
+      cursor = e.end;
+    }
+    throw new LabError(
+      'truncated',
+      `${path}: truncated: header declares ${dataEnd} bytes of tensor data but the file has ${size - dataStart}`,
+      { path, declaredBytes: dataEnd, actualBytes: size - dataStart },
+    );
+  }
+  return { path, source, entries, metadata };
+}
+
+/** Reads one tensor as fp32. Unsupported dtypes are named together with the tensor. */
+export async function readSafetensorsTensor(file: SafetensorsFile, name: string): Promise<Float32Array> {
+  const entry = file.entries.get(name);
+  if (!entry) throw new LabError('corrupt', `${file.path}: has no tensor '${name}'`, { path: file.path, tensor: name });
+  const dtype = entry.dtype === 'F32' ? 'float32' : entry.dtype === 'F16' ? 'float16' : entry.dtype === 'BF16' ? 'bfloat16' : null;
+  if (!dtype) {
+    throw new LabError(
+      'unsupported-format',
+      `${file.path}: tensor '${name}' has dtype ${entry.dtype}; supported dtypes are F32, F16 and BF16`,
+      { path: file.path, tensor: name, dtype: entry.dtype },
+    );
+  }
+  return bytesToFloat32(await file.source.read(entry.begin, entry.end - entry.begin), dtype);
+}
+
+export function safetensorsDtype(file: SafetensorsFile): 'float32' | 'float16' | 'bfloat16' {
+  const first = [...file.entries.values()][0];
+  return first?.dtype === 'F16' ? 'float16' : first?.dtype === 'BF16' ? 'bfloat16' : 'float32';
+}

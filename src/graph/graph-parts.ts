@@ -1,0 +1,167 @@
+// Pieces shared by the family graphs: I/O per purpose, the attention mask, GQA attention over the
+// KV cache, and the heads (logits / per-token NLL). Pure: imports only the builder and the ModelSpec types.
+
+import { GraphBuilder } from './graph-builder';
+import { TensorType, type OnnxTensor } from './onnx-writer';
+import type { ModelSpec, WeightTensor } from '../model/model-spec';
+
+export type GraphPurpose = 'decoder' | 'nll';
+
+export interface GraphOptions {
+  purpose: GraphPurpose;
+  /**
+   * Fold into the weights what standard ops would otherwise compute at run time: fused q/k/v and
+   * gate/up projections, rotate_half (extra projection columns) and the 1/√headDim scale. Faster; the initializers then no longer map 1:1 to ModelSpec weights, so
+   * export passes false. Default true.
+   */
+  fold?: boolean;
+  /** decoder only: logits for the last position only ([batch, 1, vocab]); for prefill/decode. */
+  lastLogitsOnly?: boolean;
+}
+
+const BIG = 9007199254740991; // "to the end" for Slice
+
+/** W[out,in] → Wᵀ[in,out] (MatMul layout), optionally with columns scaled. */
+export function transposed(w: WeightTensor, rowScale?: Float32Array): Float32Array {
+  const [out, inn] = w.shape;
+  const t = new Float32Array(out * inn);
+  for (let o = 0; o < out; o++) {
+    const s = rowScale ? rowScale[o] : 1;
+    for (let i = 0; i < inn; i++) t[i * out + o] = w.data[o * inn + i] * s;
+  }
+  return t;
+}
+
+/** Stacks [out_k, in] matrices (same in) along out: the weight of one fused projection. */
+export function stackRows(ws: WeightTensor[]): WeightTensor {
+  const inn = ws[0].shape[1];
+  const out = ws.reduce((n, w) => n + w.shape[0], 0);
+  const data = new Float32Array(out * inn);
+  let off = 0;
+  for (const w of ws) {
+    data.set(w.data, off);
+    off += w.data.length;
+  }
+  return { shape: [out, inn], data };
+}
+
+/** x[..., in] @ Wᵀ (+ bias): MatMul with a transposed initializer. */
+export function linear(b: GraphBuilder, x: string, w: WeightTensor, name: string, bias?: Float32Array | null): string {
+  const wt = b.floatInit(`${name}.weight_T`, [w.shape[1], w.shape[0]], transposed(w));
+  const y = b.op('MatMul', [x, wt]);
+  return bias ? b.op('Add', [y, b.floatInit(`${name}.bias`, [bias.length], bias)]) : y;
+}
+
+/** Graph inputs and the values every layer shares. */
+export interface DecoderContext {
+  b: GraphBuilder;
+  spec: ModelSpec;
+  opts: Required<GraphOptions>;
+  inputIds: string;
+  /** int64 [batch, seq] (decoder), or null (nll: positions are 0..seq-1). */
+  positionIds: string | null;
+  /** Additive float mask [batch|1, 1, seq, total] (0 or −1e9). */
+  mask: string;
+  /** int64 scalar-as-[1]: seq length. */
+  seqLen: string;
+}
+
+export function declareInputs(spec: ModelSpec, options: GraphOptions, graphName: string): DecoderContext {
+  const opts: Required<GraphOptions> = { fold: true, lastLogitsOnly: false, ...options };
+  const b = new GraphBuilder(graphName);
+  const inputIds = b.input('input_ids', TensorType.int64, ['batch_size', 'sequence_length']);
+  const idsShape = b.op('Shape', [inputIds]);
+  const seqLen = b.op('Slice', [idsShape, b.int64([1]), b.int64([2])]);
+  const one: OnnxTensor = { name: 'one', dataType: TensorType.float, dims: [1], data: Float32Array.of(1) };
+  let mask: string;
+  let positionIds: string | null = null;
+  if (opts.purpose === 'decoder') {
+    const attn = b.input('attention_mask', TensorType.int64, ['batch_size', 'past_sequence_length + sequence_length']);
+    positionIds = b.input('position_ids', TensorType.int64, ['batch_size', 'sequence_length']);
+    spec.layers.forEach((l, i) => {
+      for (const kv of ['key', 'value'])
+        b.input(`past_key_values.${i}.${kv}`, TensorType.float, ['batch_size', l.numKvHeads, 'past_sequence_length', l.headDim]);
+    });
+    const total = b.op('Slice', [b.op('Shape', [attn]), b.int64([1]), b.int64([2])]);
+    const past = b.op('Squeeze', [b.op('Sub', [total, seqLen]), b.int64([0])]);
+    const ones = b.op('ConstantOfShape', [b.op('Concat', [seqLen, total], { axis: 0 })], { value: one });
+    const causal = b.op('Trilu', [ones, past], { upper: 0 }); // 1 where s ≤ past + t
+    const pad = b.op('Unsqueeze', [b.op('Cast', [attn], { to: TensorType.float }), b.int64([1, 2])]); // [B,1,1,S]
+    const allowed = b.op('Mul', [causal, pad]); // [B,1,T,S]
+    mask = b.op('Mul', [b.op('Sub', [allowed, b.scalar(1)]), b.scalar(1e9)]);
+  } else {
+    const ones = b.op('ConstantOfShape', [b.op('Concat', [seqLen, seqLen], { axis: 0 })], { value: one });
+    const causal = b.op('Trilu', [ones], { upper: 0 });
+    mask = b.op('Mul', [b.op('Sub', [causal, b.scalar(1)]), b.scalar(1e9)]); // [T,T]
+  }
+  return { b, spec, opts, inputIds, positionIds, mask, seqLen };
+}
+
+/**
+ * Causal attention for layer i. q: [B,T,H,hd], k/v: [B,T,KV,hd] (k already rotated). Query heads
+ * share a KV head in groups of G = H/KV by reshaping q to [B,KV,G·T,hd], so K/V are never repeated.
+ * Scores are not scaled here: the caller folds 1/√hd into q. Returns [B,T,H·hd].
+ */
+export function attention(ctx: DecoderContext, i: number, q: string, k: string, v: string): string {
+  const { b } = ctx;
+  const { numHeads: H, numKvHeads: KV, headDim: hd } = ctx.spec.layers[i];
+  const G = H / KV;
+  let kT = b.op('Transpose', [k], { perm: [0, 2, 1, 3] }); // [B,KV,T,hd]
+  let vT = b.op('Transpose', [v], { perm: [0, 2, 1, 3] });
+  if (ctx.opts.purpose === 'decoder') {
+    kT = b.op('Concat', [`past_key_values.${i}.key`, kT], { axis: 2 }, `present.${i}.key`);
+    vT = b.op('Concat', [`past_key_values.${i}.value`, vT], { axis: 2 }, `present.${i}.value`);
+  }
+  let qT = b.op('Transpose', [q], { perm: [0, 2, 1, 3] }); // [B,H,T,hd]
+  if (G > 1) qT = b.op('Reshape', [qT, b.int64([0, KV, -1, hd])]); // [B,KV,G·T,hd]
+  let scores = b.op('MatMul', [qT, b.op('Transpose', [kT], { perm: [0, 1, 3, 2] })]); // [B,KV,G·T,S]
+  if (G > 1) scores = b.op('Reshape', [scores, b.int64([0, H, -1, 0])]); // [B,H,T,S]
+  let probs = b.op('Softmax', [b.op('Add', [scores, ctx.mask])], { axis: -1 });
+  if (G > 1) probs = b.op('Reshape', [probs, b.int64([0, KV, -1, 0])]);
+  let out = b.op('MatMul', [probs, vT]); // [B,KV,G·T,hd]
+  if (G > 1) out = b.op('Reshape', [out, b.int64([0, H, -1, hd])]);
+  out = b.op('Transpose', [out], { perm: [0, 2, 1, 3] }); // [B,T,H,hd]
+  return b.op('Reshape', [out, b.int64([0, 0, H * hd])]);
+}
+
+/**
+ * The head after the final norm: hidden [B,T,h] → logits (decoder) or nll [B,T-1] (nll graph).
+ * `headWeight` is [vocab, h]; when `shared` it is also the embedding table, so it is multiplied
+ * with Gemm transB instead of storing a transposed copy.
+ */
+export function finishGraph(ctx: DecoderContext, hidden: string, headWeight: string, shared: boolean, headBias?: string): Uint8Array {
+  const { b, spec, opts } = ctx;
+  const V = spec.config.vocabSize;
+  const h = spec.config.hiddenSize;
+  b.setScope('/lm_head');
+  if (opts.purpose === 'nll') hidden = b.op('Slice', [hidden, b.int64([0]), b.int64([-1]), b.int64([1])]);
+  else if (opts.lastLogitsOnly) hidden = b.op('Slice', [hidden, b.int64([-1]), b.int64([BIG]), b.int64([1])]);
+  let logits: string;
+  if (shared) {
+    const flat = b.op('Reshape', [hidden, b.int64([-1, h])]);
+    const gemm = b.op('Gemm', headBias ? [flat, headWeight, headBias] : [flat, headWeight], { transB: 1 });
+    const lead = b.op('Slice', [b.op('Shape', [hidden]), b.int64([0]), b.int64([2])]);
+    logits = b.op('Reshape', [gemm, b.op('Concat', [lead, b.int64([V])], { axis: 0 })]);
+  } else {
+    logits = b.op('MatMul', [hidden, headWeight]);
+    if (headBias) logits = b.op('Add', [logits, headBias]);
+  }
+  if (opts.purpose === 'decoder') {
+    b.output(logits, 'logits', TensorType.float, ['batch_size', opts.lastLogitsOnly ? 1 : 'sequence_length', V]);
+    spec.layers.forEach((l, i) => {
+      for (const kv of ['key', 'value'])
+        b.outputs.push({
+          name: `present.${i}.${kv}`,
+          elemType: TensorType.float,
+          dims: ['batch_size', l.numKvHeads, 'past_sequence_length + sequence_length', l.headDim],
+        });
+    });
+  } else {
+    const targets = b.op('Slice', [ctx.inputIds, b.int64([1]), b.int64([BIG]), b.int64([1])]); // [B,T-1]
+    const logp = b.op('LogSoftmax', [logits], { axis: -1 });
+    const picked = b.op('GatherElements', [logp, b.op('Unsqueeze', [targets, b.int64([2])])], { axis: 2 });
+    const nll = b.op('Neg', [b.op('Squeeze', [picked, b.int64([2])])]);
+    b.output(nll, 'nll', TensorType.float, ['batch_size', 'sequence_length - 1']);
+  }
+  return b.toBytes();
+}

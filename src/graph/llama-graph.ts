@@ -1,0 +1,142 @@
+// Llama-family graph (llama, mistral, qwen2 with q/k/v bias, smollm): RMSNorm, RoPE (rotate_half),
+// GQA, SwiGLU, tied or untied lm_head. Pure: imports only graph/ and the ModelSpec types.
+
+import { getWeight, llamaNames as N, type ModelSpec, type WeightTensor } from '../model/model-spec';
+import { attention, declareInputs, finishGraph, linear, stackRows, transposed, type DecoderContext, type GraphOptions } from './graph-parts';
+
+/** cos/sin tables [maxPos, hd] as HF computes them (float32 inverse frequencies and angles). */
+export function ropeTables(theta: number, headDim: number, maxPos: number): { cos: Float32Array; sin: Float32Array } {
+  const half = headDim / 2;
+  const cos = new Float32Array(maxPos * headDim);
+  const sin = new Float32Array(maxPos * headDim);
+  for (let j = 0; j < half; j++) {
+    const invFreq = Math.fround(1 / Math.fround(theta ** Math.fround((2 * j) / headDim)));
+    for (let p = 0; p < maxPos; p++) {
+      const angle = Math.fround(p * invFreq);
+      cos[p * headDim + j] = cos[p * headDim + j + half] = Math.cos(angle);
+      sin[p * headDim + j] = sin[p * headDim + j + half] = Math.sin(angle);
+    }
+  }
+  return { cos, sin };
+}
+
+/** Rows of W (or entries of a bias) permuted and signed so that x·Rᵀ = rotate_half(x·Wᵀ), per head. */
+function rotateHalfRows(w: WeightTensor, heads: number, headDim: number): WeightTensor {
+  const inn = w.shape.length > 1 ? w.shape[1] : 1;
+  const data = new Float32Array(w.data.length);
+  const half = headDim / 2;
+  for (let h = 0; h < heads; h++)
+    for (let j = 0; j < headDim; j++) {
+      const src = h * headDim + (j < half ? j + half : j - half);
+      const sign = j < half ? -1 : 1;
+      for (let i = 0; i < inn; i++) data[(h * headDim + j) * inn + i] = sign * w.data[src * inn + i];
+    }
+  return { shape: w.shape, data };
+}
+
+function scaled(w: WeightTensor, s: number): WeightTensor {
+  return { shape: w.shape, data: w.data.map((v) => v * s) };
+}
+
+/** The Pow→ReduceMean→Add→Sqrt→Div→Mul pattern, which onnxruntime fuses into SimplifiedLayerNormalization. */
+function rmsNorm(ctx: DecoderContext, x: string, weightName: string): string {
+  const { b, spec } = ctx;
+  const ms = b.op('ReduceMean', [b.op('Pow', [x, b.scalar(2)])], { axes: [-1], keepdims: 1 });
+  const y = b.op('Div', [x, b.op('Sqrt', [b.op('Add', [ms, b.scalar(spec.config.normEps)])])]);
+  const w = getWeight(spec, weightName);
+  return b.op('Mul', [y, b.floatInit(weightName, w.shape, w.data)]);
+}
+
+function rotateHalf(ctx: DecoderContext, x: string, hd: number): string {
+  const { b } = ctx;
+  const [x1, x2] = b.opN('Split', [x, b.int64([hd / 2, hd / 2])], 2, { axis: -1 });
+  return b.op('Concat', [b.op('Neg', [x2]), x1], { axis: -1 });
+}
+
+export function buildLlamaGraph(spec: ModelSpec, options: GraphOptions): Uint8Array {
+  const ctx = declareInputs(spec, options, `prunelab-llama-${options.purpose}`);
+  const { b, opts } = ctx;
+  const fold = opts.fold;
+  const cfg = spec.config;
+  const embed = getWeight(spec, N.embed);
+  const embedName = b.floatInit(N.embed, embed.shape, embed.data);
+
+  const ropeCache = new Map<number, { cos: string; sin: string }>();
+  const rope = (hd: number) => {
+    let r = ropeCache.get(hd);
+    if (!r) {
+      const t = ropeTables(cfg.ropeTheta, hd, cfg.maxPositionEmbeddings);
+      const dims = [cfg.maxPositionEmbeddings, hd];
+      const pick = (table: string) =>
+        ctx.positionIds
+          ? b.op('Unsqueeze', [b.op('Gather', [table, ctx.positionIds], { axis: 0 }), b.int64([2])]) // [B,T,1,hd]
+          : b.op('Unsqueeze', [b.op('Slice', [table, b.int64([0]), ctx.seqLen, b.int64([0])]), b.int64([1])]); // [T,1,hd]
+      r = { cos: pick(b.floatInit(`rope.cos.${hd}`, dims, t.cos)), sin: pick(b.floatInit(`rope.sin.${hd}`, dims, t.sin)) };
+      ropeCache.set(hd, r);
+    }
+    return r;
+  };
+  const optionalBias = (name: string) => spec.weights.get(name) ?? null;
+
+  let x = b.op('Gather', [embedName, ctx.inputIds], { axis: 0 }); // [B,T,h]
+  spec.layers.forEach((layer, i) => {
+    b.setScope(`/model/layers.${i}`);
+    const { numHeads: H, numKvHeads: KV, headDim: hd, intermediateSize: F } = layer;
+    const scale = 1 / Math.sqrt(hd);
+    const { cos, sin } = rope(hd);
+    const normed = rmsNorm(ctx, x, N.inputNorm(i));
+    const [wq, wk, wv] = [N.q(i), N.k(i), N.v(i)].map((n) => getWeight(spec, n));
+    const [bq, bk, bv] = [N.qBias(i), N.kBias(i), N.vBias(i)].map(optionalBias);
+    let q: string, k: string, v: string;
+    if (fold) {
+      // One projection: [q·s | k | v | rot(q)·s | rot(k)]; RoPE is then q·cos + rot(q)·sin.
+      const parts = [scaled(wq, scale), wk, wv, scaled(rotateHalfRows(wq, H, hd), scale), rotateHalfRows(wk, KV, hd)];
+      const w = stackRows(parts);
+      let bias: Float32Array | null = null;
+      if (bq || bk || bv) {
+        const zero = (n: number) => ({ shape: [n], data: new Float32Array(n) });
+        const [q0, k0, v0] = [bq ?? zero(H * hd), bk ?? zero(KV * hd), bv ?? zero(KV * hd)];
+        const bparts = [scaled(q0, scale), k0, v0, scaled(rotateHalfRows(q0, H, hd), scale), rotateHalfRows(k0, KV, hd)];
+        bias = stackRows(bparts.map((p) => ({ shape: [p.data.length, 1], data: p.data }))).data;
+      }
+      const qkv = linear(b, normed, w, `model.layers.${i}.self_attn.qkv_rope_proj`, bias);
+      const qkDim = (H + KV) * hd;
+      const [qk, vFlat, qkRot] = b.opN('Split', [qkv, b.int64([qkDim, KV * hd, qkDim])], 3, { axis: -1 });
+      const shape4 = b.int64([0, 0, H + KV, hd]);
+      const emb = b.op('Add', [
+        b.op('Mul', [b.op('Reshape', [qk, shape4]), cos]),
+        b.op('Mul', [b.op('Reshape', [qkRot, shape4]), sin]),
+      ]);
+      [q, k] = b.opN('Split', [emb, b.int64([H, KV])], 2, { axis: 2 });
+      v = b.op('Reshape', [vFlat, b.int64([0, 0, KV, hd])]);
+    } else {
+      const proj = (w: WeightTensor, bias: WeightTensor | null, name: string, heads: number) =>
+        b.op('Reshape', [linear(b, normed, w, `model.layers.${i}.self_attn.${name}`, bias?.data), b.int64([0, 0, heads, hd])]);
+      const ropeApply = (t: string) => b.op('Add', [b.op('Mul', [t, cos]), b.op('Mul', [rotateHalf(ctx, t, hd), sin])]);
+      q = b.op('Mul', [ropeApply(proj(wq, bq, 'q_proj', H)), b.scalar(scale)]);
+      k = ropeApply(proj(wk, bk, 'k_proj', KV));
+      v = proj(wv, bv, 'v_proj', KV);
+    }
+    const attn = attention(ctx, i, q, k, v);
+    x = b.op('Add', [x, linear(b, attn, getWeight(spec, N.o(i)), `model.layers.${i}.self_attn.o_proj`)]);
+
+    const normed2 = rmsNorm(ctx, x, N.postAttnNorm(i));
+    const [wg, wu] = [getWeight(spec, N.gate(i)), getWeight(spec, N.up(i))];
+    let gate: string, up: string;
+    if (fold) {
+      const w = stackRows([wg, wu]);
+      [gate, up] = b.opN('Split', [linear(b, normed2, w, `model.layers.${i}.mlp.gate_up_proj`), b.int64([F, F])], 2, { axis: -1 });
+    } else {
+      gate = linear(b, normed2, wg, `model.layers.${i}.mlp.gate_proj`);
+      up = linear(b, normed2, wu, `model.layers.${i}.mlp.up_proj`);
+    }
+    const act = b.op('Mul', [b.op('Mul', [gate, b.op('Sigmoid', [gate])]), up]);
+    x = b.op('Add', [x, linear(b, act, getWeight(spec, N.down(i)), `model.layers.${i}.mlp.down_proj`)]);
+  });
+
+  b.setScope('/model/norm');
+  const normed = rmsNorm(ctx, x, N.finalNorm);
+  if (cfg.tieWordEmbeddings) return finishGraph(ctx, normed, embedName, true);
+  const head = getWeight(spec, N.lmHead);
+  return finishGraph(ctx, normed, b.floatInit('lm_head.weight_T', [head.shape[1], head.shape[0]], transposed(head)), false);
+}

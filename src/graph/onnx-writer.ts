@@ -1,0 +1,243 @@
+// Hand-written protobuf ENCODER for ONNX ModelProto (no dependency). Two passes: sizes first, then
+// one preallocated buffer, so tensor bytes are copied exactly once. Pure: imports nothing else.
+
+export const TensorType = {
+  float: 1,
+  uint8: 2,
+  int8: 3,
+  int32: 6,
+  int64: 7,
+  bool: 9,
+  float16: 10,
+} as const;
+export type TensorElemType = (typeof TensorType)[keyof typeof TensorType];
+
+export type TensorData = Float32Array | Int32Array | BigInt64Array | Uint8Array | Uint16Array;
+
+export interface OnnxTensor {
+  name: string;
+  dataType: TensorElemType;
+  dims: number[];
+  /** Raw little-endian element bytes (written as raw_data, not copied until the final write). */
+  data: TensorData;
+}
+
+export type OnnxAttributeValue =
+  | { kind: 'int'; value: number }
+  | { kind: 'float'; value: number }
+  | { kind: 'ints'; value: number[] }
+  | { kind: 'floats'; value: number[] }
+  | { kind: 'string'; value: string }
+  | { kind: 'tensor'; value: OnnxTensor };
+
+export interface OnnxNode {
+  opType: string;
+  name: string;
+  inputs: string[];
+  outputs: string[];
+  domain?: string;
+  attributes?: Record<string, OnnxAttributeValue>;
+}
+
+export interface OnnxValueInfo {
+  name: string;
+  elemType: TensorElemType;
+  /** A number for a fixed dim, a string for a symbolic one (e.g. 'batch_size'). */
+  dims: (number | string)[];
+}
+
+export interface OnnxModel {
+  irVersion: number;
+  opsets: { domain: string; version: number }[];
+  producerName: string;
+  graphName: string;
+  nodes: OnnxNode[];
+  initializers: OnnxTensor[];
+  inputs: OnnxValueInfo[];
+  outputs: OnnxValueInfo[];
+}
+
+// ---- wire-level message tree -------------------------------------------------------------
+
+const WIRE_VARINT = 0;
+const WIRE_BYTES = 2;
+const WIRE_FIXED32 = 5;
+
+type Field =
+  | { no: number; t: 'varint'; v: number }
+  | { no: number; t: 'f32'; v: number }
+  | { no: number; t: 'bytes'; v: Uint8Array }
+  | { no: number; t: 'msg'; v: Msg };
+
+/** A message with its fields and (after sizing) its encoded length. */
+class Msg {
+  readonly fields: Field[] = [];
+  size = -1;
+  varint(no: number, v: number): this {
+    this.fields.push({ no, t: 'varint', v });
+    return this;
+  }
+  f32(no: number, v: number): this {
+    this.fields.push({ no, t: 'f32', v });
+    return this;
+  }
+  bytes(no: number, v: Uint8Array): this {
+    this.fields.push({ no, t: 'bytes', v });
+    return this;
+  }
+  str(no: number, v: string): this {
+    return this.bytes(no, utf8.encode(v));
+  }
+  msg(no: number, v: Msg): this {
+    this.fields.push({ no, t: 'msg', v });
+    return this;
+  }
+}
+
+const utf8 = new TextEncoder();
+
+function varintSize(v: number): number {
+  if (v < 0) return 10; // negative int64: two's complement, always 10 bytes
+  let n = 1;
+  while (v >= 128) {
+    v = Math.floor(v / 128);
+    n++;
+  }
+  return n;
+}
+
+function sizeOf(m: Msg): number {
+  let n = 0;
+  for (const f of m.fields) {
+    const tag = varintSize(f.no << 3);
+    if (f.t === 'varint') n += tag + varintSize(f.v);
+    else if (f.t === 'f32') n += tag + 4;
+    else {
+      const len = f.t === 'bytes' ? f.v.byteLength : sizeOf(f.v);
+      n += tag + varintSize(len) + len;
+    }
+  }
+  m.size = n;
+  return n;
+}
+
+class Writer {
+  pos = 0;
+  readonly view: DataView;
+  constructor(readonly buf: Uint8Array) {
+    this.view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+  }
+  varint(v: number): void {
+    if (v < 0) {
+      let b = BigInt.asUintN(64, BigInt(v));
+      for (let i = 0; i < 10; i++) {
+        const byte = Number(b & 0x7fn);
+        b >>= 7n;
+        this.buf[this.pos++] = i < 9 ? byte | 0x80 : byte;
+      }
+      return;
+    }
+    while (v >= 128) {
+      this.buf[this.pos++] = (v % 128) | 0x80;
+      v = Math.floor(v / 128);
+    }
+    this.buf[this.pos++] = v;
+  }
+  write(m: Msg): void {
+    for (const f of m.fields) {
+      if (f.t === 'varint') {
+        this.varint((f.no << 3) | WIRE_VARINT);
+        this.varint(f.v);
+      } else if (f.t === 'f32') {
+        this.varint((f.no << 3) | WIRE_FIXED32);
+        this.view.setFloat32(this.pos, f.v, true);
+        this.pos += 4;
+      } else if (f.t === 'bytes') {
+        this.varint((f.no << 3) | WIRE_BYTES);
+        this.varint(f.v.byteLength);
+        this.buf.set(f.v, this.pos);
+        this.pos += f.v.byteLength;
+      } else {
+        this.varint((f.no << 3) | WIRE_BYTES);
+        this.varint(f.v.size);
+        this.write(f.v);
+      }
+    }
+  }
+}
+
+// ---- ONNX messages (field numbers from onnx.proto) ---------------------------------------
+
+function tensorMsg(t: OnnxTensor): Msg {
+  const m = new Msg();
+  for (const d of t.dims) m.varint(1, d);
+  m.varint(2, t.dataType);
+  m.str(8, t.name);
+  // Little-endian hosts only (every browser and Node platform we target).
+  m.bytes(9, new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength));
+  return m;
+}
+
+const AttrType = { float: 1, int: 2, string: 3, tensor: 4, floats: 6, ints: 7 } as const;
+
+function attributeMsg(name: string, a: OnnxAttributeValue): Msg {
+  const m = new Msg().str(1, name);
+  switch (a.kind) {
+    case 'float':
+      m.f32(2, a.value);
+      break;
+    case 'int':
+      m.varint(3, a.value);
+      break;
+    case 'string':
+      m.str(4, a.value);
+      break;
+    case 'tensor':
+      m.msg(5, tensorMsg(a.value));
+      break;
+    case 'floats':
+      for (const v of a.value) m.f32(7, v);
+      break;
+    case 'ints':
+      for (const v of a.value) m.varint(8, v);
+      break;
+  }
+  return m.varint(20, AttrType[a.kind]);
+}
+
+function nodeMsg(n: OnnxNode): Msg {
+  const m = new Msg();
+  for (const i of n.inputs) m.str(1, i);
+  for (const o of n.outputs) m.str(2, o);
+  m.str(3, n.name).str(4, n.opType);
+  for (const [k, v] of Object.entries(n.attributes ?? {})) m.msg(5, attributeMsg(k, v));
+  if (n.domain) m.str(7, n.domain);
+  return m;
+}
+
+function valueInfoMsg(v: OnnxValueInfo): Msg {
+  const shape = new Msg();
+  for (const d of v.dims) shape.msg(1, typeof d === 'number' ? new Msg().varint(1, d) : new Msg().str(2, d));
+  const tensorType = new Msg().varint(1, v.elemType).msg(2, shape);
+  return new Msg().str(1, v.name).msg(2, new Msg().msg(1, tensorType));
+}
+
+/** Encodes a ModelProto into one freshly allocated buffer of exactly the right size. */
+export function encodeOnnxModel(model: OnnxModel): Uint8Array {
+  const graph = new Msg();
+  for (const n of model.nodes) graph.msg(1, nodeMsg(n));
+  graph.str(2, model.graphName);
+  for (const t of model.initializers) graph.msg(5, tensorMsg(t));
+  for (const v of model.inputs) graph.msg(11, valueInfoMsg(v));
+  for (const v of model.outputs) graph.msg(12, valueInfoMsg(v));
+
+  const root = new Msg().varint(1, model.irVersion).str(2, model.producerName);
+  root.msg(7, graph);
+  for (const o of model.opsets) root.msg(8, new Msg().str(1, o.domain).varint(2, o.version));
+
+  const out = new Uint8Array(sizeOf(root));
+  const w = new Writer(out);
+  w.write(root);
+  if (w.pos !== out.length) throw new Error(`onnx-writer: wrote ${w.pos} bytes, sized ${out.length}`);
+  return out;
+}

@@ -1,0 +1,38 @@
+// Import is checked, not trusted: run the dropped ONNX file and our rebuilt graph on the same
+// probe tokens and report the largest logit difference.
+
+import type { LoadedModel } from '../model/loaded-model';
+import type { Engine } from '../runtime/engine';
+import { runReferenceLogits } from '../runtime/reference-onnx';
+import type { TextTokenizer } from '../tokenizer/text-tokenizer';
+import type { ImportCheck } from './lab-api';
+
+const PROBE_TEXT = 'Once upon a time, there was a little girl named Lily. She loved to play outside.';
+const PROBE_TOKENS = 24;
+/** fp32 imports must agree to 1e-4; dequantized 4-bit weights run a different kernel, so looser. */
+const TOLERANCE = { fp32: 1e-4, q4: 5e-2 };
+
+export async function runImportCheck(
+  loaded: LoadedModel,
+  engine: Engine,
+  tokenizer: TextTokenizer,
+  backend: 'webgpu' | 'wasm',
+): Promise<ImportCheck | null> {
+  const ref = loaded.referenceOnnx;
+  if (!ref) return null;
+  const probe = probeTokens(tokenizer, loaded.spec.config.vocabSize);
+  const ours = await engine.logits(probe);
+  const theirs = await runReferenceLogits(ref, probe, backend);
+  let maxAbsDiff = 0;
+  for (let i = 0; i < ours.length; i++) maxAbsDiff = Math.max(maxAbsDiff, Math.abs(ours[i] - theirs[i]));
+  if (ours.length !== theirs.length) maxAbsDiff = Number.POSITIVE_INFINITY;
+  const tolerance = loaded.source.weightsDtype === 'q4' ? TOLERANCE.q4 : TOLERANCE.fp32;
+  return { maxAbsDiff, probeTokens: probe.length, referenceFile: ref.file.path, passed: maxAbsDiff < tolerance, tolerance };
+}
+
+function probeTokens(tokenizer: TextTokenizer, vocabSize: number): number[] {
+  const ids = tokenizer.encode(PROBE_TEXT).slice(0, PROBE_TOKENS);
+  // Pad with a deterministic spread of ids so short tokenizations still probe many rows.
+  for (let i = ids.length; i < PROBE_TOKENS; i++) ids.push((i * 7919) % vocabSize);
+  return ids;
+}

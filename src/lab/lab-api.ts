@@ -1,0 +1,181 @@
+// The one typed API between the UI and the engine. `Lab` implements it in-thread (tests, CLI);
+// `LabClient` implements it over postMessage to the worker (app). Everything crossing it is
+// plain data (structured-clone safe): no sessions, no weight arrays, no class instances.
+
+import type { LabErrorData } from '../errors';
+import type { ModelFileRef } from '../model/loaded-model';
+
+export interface JobOptions<P> {
+  signal?: AbortSignal;
+  onProgress?: (progress: P) => void;
+}
+
+export interface BackendInfo {
+  /** Execution provider the sessions use. */
+  backend: 'webgpu' | 'wasm';
+  /** GPU adapter info when WebGPU is available. */
+  adapter: { vendor: string; architecture: string; device: string; description: string } | null;
+  /** True for SwiftShader and other CPU adapters: timings say nothing about a GPU. */
+  isSoftwareAdapter: boolean;
+  /** Why WebGPU is not used, when it is not. */
+  fallbackReason: string | null;
+  threads: number;
+}
+
+export interface LayerSummary {
+  index: number;
+  sourceIndex: number;
+  numHeads: number;
+  numKvHeads: number;
+  headDim: number;
+  intermediateSize: number;
+  parameters: number;
+}
+
+export interface ImportCheck {
+  /** max |logit_ours − logit_dropped| over the probe sequence. */
+  maxAbsDiff: number;
+  probeTokens: number;
+  /** Which graph was the reference (the dropped file's path). */
+  referenceFile: string;
+  passed: boolean;
+  tolerance: number;
+}
+
+export interface ModelSummary {
+  name: string;
+  family: 'llama' | 'gpt2';
+  modelType: string;
+  layout: 'onnx-optimum' | 'onnx-genai' | 'safetensors';
+  weightsDtype: string;
+  parameters: number;
+  /** Bytes of the dropped weight files. */
+  fileBytes: number;
+  /** Bytes of the fp32 weights the lab holds. */
+  fp32Bytes: number;
+  vocabSize: number;
+  hiddenSize: number;
+  maxPositionEmbeddings: number;
+  numLayers: number;
+  numHeads: number;
+  numKvHeads: number;
+  headDim: number;
+  intermediateSize: number;
+  tieWordEmbeddings: boolean;
+  layers: LayerSummary[];
+  /** null when no ONNX file was dropped (nothing to compare with). */
+  importCheck: ImportCheck | null;
+  files: string[];
+  /** Milliseconds from files to a ready session. */
+  loadMs: number;
+}
+
+export type LoadProgress = { stage: 'read' | 'parse' | 'build' | 'session' | 'check'; message: string; fraction: number };
+
+/** Text to evaluate: a bundled sample by id, or text the user dropped. */
+export type TextSource = { kind: 'bundled'; id: 'tinystories' | 'wikitext2' } | { kind: 'file'; name: string; text: string };
+
+export interface PerplexityRequest {
+  text: TextSource;
+  /** Window length L in tokens (default 256, capped at the model's context). */
+  seqLen?: number;
+  /** Evaluate only the first N windows. */
+  maxWindows?: number;
+}
+
+export interface PerplexityProgress {
+  windowsDone: number;
+  windows: number;
+  tokensScored: number;
+  runningNll: number;
+  runningPpl: number;
+}
+
+export interface PerplexityResult {
+  ppl: number;
+  nll: number;
+  windows: number;
+  tokensScored: number;
+  seqLen: number;
+  /** Windows the text allowed before maxWindows. */
+  windowsAvailable: number;
+  textTokens: number;
+  textName: string;
+  elapsedMs: number;
+  tokensPerS: number;
+  /** Per-window mean NLL, in order. */
+  windowNlls: number[];
+  backend: string;
+}
+
+export interface BenchRequest {
+  promptTokens?: number; // default 128
+  genTokens?: number; // default 64
+  runs?: number; // default 5
+  warmupRuns?: number; // default 1
+}
+
+export interface Stat {
+  median: number;
+  min: number;
+  max: number;
+}
+
+export interface BenchProgress {
+  run: number;
+  runs: number;
+  phase: 'warmup' | 'prefill' | 'decode';
+}
+
+export interface BenchResult {
+  promptTokens: number;
+  genTokens: number;
+  runs: number;
+  prefillMs: Stat;
+  prefillTokensPerS: Stat;
+  decodeMsPerToken: Stat;
+  decodeTokensPerS: Stat;
+  backend: string;
+  adapter: string | null;
+  isSoftwareAdapter: boolean;
+}
+
+export interface GenerateRequest {
+  prompt: string;
+  maxNewTokens?: number; // default 40
+}
+
+export interface GenerateProgress {
+  tokens: number;
+  text: string;
+}
+
+export interface GenerateResult {
+  text: string;
+  promptTokens: number;
+  newTokens: number;
+  tokenIds: number[];
+  stoppedBy: 'eos' | 'max-new-tokens' | 'context';
+  elapsedMs: number;
+}
+
+export interface LabApi {
+  backendInfo(): Promise<BackendInfo>;
+  /** Loads a model from dropped files. On failure the previous model stays loaded. */
+  loadModel(files: ModelFileRef[], options?: JobOptions<LoadProgress>): Promise<ModelSummary>;
+  /** The currently loaded model, or null. */
+  modelSummary(): Promise<ModelSummary | null>;
+  evaluatePerplexity(request: PerplexityRequest, options?: JobOptions<PerplexityProgress>): Promise<PerplexityResult>;
+  benchmark(request: BenchRequest, options?: JobOptions<BenchProgress>): Promise<BenchResult>;
+  generate(request: GenerateRequest, options?: JobOptions<GenerateProgress>): Promise<GenerateResult>;
+}
+
+/** Messages between LabClient and the worker. */
+export type WorkerRequest =
+  | { type: 'call'; id: number; method: keyof LabApi; args: unknown[] }
+  | { type: 'cancel'; id: number };
+
+export type WorkerResponse =
+  | { type: 'progress'; id: number; progress: unknown }
+  | { type: 'result'; id: number; value: unknown }
+  | { type: 'error'; id: number; error: LabErrorData };

@@ -1,0 +1,186 @@
+// The engine behind the LabApi, in-thread: used directly by tests and the CLI, and inside the
+// worker by the app. Owns the loaded model, its tokenizer and its onnxruntime sessions.
+// Jobs that use the sessions run one at a time (onnxruntime sessions are not re-entrant).
+
+import { LabError, throwIfCancelled } from '../errors';
+import type { LoadedModel, ModelFileRef } from '../model/loaded-model';
+import { loadModelFromFiles } from '../model/load-model';
+import { createTextTokenizer, type TextTokenizer } from '../tokenizer/text-tokenizer';
+import { configureOrt, detectBackend } from '../runtime/ort';
+import { createEngine, type Engine } from '../runtime/engine';
+import type {
+  BackendInfo,
+  BenchProgress,
+  BenchRequest,
+  BenchResult,
+  GenerateProgress,
+  GenerateRequest,
+  GenerateResult,
+  JobOptions,
+  LabApi,
+  LoadProgress,
+  ModelSummary,
+  PerplexityProgress,
+  PerplexityRequest,
+  PerplexityResult,
+  TextSource,
+} from './lab-api';
+import { runImportCheck } from './import-check';
+import { summarizeModel } from './model-summary';
+import { evaluatePerplexity } from '../evaluation/perplexity';
+import { runBenchmark } from '../evaluation/benchmark';
+import { generateGreedy } from '../evaluation/generate';
+
+export interface LabOptions {
+  loadText: (id: 'tinystories' | 'wikitext2') => Promise<string>;
+  preferWebGpu: boolean;
+  ortWasmPaths?: string;
+  numThreads?: number;
+}
+
+interface CurrentModel {
+  loaded: LoadedModel;
+  tokenizer: TextTokenizer;
+  engine: Engine;
+  summary: ModelSummary;
+  /** Encoded texts, keyed by the text itself, so a re-run does not re-tokenize. */
+  encoded: Map<string, number[]>;
+}
+
+const bundledTextNames = { tinystories: 'tinystories-valid-sample.txt', wikitext2: 'wikitext-2-raw-test.txt' } as const;
+
+export class Lab implements LabApi {
+  private current: CurrentModel | null = null;
+  private backend: Promise<BackendInfo> | null = null;
+  private queue: Promise<unknown> = Promise.resolve();
+
+  constructor(private readonly options: LabOptions) {
+    configureOrt({ wasmPaths: options.ortWasmPaths, numThreads: options.numThreads });
+  }
+
+  backendInfo(): Promise<BackendInfo> {
+    this.backend ??= detectBackend(this.options.preferWebGpu);
+    return this.backend;
+  }
+
+  async modelSummary(): Promise<ModelSummary | null> {
+    return this.current?.summary ?? null;
+  }
+
+  loadModel(files: ModelFileRef[], options: JobOptions<LoadProgress> = {}): Promise<ModelSummary> {
+    return this.exclusive(async () => {
+      const { signal, onProgress } = options;
+      const started = performance.now();
+      const loaded = await loadModelFromFiles(files, (p) => onProgress?.({ ...p }));
+      throwIfCancelled(signal);
+      const tokenizer = createTextTokenizer(loaded.tokenizerJson, loaded.tokenizerConfig);
+      const backend = await this.backendInfo();
+      onProgress?.({ stage: 'session', message: `creating ${backend.backend} sessions`, fraction: 0.8 });
+      const engine = await createEngine(loaded.spec, { backend: backend.backend });
+      try {
+        throwIfCancelled(signal);
+        onProgress?.({ stage: 'check', message: 'comparing logits with the dropped ONNX file', fraction: 0.9 });
+        const importCheck = loaded.referenceOnnx ? await runImportCheck(loaded, engine, tokenizer, backend.backend) : null;
+        throwIfCancelled(signal);
+        const summary = summarizeModel(loaded, importCheck, performance.now() - started);
+        const previous = this.current;
+        this.current = { loaded, tokenizer, engine, summary, encoded: new Map() };
+        await previous?.engine.dispose();
+        return summary;
+      } catch (error) {
+        await engine.dispose();
+        throw error;
+      }
+    });
+  }
+
+  evaluatePerplexity(request: PerplexityRequest, options: JobOptions<PerplexityProgress> = {}): Promise<PerplexityResult> {
+    return this.exclusive(async () => {
+      const model = this.requireModel();
+      const { name, text } = await this.resolveText(request.text);
+      let tokens = model.encoded.get(text);
+      if (!tokens) {
+        tokens = model.tokenizer.encode(text);
+        model.encoded.set(text, tokens);
+      }
+      // The window is capped at the model's context (the papers use the model's own when shorter).
+      const seqLen = Math.min(request.seqLen ?? 256, model.loaded.spec.config.maxPositionEmbeddings);
+      return evaluatePerplexity(model.engine, tokens, {
+        seqLen,
+        maxWindows: request.maxWindows,
+        textName: name,
+        signal: options.signal,
+        onProgress: options.onProgress,
+      });
+    });
+  }
+
+  benchmark(request: BenchRequest, options: JobOptions<BenchProgress> = {}): Promise<BenchResult> {
+    return this.exclusive(async () => {
+      const model = this.requireModel();
+      const backend = await this.backendInfo();
+      const { config } = model.loaded.spec;
+      return runBenchmark(model.engine, request, {
+        vocabSize: config.vocabSize,
+        contextLength: config.maxPositionEmbeddings,
+        backend: backend.backend,
+        adapter: backend.adapter ? `${backend.adapter.vendor} ${backend.adapter.architecture}`.trim() : null,
+        isSoftwareAdapter: backend.isSoftwareAdapter,
+        signal: options.signal,
+        onProgress: options.onProgress,
+      });
+    });
+  }
+
+  generate(request: GenerateRequest, options: JobOptions<GenerateProgress> = {}): Promise<GenerateResult> {
+    return this.exclusive(async () => {
+      const model = this.requireModel();
+      const { tokenizer } = model;
+      const { config } = model.loaded.spec;
+      const promptIds = tokenizer.encode(request.prompt);
+      const result = await generateGreedy(model.engine, promptIds, {
+        maxNewTokens: request.maxNewTokens ?? 40,
+        eosTokenIds: config.eosTokenIds,
+        contextLength: config.maxPositionEmbeddings,
+        decode: (ids) => tokenizer.decode(ids),
+        signal: options.signal,
+        onProgress: options.onProgress,
+      });
+      return {
+        text: tokenizer.decode(result.tokenIds),
+        promptTokens: promptIds.length,
+        newTokens: result.newTokens,
+        tokenIds: result.tokenIds,
+        stoppedBy: result.stoppedBy,
+        elapsedMs: result.elapsedMs,
+      };
+    });
+  }
+
+  /** Frees the sessions (the CLI calls this before exiting). */
+  async dispose(): Promise<void> {
+    await this.exclusive(async () => {
+      await this.current?.engine.dispose();
+      this.current = null;
+    });
+  }
+
+  private requireModel(): CurrentModel {
+    if (!this.current) throw new LabError('no-model', 'No model is loaded: drop a model folder first.');
+    return this.current;
+  }
+
+  private async resolveText(source: TextSource): Promise<{ name: string; text: string }> {
+    const name = source.kind === 'bundled' ? bundledTextNames[source.id] : source.name;
+    const text = source.kind === 'bundled' ? await this.options.loadText(source.id) : source.text;
+    if (text.trim().length === 0) throw new LabError('bad-text', `${name}: the text file is empty`, { file: name });
+    return { name, text };
+  }
+
+  /** Runs jobs one after another; a failed job does not block the next. */
+  private exclusive<T>(job: () => Promise<T>): Promise<T> {
+    const run = this.queue.then(job, job);
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+}

@@ -1,0 +1,111 @@
+// config.json (+ generation_config.json) → ModelConfig and per-layer LayerSpecs for the families we
+// build. Unknown model_type → 'unsupported-architecture'. Pure module.
+
+import { LabError } from '../../errors';
+import type { LayerSpec, ModelConfig, ModelFamily } from '../model-spec';
+
+export const SUPPORTED_MODEL_TYPES: Record<string, ModelFamily> = {
+  llama: 'llama',
+  mistral: 'llama',
+  qwen2: 'llama',
+  smollm: 'llama',
+  gpt2: 'gpt2',
+};
+
+export interface ParsedConfig {
+  family: ModelFamily;
+  config: ModelConfig;
+  layers: LayerSpec[];
+  /** q/k/v projections carry biases (qwen2 always, llama with attention_bias). */
+  attentionBias: boolean;
+}
+
+function num(raw: Record<string, unknown>, key: string, path: string, fallback?: number): number {
+  const v = raw[key];
+  if (typeof v === 'number' && Number.isFinite(v)) return v;
+  if ((v === undefined || v === null) && fallback !== undefined) return fallback;
+  throw new LabError('corrupt', `${path}: '${key}' is ${v === undefined ? 'missing' : `not a number (${JSON.stringify(v)})`}`, { path, key });
+}
+
+function ids(v: unknown): number[] {
+  if (typeof v === 'number') return [v];
+  if (Array.isArray(v)) return v.filter((x): x is number => typeof x === 'number');
+  return [];
+}
+
+export function parseHfConfig(
+  raw: Record<string, unknown>,
+  generation: Record<string, unknown> | null,
+  path = 'config.json',
+): ParsedConfig {
+  const modelType = typeof raw.model_type === 'string' ? raw.model_type : '';
+  const family = SUPPORTED_MODEL_TYPES[modelType];
+  if (!family) {
+    const arch = Array.isArray(raw.architectures) ? ` (${raw.architectures.join(', ')})` : '';
+    const found = modelType ? `model_type '${modelType}'${arch}` : `no model_type${arch}`;
+    throw new LabError(
+      'unsupported-architecture',
+      `${path}: ${found} is not supported; supported: llama, mistral, qwen2, gpt2`,
+      { path, modelType },
+    );
+  }
+  const eos = ids(generation?.eos_token_id ?? raw.eos_token_id);
+  const bos = typeof raw.bos_token_id === 'number' ? raw.bos_token_id : null;
+  if (family === 'gpt2') {
+    const hidden = num(raw, 'n_embd', path);
+    const heads = num(raw, 'n_head', path);
+    const nLayers = num(raw, 'n_layer', path);
+    const inner = num(raw, 'n_inner', path, 4 * hidden);
+    const config: ModelConfig = {
+      modelType,
+      vocabSize: num(raw, 'vocab_size', path),
+      hiddenSize: hidden,
+      maxPositionEmbeddings: num(raw, 'n_positions', path, 1024),
+      normEps: num(raw, 'layer_norm_epsilon', path, 1e-5),
+      ropeTheta: 0,
+      tieWordEmbeddings: raw.tie_word_embeddings !== false,
+      hiddenAct: typeof raw.activation_function === 'string' ? raw.activation_function : 'gelu_new',
+      bosTokenId: bos,
+      eosTokenIds: eos,
+      raw,
+    };
+    checkHeads(hidden, heads, path);
+    const layers = Array.from({ length: nLayers }, (_, i) => ({
+      sourceIndex: i, numHeads: heads, numKvHeads: heads, headDim: hidden / heads, intermediateSize: inner,
+    }));
+    return { family, config, layers, attentionBias: true };
+  }
+  const hidden = num(raw, 'hidden_size', path);
+  const heads = num(raw, 'num_attention_heads', path);
+  const kvHeads = num(raw, 'num_key_value_heads', path, heads);
+  const headDim = num(raw, 'head_dim', path, hidden / heads);
+  if (raw.head_dim === undefined || raw.head_dim === null) checkHeads(hidden, heads, path);
+  const intermediate = num(raw, 'intermediate_size', path);
+  const nLayers = num(raw, 'num_hidden_layers', path);
+  if (heads % kvHeads !== 0) {
+    throw new LabError('corrupt', `${path}: num_attention_heads ${heads} is not a multiple of num_key_value_heads ${kvHeads}`, { path });
+  }
+  const config: ModelConfig = {
+    modelType,
+    vocabSize: num(raw, 'vocab_size', path),
+    hiddenSize: hidden,
+    maxPositionEmbeddings: num(raw, 'max_position_embeddings', path, 2048),
+    normEps: num(raw, 'rms_norm_eps', path, 1e-6),
+    ropeTheta: num(raw, 'rope_theta', path, 10000),
+    tieWordEmbeddings: raw.tie_word_embeddings === true,
+    hiddenAct: typeof raw.hidden_act === 'string' ? raw.hidden_act : 'silu',
+    bosTokenId: bos,
+    eosTokenIds: eos,
+    raw,
+  };
+  const layers = Array.from({ length: nLayers }, (_, i) => ({
+    sourceIndex: i, numHeads: heads, numKvHeads: kvHeads, headDim, intermediateSize: intermediate,
+  }));
+  return { family, config, layers, attentionBias: modelType === 'qwen2' || raw.attention_bias === true };
+}
+
+function checkHeads(hidden: number, heads: number, path: string): void {
+  if (heads <= 0 || hidden % heads !== 0) {
+    throw new LabError('corrupt', `${path}: hidden size ${hidden} is not divisible by ${heads} attention heads`, { path });
+  }
+}

@@ -1,0 +1,181 @@
+// An Engine runs one ModelSpec: full logits, batched window NLL, and KV-cache decoding. It builds
+// graphs with graph/ and creates sessions lazily (one per purpose). Imports onnxruntime only via ./ort.
+
+import { LabError } from '../errors';
+import { buildModelGraph } from '../graph/build-graph';
+import type { GraphOptions } from '../graph/graph-parts';
+import type { ModelSpec } from '../model/model-spec';
+import { createSession, float32Tensor, int64Tensor, ort, readFloat32, type Backend } from './ort';
+
+export interface EngineOptions {
+  backend: Backend;
+  /** Fold projections/RoPE/scales into weights (default true); false builds the export layout. */
+  fold?: boolean;
+  /** Tokens per nll batch (windows × window length); default 2048. */
+  maxBatchTokens?: number;
+}
+
+export interface Engine {
+  readonly spec: ModelSpec;
+  readonly backend: Backend;
+  /** Sessions created so far (a rebuilt engine after pruning starts again at 0). */
+  readonly sessionsCreated: number;
+  /** Tokens held in the KV cache. */
+  readonly cacheLength: number;
+  /** Logits [T, vocab] for one sequence, no cache. */
+  logits(ids: number[]): Promise<Float32Array>;
+  /** Mean NLL over positions 1..L−1 of each window (all windows the same length L), batched. */
+  scoreWindows(windows: Int32Array[]): Promise<number[]>;
+  /** How many windows of length L the engine scores in one run. */
+  windowsPerBatch(windowLength: number): number;
+  /** Clears the cache, then runs the prompt; returns the last position's logits [vocab]. */
+  prefill(ids: number[]): Promise<Float32Array>;
+  /** Appends one token to the cache; returns its logits [vocab]. */
+  step(token: number): Promise<Float32Array>;
+  resetCache(): void;
+  dispose(): Promise<void>;
+}
+
+type Purpose = 'logits' | 'nll' | 'decode';
+
+export async function createEngine(spec: ModelSpec, options: EngineOptions): Promise<Engine> {
+  const engine = new OrtEngine(spec, options);
+  return engine;
+}
+
+class OrtEngine implements Engine {
+  sessionsCreated = 0;
+  private readonly sessions = new Map<Purpose, Promise<ort.InferenceSession>>();
+  private past: Record<string, ort.Tensor> | null = null;
+  private pastLength = 0;
+  readonly backend: Backend;
+
+  constructor(
+    readonly spec: ModelSpec,
+    private readonly options: EngineOptions,
+  ) {
+    this.backend = options.backend;
+  }
+
+  get cacheLength(): number {
+    return this.pastLength;
+  }
+
+  private session(purpose: Purpose): Promise<ort.InferenceSession> {
+    let s = this.sessions.get(purpose);
+    if (!s) {
+      const graph: GraphOptions =
+        purpose === 'nll'
+          ? { purpose: 'nll', fold: this.options.fold }
+          : { purpose: 'decoder', fold: this.options.fold, lastLogitsOnly: purpose === 'decode' };
+      const gpuOutputs = purpose === 'decode' ? this.presentNames() : [];
+      s = createSession(buildModelGraph(this.spec, graph), { backend: this.backend, gpuOutputs });
+      this.sessionsCreated++;
+      this.sessions.set(purpose, s);
+    }
+    return s;
+  }
+
+  private presentNames(): string[] {
+    return this.spec.layers.flatMap((_, i) => [`present.${i}.key`, `present.${i}.value`]);
+  }
+
+  private emptyPast(): Record<string, ort.Tensor> {
+    const feeds: Record<string, ort.Tensor> = {};
+    this.spec.layers.forEach((l, i) => {
+      for (const kv of ['key', 'value']) feeds[`past_key_values.${i}.${kv}`] = float32Tensor(new Float32Array(0), [1, l.numKvHeads, 0, l.headDim]);
+    });
+    return feeds;
+  }
+
+  private decoderFeeds(ids: number[], pastLength: number, past: Record<string, ort.Tensor>): Record<string, ort.Tensor> {
+    const total = pastLength + ids.length;
+    if (total > this.spec.config.maxPositionEmbeddings)
+      throw new LabError('bad-argument', `${total} tokens exceed the model's context of ${this.spec.config.maxPositionEmbeddings}`);
+    return {
+      input_ids: int64Tensor(ids, [1, ids.length]),
+      attention_mask: int64Tensor(new Array<number>(total).fill(1), [1, total]),
+      position_ids: int64Tensor(Array.from(ids, (_, t) => pastLength + t), [1, ids.length]),
+      ...past,
+    };
+  }
+
+  async logits(ids: number[]): Promise<Float32Array> {
+    const session = await this.session('logits');
+    const out = await run(session, this.decoderFeeds(ids, 0, this.emptyPast()));
+    return readFloat32(out.logits as ort.Tensor);
+  }
+
+  windowsPerBatch(windowLength: number): number {
+    return Math.max(1, Math.floor((this.options.maxBatchTokens ?? 2048) / windowLength));
+  }
+
+  async scoreWindows(windows: Int32Array[]): Promise<number[]> {
+    if (windows.length === 0) return [];
+    const L = windows[0].length;
+    if (L < 2 || windows.some((w) => w.length !== L)) throw new LabError('bad-argument', 'windows must share one length ≥ 2');
+    const session = await this.session('nll');
+    const means: number[] = [];
+    const per = this.windowsPerBatch(L);
+    for (let start = 0; start < windows.length; start += per) {
+      const batch = windows.slice(start, start + per);
+      const ids = new BigInt64Array(batch.length * L);
+      batch.forEach((w, r) => w.forEach((v, t) => (ids[r * L + t] = BigInt(v))));
+      const out = await run(session, { input_ids: new ort.Tensor('int64', ids, [batch.length, L]) });
+      const nll = await readFloat32(out.nll as ort.Tensor);
+      for (let r = 0; r < batch.length; r++) {
+        let s = 0;
+        for (let t = 0; t < L - 1; t++) s += nll[r * (L - 1) + t];
+        means.push(s / (L - 1));
+      }
+    }
+    return means;
+  }
+
+  resetCache(): void {
+    if (this.past) for (const t of Object.values(this.past)) if (t.location === 'gpu-buffer') t.dispose();
+    this.past = null;
+    this.pastLength = 0;
+  }
+
+  private async decode(ids: number[]): Promise<Float32Array> {
+    const session = await this.session('decode');
+    const out = await run(session, this.decoderFeeds(ids, this.pastLength, this.past ?? this.emptyPast()));
+    const next: Record<string, ort.Tensor> = {};
+    this.spec.layers.forEach((_, i) => {
+      for (const kv of ['key', 'value']) next[`past_key_values.${i}.${kv}`] = out[`present.${i}.${kv}`] as ort.Tensor;
+    });
+    const logits = await readFloat32(out.logits as ort.Tensor);
+    const length = this.pastLength + ids.length;
+    this.resetCache();
+    this.past = next;
+    this.pastLength = length;
+    return logits;
+  }
+
+  async prefill(ids: number[]): Promise<Float32Array> {
+    if (ids.length === 0) throw new LabError('bad-argument', 'prefill needs at least one token');
+    this.resetCache();
+    return this.decode(ids);
+  }
+
+  async step(token: number): Promise<Float32Array> {
+    if (!this.past) throw new LabError('bad-argument', 'step() before prefill()');
+    return this.decode([token]);
+  }
+
+  async dispose(): Promise<void> {
+    this.resetCache();
+    const sessions = [...this.sessions.values()];
+    this.sessions.clear();
+    for (const s of sessions) await (await s).release();
+  }
+}
+
+async function run(session: ort.InferenceSession, feeds: Record<string, ort.Tensor>): Promise<ort.InferenceSession.OnnxValueMapType> {
+  try {
+    return await session.run(feeds);
+  } catch (error) {
+    throw new LabError('runtime', `onnxruntime run failed: ${error instanceof Error ? error.message : String(error)}`);
+  }
+}
