@@ -1,0 +1,53 @@
+// The CLI contract: with --json the last stdout line is one JSON object; errors exit 1 with a
+// one-line `error [code]: message` on stderr. Runs the real command as a child process.
+
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { repoRoot, stories260KDir, tinyStoriesPath } from '../helpers/model-files';
+
+function lab(...args: string[]) {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { cwd: repoRoot, encoding: 'utf8' });
+  const lines = r.stdout.trim().split('\n');
+  return { status: r.status, last: lines[lines.length - 1], stderr: r.stderr };
+}
+
+describe('lab CLI', () => {
+  it('eval prints the perplexity JSON as the last line', () => {
+    const r = lab('eval', '--model', stories260KDir, '--text', tinyStoriesPath, '--seq-len', '256', '--max-windows', '3', '--json');
+    expect(r.status).toBe(0);
+    const out = JSON.parse(r.last);
+    expect(out).toMatchObject({ windows: 3, tokensScored: 765, seqLen: 256, backend: 'wasm' });
+    expect(out.ppl).toBeCloseTo(Math.exp(out.nll), 10);
+    expect(out.ppl).toBeGreaterThan(1);
+  });
+
+  it('bench and generate print their JSON', () => {
+    const bench = lab('bench', '--model', stories260KDir, '--prompt-tokens', '16', '--gen-tokens', '4', '--runs', '2', '--json');
+    expect(bench.status).toBe(0);
+    const b = JSON.parse(bench.last);
+    for (const key of ['prefillMs', 'prefillTokensPerS', 'decodeMsPerToken', 'decodeTokensPerS']) expect(b[key].median).toBeGreaterThan(0);
+    expect(b).toMatchObject({ backend: 'wasm', promptTokens: 16, genTokens: 4, runs: 2 });
+    const gen = lab('generate', '--model', stories260KDir, '--prompt', 'Once upon a time', '--max-new-tokens', '12', '--json');
+    expect(gen.status).toBe(0);
+    expect(JSON.parse(gen.last).text).toMatch(/^Once upon a time, there was a little girl named Lily/);
+  });
+
+  it('bad input exits 1 with a one-line message naming the file', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'prunelab-cli-'));
+    fs.copyFileSync(path.join(stories260KDir, 'config.json'), path.join(dir, 'config.json'));
+    fs.copyFileSync(path.join(stories260KDir, 'tokenizer.json'), path.join(dir, 'tokenizer.json'));
+    fs.writeFileSync(path.join(dir, 'model.onnx'), Buffer.alloc(2048, 0xab));
+    const r = lab('info', '--model', dir, '--json');
+    expect(r.status).toBe(1);
+    const errorLines = r.stderr.trim().split('\n').filter((l) => l.startsWith('error'));
+    expect(errorLines).toHaveLength(1);
+    expect(errorLines[0]).toMatch(/^error \[not-a-model\]: model\.onnx: /);
+    expect(JSON.parse(r.last).error.code).toBe('not-a-model');
+    const unknown = lab('frobnicate');
+    expect(unknown.status).toBe(1);
+    expect(unknown.stderr).toMatch(/unknown command 'frobnicate'/);
+  });
+});
