@@ -9,8 +9,9 @@ import type { ImportCheck } from './lab-api';
 
 const PROBE_TEXT = 'Once upon a time, there was a little girl named Lily. She loved to play outside.';
 const PROBE_TOKENS = 24;
-/** fp32 imports must agree to 1e-4; dequantized 4-bit weights run a different kernel, so looser. */
-const TOLERANCE = { fp32: 1e-4, q4: 5e-2 };
+/** fp32 imports must agree to 1e-4. 4-bit files run MatMulNBits, which may quantize activations
+ * to int8 on some CPUs; measured 1.2e-5 on stories260K q4 here, so 1e-3 leaves room for that. */
+const TOLERANCE = { fp32: 1e-4, q4: 1e-3 };
 
 export async function runImportCheck(
   loaded: LoadedModel,
@@ -22,12 +23,22 @@ export async function runImportCheck(
   if (!ref) return null;
   const probe = probeTokens(tokenizer, loaded.spec.config.vocabSize);
   const ours = await engine.logits(probe);
-  const theirs = await runReferenceLogits(ref, probe, backend);
+  // The reference runs on WASM: onnxruntime's WebGPU EP is less exact on some dropped graphs
+  // (5e-3 on the Optimum stories260K export under SwiftShader, while our graph agrees to 1e-5).
+  const theirs = await runReferenceLogits(ref, probe, 'wasm');
   let maxAbsDiff = 0;
   for (let i = 0; i < ours.length; i++) maxAbsDiff = Math.max(maxAbsDiff, Math.abs(ours[i] - theirs[i]));
   if (ours.length !== theirs.length) maxAbsDiff = Number.POSITIVE_INFINITY;
   const tolerance = loaded.source.weightsDtype === 'q4' ? TOLERANCE.q4 : TOLERANCE.fp32;
-  return { maxAbsDiff, probeTokens: probe.length, referenceFile: ref.file.path, passed: maxAbsDiff < tolerance, tolerance };
+  return {
+    maxAbsDiff,
+    probeTokens: probe.length,
+    referenceFile: ref.file.path,
+    oursBackend: backend,
+    referenceBackend: 'wasm',
+    passed: maxAbsDiff < tolerance,
+    tolerance,
+  };
 }
 
 function probeTokens(tokenizer: TextTokenizer, vocabSize: number): number[] {
