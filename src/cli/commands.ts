@@ -63,7 +63,7 @@ export const commands: Record<string, Command> = {
       return rest;
     },
     format: (r: PerplexityResult) =>
-      `ppl ${r.ppl.toFixed(4)} (nll ${r.nll.toFixed(5)}) over ${r.windows} windows of ${r.seqLen}, ${r.tokensScored} tokens scored, ${r.tokensPerS.toFixed(0)} tokens/s`,
+      `ppl ${r.ppl.toFixed(4)} (nll ${r.nll.toFixed(5)}) over ${r.windows} windows of ${r.seqLen}, ${r.tokensScored} tokens scored, ${r.tokensScoredPerS.toFixed(0)} tokens scored/s`,
   },
   bench: {
     usage: '--model <dir> [--prompt-tokens 128] [--gen-tokens 64] [--runs 5]   prefill and decode speed',

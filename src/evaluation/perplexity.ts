@@ -38,13 +38,18 @@ export async function evaluatePerplexity(scorer: WindowScorer, ids: ArrayLike<nu
   if (windowsAvailable === 0)
     throw new LabError('bad-text', `${textName}: ${ids.length} tokens is shorter than one window of ${seqLen} tokens`);
   const windows = cutWindows(ids, seqLen, options.maxWindows ?? Infinity);
-  const perBatch = scorer.windowsPerBatch(seqLen);
+  const maxBatch = scorer.windowsPerBatch(seqLen);
   const started = performance.now();
   const windowNlls: number[] = [];
   let nllSum = 0;
-  for (let start = 0; start < windows.length; start += perBatch) {
+  let batch = 1;
+  for (let start = 0; start < windows.length; ) {
     throwIfCancelled(signal);
-    const means = await scorer.scoreWindows(windows.slice(start, start + perBatch));
+    const size = Math.min(batch, windows.length - start);
+    const batchStarted = performance.now();
+    const means = await scorer.scoreWindows(windows.slice(start, start + size));
+    start += size;
+    batch = nextBatchSize(batch, maxBatch, performance.now() - batchStarted);
     for (const m of means) {
       windowNlls.push(m);
       nllSum += m;
@@ -73,8 +78,21 @@ export async function evaluatePerplexity(scorer: WindowScorer, ids: ArrayLike<nu
     textTokens: ids.length,
     textName,
     elapsedMs,
-    tokensPerS: (windowNlls.length * seqLen) / (elapsedMs / 1000),
+    tokensScoredPerS: tokensScored / (elapsedMs / 1000),
     windowNlls,
     backend: scorer.backend,
   };
+}
+
+/** Target wall time of one run, so progress and cancellation stay live on slow (software) adapters. */
+const TARGET_BATCH_MS = 300;
+
+/**
+ * Windows per run: start at 1 and double while a run is fast, halve when one is far too slow, within
+ * [1, maxBatch]. Powers of two keep the number of distinct input shapes (and WebGPU shader variants) small.
+ */
+export function nextBatchSize(batch: number, maxBatch: number, lastRunMs: number): number {
+  if (lastRunMs < TARGET_BATCH_MS && batch < maxBatch) return Math.min(maxBatch, batch * 2);
+  if (lastRunMs > 4 * TARGET_BATCH_MS && batch > 1) return batch / 2;
+  return batch;
 }

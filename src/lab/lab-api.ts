@@ -106,7 +106,8 @@ export interface PerplexityResult {
   textTokens: number;
   textName: string;
   elapsedMs: number;
-  tokensPerS: number;
+  /** Tokens scored (positions 1..L−1 of each window) per second of wall time. */
+  tokensScoredPerS: number;
   /** Per-window mean NLL, in order. */
   windowNlls: number[];
   backend: string;

@@ -1,0 +1,101 @@
+// Every row of bad-inputs.ts through the real UI: the alert names the code and the file, and the
+// demo model stays loaded and still evaluates. Model rows are picked as a folder (relative paths
+// kept); text rows go through the evaluation panel's .txt input.
+
+import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { expect, test, type Page } from '@playwright/test';
+import { badInputs } from './bad-inputs';
+import { foreignRequests, openLab, runEvaluation, saveScreenshot, type OpenedLab } from './helpers';
+
+/** Writes the row's files under a fresh folder, so the folder input sees paths like 'onnx/model.onnx'. */
+async function writeFolder(files: { path: string; bytes: Uint8Array }[]): Promise<string> {
+  const root = await mkdtemp(join(tmpdir(), 'prunelab-bad-'));
+  const folder = join(root, 'dropped-model');
+  for (const file of files) {
+    const target = join(folder, file.path);
+    await mkdir(dirname(target), { recursive: true });
+    await writeFile(target, file.bytes);
+  }
+  return folder;
+}
+
+async function dismissAlert(page: Page): Promise<void> {
+  await page.getByRole('button', { name: 'Dismiss the error' }).click();
+  await expect(page.getByTestId('error-alert')).toHaveCount(0);
+}
+
+test.describe('bad inputs', () => {
+  let page: Page;
+  let lab: OpenedLab;
+  let demoName: string;
+
+  test.beforeAll(async ({ browser }) => {
+    page = await browser.newPage();
+    lab = await openLab(page);
+    demoName = (await page.getByTestId('model-name').textContent()) ?? '';
+  });
+  test.afterAll(async () => {
+    await page.close();
+  });
+
+  test('the table has rows of both kinds', () => {
+    expect(badInputs.filter((row) => row.kind === 'model').length).toBeGreaterThan(0);
+    expect(badInputs.filter((row) => row.kind === 'text').length).toBeGreaterThan(0);
+  });
+
+  for (const row of badInputs) {
+    test(`${row.id}: ${row.description}`, async () => {
+      const files = await row.makeFiles();
+      if (row.kind === 'model') {
+        const folder = await writeFolder(files);
+        try {
+          await page.getByTestId('folder-input').setInputFiles(folder);
+          await expect(page.getByTestId('load-status')).toHaveAttribute('data-status', 'failed');
+        } finally {
+          await rm(dirname(folder), { recursive: true, force: true });
+        }
+      } else {
+        await page.getByTestId('eval-text').selectOption('file');
+        const [text] = files;
+        await page.getByTestId('eval-text-file').setInputFiles({ name: text.path, mimeType: 'text/plain', buffer: Buffer.from(text.bytes) });
+        await expect(page.getByTestId('eval-text')).toContainText(text.path);
+        await page.getByTestId('eval-max-windows').fill('2');
+        await page.getByTestId('eval-run').click();
+        await expect(page.getByTestId('eval-status')).toHaveAttribute('data-status', 'failed');
+      }
+      const alert = page.getByTestId('error-alert');
+      await expect(alert).toBeVisible();
+      await expect(alert).toHaveAttribute('data-code', row.expectedCode);
+      await expect(page.getByTestId('error-message')).toHaveText(row.messagePattern);
+      await saveScreenshot(page, `bad-input-${row.id}`);
+      await dismissAlert(page);
+
+      // The demo model is still the loaded one and still evaluates.
+      await expect(page.getByTestId('model-name')).toHaveText(demoName);
+      if (row.kind === 'text') await page.getByTestId('eval-text').selectOption('tinystories');
+      await runEvaluation(page, { maxWindows: '1' });
+      await expect(page.getByTestId('eval-chart')).toHaveAttribute('data-points', '1');
+    });
+  }
+
+  test('a drop on the drop zone goes through the same checks', async () => {
+    const row = badInputs.find((r) => r.id === 'random-bytes-onnx') ?? badInputs.find((r) => r.kind === 'model')!;
+    const files = (await row.makeFiles()).map((f) => ({ name: f.path.split('/').pop()!, bytes: Array.from(f.bytes) }));
+    // A scripted DataTransfer holds plain files (no directory entries): the flat-files drop path.
+    const transfer = await page.evaluateHandle((dropped) => {
+      const data = new DataTransfer();
+      for (const file of dropped) data.items.add(new File([new Uint8Array(file.bytes)], file.name));
+      return data;
+    }, files);
+    await page.getByTestId('drop-zone').dispatchEvent('drop', { dataTransfer: transfer });
+    await expect(page.getByTestId('error-alert')).toHaveAttribute('data-code', row.expectedCode);
+    await dismissAlert(page);
+    await expect(page.getByTestId('model-name')).toHaveText(demoName);
+  });
+
+  test('no request left the origin', async ({ baseURL }) => {
+    expect(foreignRequests(lab.requests, baseURL!)).toEqual([]);
+  });
+});

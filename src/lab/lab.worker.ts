@@ -1,0 +1,22 @@
+// The app's worker: owns the engine (sessions, GPU buffers, weights) and serves it to LabClient.
+// Everything it fetches comes from our own origin: bundled texts and onnxruntime's wasm (public/ort/).
+
+import { LabError } from '../errors';
+import { Lab } from './lab';
+import { serveLabApi, type LabPort } from './lab-client';
+
+const base = new URL(import.meta.env.BASE_URL, self.location.origin);
+const bundledTexts = { tinystories: 'data/tinystories-valid-sample.txt', wikitext2: 'data/wikitext-2-raw-test.txt' } as const;
+
+async function loadText(id: keyof typeof bundledTexts): Promise<string> {
+  const path = bundledTexts[id];
+  const response = await fetch(new URL(path, base));
+  if (!response.ok) throw new LabError('missing-file', `${path}: the bundled text could not be fetched (HTTP ${response.status}).`);
+  return response.text();
+}
+
+// Wasm threads need cross-origin isolation (COOP/COEP headers); without it onnxruntime runs on one.
+const numThreads = self.crossOriginIsolated ? Math.max(1, Math.min(4, navigator.hardwareConcurrency || 1)) : 1;
+
+const lab = new Lab({ loadText, preferWebGpu: true, ortWasmPaths: new URL('ort/', base).href, numThreads });
+serveLabApi(lab, self as unknown as LabPort);

@@ -1,0 +1,30 @@
+// App entry: starts the lab worker, wires the store to it over postMessage, renders the UI and loads
+// the bundled demo model. The engine itself never runs on this thread.
+
+import { StrictMode } from 'react';
+import { createRoot } from 'react-dom/client';
+import { LabClient } from './lab/lab-client';
+import { createLabStore } from './store/lab-store';
+import { LabStoreProvider } from './store/use-lab';
+import { App } from './ui/App';
+import { demoModelName, fetchDemoModelFiles } from './ui/demo-model';
+import './ui/styles.css';
+
+const worker = new Worker(new URL('./lab/lab.worker.ts', import.meta.url), { type: 'module', name: 'prunelab-lab' });
+const client = new LabClient(worker);
+worker.addEventListener('error', (event) => {
+  client.failAll({ code: 'internal', message: `The lab worker failed: ${event.message || 'it could not start'}.` });
+});
+
+const store = createLabStore(client);
+const rootElement = document.getElementById('root');
+if (!rootElement) throw new Error('index.html has no #root element.');
+createRoot(rootElement).render(
+  <StrictMode>
+    <LabStoreProvider store={store}>
+      <App />
+    </LabStoreProvider>
+  </StrictMode>,
+);
+
+void store.getState().start(() => fetchDemoModelFiles(import.meta.env.BASE_URL), demoModelName);

@@ -1,0 +1,101 @@
+// The app's state: plain data only (what the lab reported), so it can be logged, compared and tested.
+// Must not import React, the worker or the engine.
+
+import type { LabErrorData } from '../errors';
+import type {
+  BackendInfo,
+  BenchProgress,
+  BenchResult,
+  GenerateProgress,
+  GenerateResult,
+  LoadProgress,
+  ModelSummary,
+  PerplexityProgress,
+  PerplexityResult,
+} from '../lab/lab-api';
+
+export type JobStatus = 'idle' | 'running' | 'done' | 'cancelled' | 'failed';
+export type JobKind = 'load' | 'evaluation' | 'speed' | 'generation';
+
+export interface JobState<P, R> {
+  status: JobStatus;
+  progress: P | null;
+  result: R | null;
+}
+
+/** One point of the live perplexity chart. */
+export interface PerplexityPoint {
+  windowsDone: number;
+  tokensScored: number;
+  /** Sum of token NLLs so far (running mean × tokens), to derive the next window's own NLL. */
+  nllSum: number;
+  runningPpl: number;
+  /** Perplexity of the windows since the previous point (one window when progress arrives per window). */
+  windowPpl: number;
+}
+
+export interface ShownError extends LabErrorData {
+  /** What the user was doing, e.g. 'Loading model'. */
+  during: string;
+}
+
+export interface LabState {
+  backend: BackendInfo | null;
+  model: ModelSummary | null;
+  load: JobState<LoadProgress, ModelSummary> & { source: string | null };
+  evaluation: JobState<PerplexityProgress, PerplexityResult> & { points: PerplexityPoint[] };
+  speed: JobState<BenchProgress, BenchResult>;
+  generation: JobState<GenerateProgress, GenerateResult>;
+  error: ShownError | null;
+}
+
+export function idleJob<P, R>(): JobState<P, R> {
+  return { status: 'idle', progress: null, result: null };
+}
+
+export function initialLabState(): LabState {
+  return {
+    backend: null,
+    model: null,
+    load: { ...idleJob<LoadProgress, ModelSummary>(), source: null },
+    evaluation: { ...idleJob<PerplexityProgress, PerplexityResult>(), points: [] },
+    speed: idleJob(),
+    generation: idleJob(),
+    error: null,
+  };
+}
+
+/** True while any job runs: the worker runs one job at a time, so the UI starts one at a time. */
+export function isBusy(state: LabState): boolean {
+  return [state.load, state.evaluation, state.speed, state.generation].some((job) => job.status === 'running');
+}
+
+/** Appends a chart point for a progress report; the window's own NLL comes from the running sums. */
+export function appendPoint(points: PerplexityPoint[], progress: PerplexityProgress): PerplexityPoint[] {
+  const last = points[points.length - 1];
+  if (last && progress.windowsDone <= last.windowsDone) return points;
+  const previousTokens = last ? last.tokensScored : 0;
+  const previousNllSum = last ? last.nllSum : 0;
+  const nllSum = progress.runningNll * progress.tokensScored;
+  const newTokens = progress.tokensScored - previousTokens;
+  const windowNll = newTokens > 0 ? (nllSum - previousNllSum) / newTokens : progress.runningNll;
+  const point = {
+    windowsDone: progress.windowsDone,
+    runningPpl: progress.runningPpl,
+    windowPpl: Math.exp(windowNll),
+    tokensScored: progress.tokensScored,
+    nllSum,
+  };
+  return [...points, point];
+}
+
+/** Exact per-window points from a finished run (progress may arrive per batch of windows). */
+export function pointsFromResult(result: PerplexityResult): PerplexityPoint[] {
+  const tokensPerWindow = result.windows > 0 ? result.tokensScored / result.windows : 0;
+  let nllSum = 0;
+  return result.windowNlls.map((windowNll, i) => {
+    nllSum += windowNll * tokensPerWindow;
+    const tokensScored = (i + 1) * tokensPerWindow;
+    return { windowsDone: i + 1, tokensScored, nllSum, runningPpl: Math.exp(nllSum / tokensScored), windowPpl: Math.exp(windowNll) };
+  });
+}

@@ -1,0 +1,158 @@
+// The app store (zustand, vanilla so it runs in tests without React): state from lab-state.ts plus
+// actions that call a LabApi (LabClient in the app, Lab in tests). Must not import React or the engine.
+
+import { createStore, type StoreApi } from 'zustand/vanilla';
+import { toLabErrorData } from '../errors';
+import type { BenchRequest, GenerateRequest, LabApi, PerplexityRequest } from '../lab/lab-api';
+import type { ModelFileRef } from '../model/loaded-model';
+import { appendPoint, idleJob, initialLabState, isBusy, pointsFromResult, type JobKind, type LabState } from './lab-state';
+
+export interface LabActions {
+  /** Asks the backend what it runs on, then loads the first model (the bundled demo). */
+  start(demoFiles: () => Promise<ModelFileRef[]>, demoName: string): Promise<void>;
+  loadModel(files: ModelFileRef[], source: string): Promise<void>;
+  evaluate(request: PerplexityRequest): Promise<void>;
+  benchmark(request: BenchRequest): Promise<void>;
+  generate(request: GenerateRequest): Promise<void>;
+  cancel(kind: JobKind): void;
+  /** Shows an error that happened outside a lab call (e.g. reading a dropped text file). */
+  showError(error: unknown, during: string): void;
+  dismissError(): void;
+}
+
+export type LabStoreState = LabState & LabActions;
+export type LabStore = StoreApi<LabStoreState>;
+
+const jobLabels: Record<JobKind, string> = {
+  load: 'Loading the model',
+  evaluation: 'Evaluating perplexity',
+  speed: 'Measuring speed',
+  generation: 'Generating text',
+};
+
+export function createLabStore(api: LabApi): LabStore {
+  // AbortControllers are not state (not plain data); they live beside the store.
+  const controllers = new Map<JobKind, AbortController>();
+
+  return createStore<LabStoreState>()((set, get) => {
+    /** Runs one job: status 'running' → 'done' | 'cancelled' | 'failed', with the error shown on failure. */
+    async function runJob<R>(
+      kind: JobKind,
+      call: (signal: AbortSignal) => Promise<R>,
+      onDone: (result: R) => void,
+    ): Promise<void> {
+      const controller = new AbortController();
+      controllers.set(kind, controller);
+      try {
+        const result = await call(controller.signal);
+        onDone(result);
+      } catch (error) {
+        const data = toLabErrorData(error);
+        const status = data.code === 'cancelled' ? 'cancelled' : 'failed';
+        set((state) => ({
+          [kind]: { ...state[kind], status },
+          error: status === 'failed' ? { ...data, during: jobLabels[kind] } : state.error,
+        }));
+      } finally {
+        controllers.delete(kind);
+      }
+    }
+
+    return {
+      ...initialLabState(),
+
+      async start(demoFiles, demoName) {
+        try {
+          set({ backend: await api.backendInfo() });
+        } catch (error) {
+          get().showError(error, 'Starting the lab');
+          return;
+        }
+        set((state) => ({ load: { ...state.load, status: 'running', source: demoName } }));
+        let files: ModelFileRef[];
+        try {
+          files = await demoFiles();
+        } catch (error) {
+          set((state) => ({ load: { ...state.load, status: 'failed' } }));
+          get().showError(error, 'Fetching the demo model');
+          return;
+        }
+        set((state) => ({ load: { ...state.load, status: 'idle' } }));
+        await get().loadModel(files, demoName);
+      },
+
+      async loadModel(files, source) {
+        if (isBusy(get())) return;
+        set({ load: { status: 'running', progress: null, result: null, source }, error: null });
+        await runJob(
+          'load',
+          (signal) =>
+            api.loadModel(files, { signal, onProgress: (progress) => set((s) => ({ load: { ...s.load, progress } })) }),
+          (model) =>
+            set((state) => ({
+              model,
+              // Results measured on the previous model no longer describe what is loaded.
+              load: { ...state.load, status: 'done', result: model },
+              evaluation: { ...idleJob(), points: [] },
+              speed: idleJob(),
+              generation: idleJob(),
+            })),
+        );
+        // The backend may change with the model (e.g. a fallback to wasm for a big one).
+        if (get().load.status === 'done') set({ backend: await api.backendInfo().catch(() => get().backend) });
+      },
+
+      async evaluate(request) {
+        if (isBusy(get())) return;
+        set({ evaluation: { status: 'running', progress: null, result: null, points: [] }, error: null });
+        await runJob(
+          'evaluation',
+          (signal) =>
+            api.evaluatePerplexity(request, {
+              signal,
+              onProgress: (progress) =>
+                set((s) => ({ evaluation: { ...s.evaluation, progress, points: appendPoint(s.evaluation.points, progress) } })),
+            }),
+          (result) => set((s) => ({ evaluation: { ...s.evaluation, status: 'done', result, points: pointsFromResult(result) } })),
+        );
+      },
+
+      async benchmark(request) {
+        if (isBusy(get())) return;
+        set({ speed: { status: 'running', progress: null, result: null }, error: null });
+        await runJob(
+          'speed',
+          (signal) =>
+            api.benchmark(request, { signal, onProgress: (progress) => set((s) => ({ speed: { ...s.speed, progress } })) }),
+          (result) => set((s) => ({ speed: { ...s.speed, status: 'done', result } })),
+        );
+      },
+
+      async generate(request) {
+        if (isBusy(get())) return;
+        set({ generation: { status: 'running', progress: null, result: null }, error: null });
+        await runJob(
+          'generation',
+          (signal) =>
+            api.generate(request, {
+              signal,
+              onProgress: (progress) => set((s) => ({ generation: { ...s.generation, progress } })),
+            }),
+          (result) => set((s) => ({ generation: { ...s.generation, status: 'done', result } })),
+        );
+      },
+
+      cancel(kind) {
+        controllers.get(kind)?.abort();
+      },
+
+      showError(error, during) {
+        set({ error: { ...toLabErrorData(error), during } });
+      },
+
+      dismissError() {
+        set({ error: null });
+      },
+    };
+  });
+}

@@ -1,0 +1,26 @@
+// The page: header, error, model in (drop zone) and model card, then the three measurement panels.
+
+import { DropZone } from './DropZone';
+import { ErrorAlert } from './ErrorAlert';
+import { EvaluationPanel } from './EvaluationPanel';
+import { GeneratePanel } from './GeneratePanel';
+import { Header } from './Header';
+import { ModelCard } from './ModelCard';
+import { SpeedPanel } from './SpeedPanel';
+
+export function App() {
+  return (
+    <>
+      <Header />
+      <main className="main">
+        <ErrorAlert />
+        <DropZone />
+        <ModelCard />
+        <EvaluationPanel />
+        <SpeedPanel />
+        <GeneratePanel />
+      </main>
+      <footer className="footer muted small">Everything runs in this tab. Nothing you drop leaves the machine.</footer>
+    </>
+  );
+}

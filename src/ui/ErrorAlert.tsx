@@ -1,0 +1,32 @@
+// The visible error: the code's plain-language hint, the lab's own message (which names the file),
+// and a reminder that the previous model is still loaded.
+
+import { useEffect, useRef } from 'react';
+import { useLab } from '../store/use-lab';
+import { errorHints } from './error-hints';
+
+export function ErrorAlert() {
+  const error = useLab((s) => s.error);
+  const model = useLab((s) => s.model);
+  const dismissError = useLab((s) => s.dismissError);
+  const element = useRef<HTMLDivElement>(null);
+  // A new error takes the focus, so keyboard and screen-reader users land on it wherever they were.
+  useEffect(() => {
+    if (error) element.current?.focus();
+  }, [error]);
+  if (!error) return null;
+  return (
+    <div ref={element} tabIndex={-1} className="alert" role="alert" data-testid="error-alert" data-code={error.code}>
+      <div className="alert-title">
+        {error.during} failed: {errorHints[error.code] ?? error.code} <code>{error.code}</code>
+      </div>
+      <div className="alert-message" data-testid="error-message">
+        {error.message}
+      </div>
+      {model && <div className="muted">Still loaded: {model.name}.</div>}
+      <button type="button" onClick={dismissError} aria-label="Dismiss the error">
+        Dismiss
+      </button>
+    </div>
+  );
+}

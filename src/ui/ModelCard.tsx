@@ -1,0 +1,79 @@
+// The loaded model at a glance: architecture, shapes, sizes, the per-layer table and the import check.
+
+import type { ImportCheck as ImportCheckData, ModelSummary } from '../lab/lab-api';
+import { useLab } from '../store/use-lab';
+import { formatBytes, formatCount } from './format';
+import { LayerTable } from './LayerTable';
+
+function ImportCheck({ check }: { check: ImportCheckData | null }) {
+  if (!check) {
+    return (
+      <p className="muted" data-testid="import-check" data-status="none">
+        Import check: no ONNX file was dropped, so there is nothing to compare with.
+      </p>
+    );
+  }
+  return (
+    <p
+      className={check.passed ? 'pass' : 'fail'}
+      data-testid="import-check"
+      data-status={check.passed ? 'pass' : 'fail'}
+      data-max-abs-diff={String(check.maxAbsDiff)}
+    >
+      Import check: max |Δlogit| = {check.maxAbsDiff.toExponential(2)} over {check.probeTokens} tokens against{' '}
+      <code>{check.referenceFile}</code> (tolerance {check.tolerance.toExponential(0)}):{' '}
+      <strong>{check.passed ? 'pass' : 'FAIL'}</strong>
+    </p>
+  );
+}
+
+function facts(model: ModelSummary): [string, string, string][] {
+  return [
+    ['Architecture', `${model.family} (model_type ${model.modelType})`, 'architecture'],
+    ['Source', `${model.layout}, ${model.weightsDtype}`, 'source'],
+    ['Parameters', `${formatCount(model.parameters)} (${model.parameters.toLocaleString('en-US')})`, 'parameters'],
+    ['Layers', String(model.numLayers), 'layers'],
+    ['Heads / KV heads', `${model.numHeads} / ${model.numKvHeads}`, 'heads'],
+    ['Head dim', String(model.headDim), 'head-dim'],
+    ['Hidden size', String(model.hiddenSize), 'hidden'],
+    ['FFN size', String(model.intermediateSize), 'ffn'],
+    ['Vocabulary', String(model.vocabSize), 'vocab'],
+    ['Context', `${model.maxPositionEmbeddings} tokens`, 'context'],
+    ['Tied embeddings', model.tieWordEmbeddings ? 'yes' : 'no', 'tied'],
+    ['File size', `${formatBytes(model.fileBytes)} (fp32 in the lab: ${formatBytes(model.fp32Bytes)})`, 'file-size'],
+    ['Load time', `${Math.round(model.loadMs)} ms`, 'load-ms'],
+  ];
+}
+
+export function ModelCard() {
+  const model = useLab((s) => s.model);
+  if (!model) {
+    return (
+      <section className="card" aria-labelledby="model-title">
+        <h2 id="model-title">Model</h2>
+        <p className="muted">No model loaded yet.</p>
+      </section>
+    );
+  }
+  return (
+    <section className="card" data-testid="model-card" aria-labelledby="model-title">
+      <h2 id="model-title">
+        Model: <span data-testid="model-name">{model.name}</span>
+      </h2>
+      <dl className="facts">
+        {facts(model).map(([label, value, id]) => (
+          <div key={id}>
+            <dt>{label}</dt>
+            <dd data-testid={`model-${id}`}>{value}</dd>
+          </div>
+        ))}
+      </dl>
+      <ImportCheck check={model.importCheck} />
+      <details>
+        <summary>Per-layer shapes ({model.layers.length} layers)</summary>
+        <LayerTable layers={model.layers} />
+      </details>
+      <p className="muted small">Files: {model.files.join(', ')}</p>
+    </section>
+  );
+}

@@ -1,0 +1,21 @@
+// Plain-language hints for each LabError code, shown above the error's own message.
+
+import type { LabErrorCode } from '../errors';
+
+export const errorHints: Record<LabErrorCode, string> = {
+  'not-a-model': 'A file is not what its name says.',
+  'unsupported-format': 'The lab recognises this file but cannot read this variant of it.',
+  truncated: 'A file ends early: it may be a partial download.',
+  corrupt: 'A file contradicts its own header: it is damaged.',
+  'missing-file': 'The model needs a file that was not dropped. Drop the whole model folder.',
+  'unsupported-architecture': 'This kind of model is not supported yet.',
+  'unsupported-op': 'The ONNX graph uses an operation the lab cannot import.',
+  'tokenizer-mismatch': 'The tokenizer does not belong to this model.',
+  'bad-text': 'The text cannot be evaluated: it is empty or shorter than one window.',
+  'bad-argument': 'A setting is out of range.',
+  'no-model': 'Load a model first.',
+  'too-large-for-device': 'The model is too large for this device or browser.',
+  runtime: 'The inference runtime failed.',
+  cancelled: 'The job was cancelled.',
+  internal: 'Something went wrong inside the lab (a bug).',
+};
