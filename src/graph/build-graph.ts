@@ -17,3 +17,7 @@ export function buildModelGraph(spec: ModelSpec, options: GraphOptions): Uint8Ar
   if (spec.family === 'gpt2') return buildGpt2Graph(spec, options);
   throw new LabError('unsupported-architecture', `no graph builder for family ${String(spec.family)}`);
 }
+
+// Sequential calibration: one block per graph, its weights fed as inputs (see block-graph.ts).
+export { blockSessionKey, blockShape, blockStatGroups, blockWeightInputs, buildBlockGraph } from './block-graph';
+export type { BlockGraphOptions, BlockShape, BlockStatGroup, BlockStatsKind, BlockWeightInput } from './block-graph';

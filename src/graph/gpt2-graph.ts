@@ -2,20 +2,26 @@
 // approximation), tied lm_head. Pure: imports only graph/ and the ModelSpec types.
 
 import { getWeight, gpt2Names as N, type ModelSpec, type WeightTensor } from '../model/model-spec';
-import { attention, declareInputs, finishGraph, linear, stackRows, transposed, type DecoderContext, type GraphOptions } from './graph-parts';
+import type { GraphBuilder } from './graph-builder';
+import { attention, declareInputs, finishGraph, linear, residualAdd, stackRows, transposed, type DecoderContext, type GraphOptions } from './graph-parts';
 
 function layerNorm(ctx: DecoderContext, x: string, wName: string, bName: string): string {
   const { b, spec } = ctx;
   const [w, bias] = [getWeight(spec, wName), getWeight(spec, bName)];
-  return b.op('LayerNormalization', [x, b.floatInit(wName, w.shape, w.data), b.floatInit(bName, bias.shape, bias.data)], {
-    axis: -1,
-    epsilon: { float: spec.config.normEps },
-  });
+  return layerNormOp(b, x, b.floatInit(wName, w.shape, w.data), b.floatInit(bName, bias.shape, bias.data), spec.config.normEps);
+}
+
+/** LayerNormalization over the last axis with weight/bias values (initializers or graph inputs). */
+export function layerNormOp(b: GraphBuilder, x: string, weight: string, bias: string, eps: number): string {
+  return b.op('LayerNormalization', [x, weight, bias], { axis: -1, epsilon: { float: eps } });
+}
+
+function geluNew(ctx: DecoderContext, x: string): string {
+  return geluNewOp(ctx.b, x);
 }
 
 /** gelu_new(x) = 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³))), as x·(√(2/π) + c·x²) inside tanh. */
-function geluNew(ctx: DecoderContext, x: string): string {
-  const { b } = ctx;
+export function geluNewOp(b: GraphBuilder, x: string): string {
   const k = Math.sqrt(2 / Math.PI);
   const inner = b.op('Mul', [x, b.op('Add', [b.op('Mul', [b.op('Mul', [x, x]), b.scalar(0.044715 * k)]), b.scalar(k)])]);
   const t = b.op('Add', [b.op('Tanh', [inner]), b.scalar(1)]);
@@ -58,11 +64,11 @@ export function buildGpt2Graph(spec: ModelSpec, options: GraphOptions): Uint8Arr
       v = heads(linear(b, h1, wv, `transformer.h.${i}.attn.v_proj`, bv.data), KV);
     }
     const attn = attention(ctx, i, q, k, v);
-    x = b.op('Add', [x, linear(b, attn, getWeight(spec, N.o(i)), `transformer.h.${i}.attn.c_proj`, getWeight(spec, N.oBias(i)).data)]);
+    x = residualAdd(ctx, i, x, linear(b, attn, getWeight(spec, N.o(i)), `transformer.h.${i}.attn.c_proj`, getWeight(spec, N.oBias(i)).data));
     const h2 = layerNorm(ctx, x, N.ln2Weight(i), N.ln2Bias(i));
     const fc = linear(b, h2, getWeight(spec, N.fc(i)), `transformer.h.${i}.mlp.c_fc`, getWeight(spec, N.fcBias(i)).data);
     const proj = linear(b, geluNew(ctx, fc), getWeight(spec, N.proj(i)), `transformer.h.${i}.mlp.c_proj`, getWeight(spec, N.projBias(i)).data);
-    x = b.op('Add', [x, proj]);
+    x = residualAdd(ctx, i, x, proj);
   });
 
   b.setScope('/transformer/ln_f');

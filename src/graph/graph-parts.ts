@@ -5,7 +5,11 @@ import { GraphBuilder } from './graph-builder';
 import { TensorType, type OnnxTensor } from './onnx-writer';
 import type { ModelSpec, WeightTensor } from '../model/model-spec';
 
-export type GraphPurpose = 'decoder' | 'nll';
+/**
+ * 'gated-nll' is 'nll' plus an input `block_gates` float32 [L]: block i's residual contributions
+ * (attention and MLP) are multiplied by gates[i], so a gate of 0 skips the block exactly (SLEB).
+ */
+export type GraphPurpose = 'decoder' | 'nll' | 'gated-nll';
 
 export interface GraphOptions {
   purpose: GraphPurpose;
@@ -64,6 +68,8 @@ export interface DecoderContext {
   mask: string;
   /** int64 scalar-as-[1]: seq length. */
   seqLen: string;
+  /** 'gated-nll' only: the `block_gates` input, float32 [L]; null otherwise. */
+  blockGates: string | null;
 }
 
 export function declareInputs(spec: ModelSpec, options: GraphOptions, graphName: string): DecoderContext {
@@ -75,6 +81,7 @@ export function declareInputs(spec: ModelSpec, options: GraphOptions, graphName:
   const one: OnnxTensor = { name: 'one', dataType: TensorType.float, dims: [1], data: Float32Array.of(1) };
   let mask: string;
   let positionIds: string | null = null;
+  const blockGates = opts.purpose === 'gated-nll' ? b.input('block_gates', TensorType.float, [spec.layers.length]) : null;
   if (opts.purpose === 'decoder') {
     const attn = b.input('attention_mask', TensorType.int64, ['batch_size', 'past_sequence_length + sequence_length']);
     positionIds = b.input('position_ids', TensorType.int64, ['batch_size', 'sequence_length']);
@@ -90,11 +97,25 @@ export function declareInputs(spec: ModelSpec, options: GraphOptions, graphName:
     const allowed = b.op('Mul', [causal, pad]); // [B,1,T,S]
     mask = b.op('Mul', [b.op('Sub', [allowed, b.scalar(1)]), b.scalar(1e9)]);
   } else {
-    const ones = b.op('ConstantOfShape', [b.op('Concat', [seqLen, seqLen], { axis: 0 })], { value: one });
-    const causal = b.op('Trilu', [ones], { upper: 0 });
-    mask = b.op('Mul', [b.op('Sub', [causal, b.scalar(1)]), b.scalar(1e9)]); // [T,T]
+    mask = causalMask(b, seqLen); // [T,T]
   }
-  return { b, spec, opts, inputIds, positionIds, mask, seqLen };
+  return { b, spec, opts, inputIds, positionIds, mask, seqLen, blockGates };
+}
+
+/** The additive causal mask [T,T] (0 on and below the diagonal, −1e9 above) for T = seqLen. */
+export function causalMask(b: GraphBuilder, seqLen: string): string {
+  const one: OnnxTensor = { name: 'one', dataType: TensorType.float, dims: [1], data: Float32Array.of(1) };
+  const ones = b.op('ConstantOfShape', [b.op('Concat', [seqLen, seqLen], { axis: 0 })], { value: one });
+  const causal = b.op('Trilu', [ones], { upper: 0 });
+  return b.op('Mul', [b.op('Sub', [causal, b.scalar(1)]), b.scalar(1e9)]);
+}
+
+/** x + contribution, the contribution scaled by block_gates[i] in the 'gated-nll' graph. */
+export function residualAdd(ctx: DecoderContext, i: number, x: string, contribution: string): string {
+  const { b } = ctx;
+  if (!ctx.blockGates) return b.op('Add', [x, contribution]);
+  const gate = b.op('Slice', [ctx.blockGates, b.int64([i]), b.int64([i + 1])]); // [1], broadcasts
+  return b.op('Add', [x, b.op('Mul', [contribution, gate])]);
 }
 
 /**
@@ -104,19 +125,34 @@ export function declareInputs(spec: ModelSpec, options: GraphOptions, graphName:
  */
 export function attention(ctx: DecoderContext, i: number, q: string, k: string, v: string): string {
   const { b } = ctx;
-  const { numHeads: H, numKvHeads: KV, headDim: hd } = ctx.spec.layers[i];
-  const G = H / KV;
   let kT = b.op('Transpose', [k], { perm: [0, 2, 1, 3] }); // [B,KV,T,hd]
   let vT = b.op('Transpose', [v], { perm: [0, 2, 1, 3] });
   if (ctx.opts.purpose === 'decoder') {
     kT = b.op('Concat', [`past_key_values.${i}.key`, kT], { axis: 2 }, `present.${i}.key`);
     vT = b.op('Concat', [`past_key_values.${i}.value`, vT], { axis: 2 }, `present.${i}.value`);
   }
+  return groupedAttention(b, ctx.mask, ctx.spec.layers[i], q, kT, vT);
+}
+
+/**
+ * The attention core shared by the model graphs and the block graph (graph/block-graph.ts).
+ * q: [B,T,H,hd] (already scaled), kT/vT: [B,KV,S,hd]; mask broadcasts to [B,H,T,S]. Returns [B,T,H·hd].
+ */
+export function groupedAttention(
+  b: GraphBuilder,
+  mask: string,
+  layer: { numHeads: number; numKvHeads: number; headDim: number },
+  q: string,
+  kT: string,
+  vT: string,
+): string {
+  const { numHeads: H, numKvHeads: KV, headDim: hd } = layer;
+  const G = H / KV;
   let qT = b.op('Transpose', [q], { perm: [0, 2, 1, 3] }); // [B,H,T,hd]
   if (G > 1) qT = b.op('Reshape', [qT, b.int64([0, KV, -1, hd])]); // [B,KV,G·T,hd]
   let scores = b.op('MatMul', [qT, b.op('Transpose', [kT], { perm: [0, 1, 3, 2] })]); // [B,KV,G·T,S]
   if (G > 1) scores = b.op('Reshape', [scores, b.int64([0, H, -1, 0])]); // [B,H,T,S]
-  let probs = b.op('Softmax', [b.op('Add', [scores, ctx.mask])], { axis: -1 });
+  let probs = b.op('Softmax', [b.op('Add', [scores, mask])], { axis: -1 });
   if (G > 1) probs = b.op('Reshape', [probs, b.int64([0, KV, -1, 0])]);
   let out = b.op('MatMul', [probs, vT]); // [B,KV,G·T,hd]
   if (G > 1) out = b.op('Reshape', [out, b.int64([0, H, -1, hd])]);
@@ -134,7 +170,7 @@ export function finishGraph(ctx: DecoderContext, hidden: string, headWeight: str
   const V = spec.config.vocabSize;
   const h = spec.config.hiddenSize;
   b.setScope('/lm_head');
-  if (opts.purpose === 'nll') hidden = b.op('Slice', [hidden, b.int64([0]), b.int64([-1]), b.int64([1])]);
+  if (opts.purpose !== 'decoder') hidden = b.op('Slice', [hidden, b.int64([0]), b.int64([-1]), b.int64([1])]);
   else if (opts.lastLogitsOnly) hidden = b.op('Slice', [hidden, b.int64([-1]), b.int64([BIG]), b.int64([1])]);
   let logits: string;
   if (shared) {

@@ -2,7 +2,8 @@
 // GQA, SwiGLU, tied or untied lm_head. Pure: imports only graph/ and the ModelSpec types.
 
 import { getWeight, llamaNames as N, type ModelSpec, type WeightTensor } from '../model/model-spec';
-import { attention, declareInputs, finishGraph, linear, stackRows, transposed, type DecoderContext, type GraphOptions } from './graph-parts';
+import type { GraphBuilder } from './graph-builder';
+import { attention, declareInputs, finishGraph, linear, residualAdd, stackRows, transposed, type DecoderContext, type GraphOptions } from './graph-parts';
 
 /** cos/sin tables [maxPos, hd] as HF computes them (float32 inverse frequencies and angles). */
 export function ropeTables(theta: number, headDim: number, maxPos: number): { cos: Float32Array; sin: Float32Array } {
@@ -41,14 +42,23 @@ function scaled(w: WeightTensor, s: number): WeightTensor {
 /** The Pow→ReduceMean→Add→Sqrt→Div→Mul pattern, which onnxruntime fuses into SimplifiedLayerNormalization. */
 function rmsNorm(ctx: DecoderContext, x: string, weightName: string): string {
   const { b, spec } = ctx;
-  const ms = b.op('ReduceMean', [b.op('Pow', [x, b.scalar(2)])], { axes: [-1], keepdims: 1 });
-  const y = b.op('Div', [x, b.op('Sqrt', [b.op('Add', [ms, b.scalar(spec.config.normEps)])])]);
   const w = getWeight(spec, weightName);
-  return b.op('Mul', [y, b.floatInit(weightName, w.shape, w.data)]);
+  return rmsNormOp(b, x, b.floatInit(weightName, w.shape, w.data), spec.config.normEps);
+}
+
+/** RMSNorm over the last axis with a weight value (initializer or graph input); also used by block-graph.ts. */
+export function rmsNormOp(b: GraphBuilder, x: string, weight: string, eps: number): string {
+  const ms = b.op('ReduceMean', [b.op('Pow', [x, b.scalar(2)])], { axes: [-1], keepdims: 1 });
+  const y = b.op('Div', [x, b.op('Sqrt', [b.op('Add', [ms, b.scalar(eps)])])]);
+  return b.op('Mul', [y, weight]);
 }
 
 function rotateHalf(ctx: DecoderContext, x: string, hd: number): string {
-  const { b } = ctx;
+  return rotateHalfOp(ctx.b, x, hd);
+}
+
+/** rotate_half along the last axis (size hd): [−x2, x1]. */
+export function rotateHalfOp(b: GraphBuilder, x: string, hd: number): string {
   const [x1, x2] = b.opN('Split', [x, b.int64([hd / 2, hd / 2])], 2, { axis: -1 });
   return b.op('Concat', [b.op('Neg', [x2]), x1], { axis: -1 });
 }
@@ -118,7 +128,7 @@ export function buildLlamaGraph(spec: ModelSpec, options: GraphOptions): Uint8Ar
       v = proj(wv, bv, 'v_proj', KV);
     }
     const attn = attention(ctx, i, q, k, v);
-    x = b.op('Add', [x, linear(b, attn, getWeight(spec, N.o(i)), `model.layers.${i}.self_attn.o_proj`)]);
+    x = residualAdd(ctx, i, x, linear(b, attn, getWeight(spec, N.o(i)), `model.layers.${i}.self_attn.o_proj`));
 
     const normed2 = rmsNorm(ctx, x, N.postAttnNorm(i));
     const [wg, wu] = [getWeight(spec, N.gate(i)), getWeight(spec, N.up(i))];
@@ -131,7 +141,7 @@ export function buildLlamaGraph(spec: ModelSpec, options: GraphOptions): Uint8Ar
       up = linear(b, normed2, wu, `model.layers.${i}.mlp.up_proj`);
     }
     const act = b.op('Mul', [b.op('Mul', [gate, b.op('Sigmoid', [gate])]), up]);
-    x = b.op('Add', [x, linear(b, act, getWeight(spec, N.down(i)), `model.layers.${i}.mlp.down_proj`)]);
+    x = residualAdd(ctx, i, x, linear(b, act, getWeight(spec, N.down(i)), `model.layers.${i}.mlp.down_proj`));
   });
 
   b.setScope('/model/norm');

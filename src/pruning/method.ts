@@ -1,0 +1,52 @@
+// The contract every pruning method implements: declared parameters (the UI and CLI build their
+// forms from them), and run() → PruningPlan. One file per method in methods/, listed in registry.ts.
+
+import type { ModelSpec } from '../model/model-spec';
+import type { CalibrationRunner } from './calibration';
+import type { PruningPlan } from './plan';
+
+export type ParamValue = number | string | boolean;
+
+export interface ParamSpec {
+  name: string;
+  label: string;
+  type: 'number' | 'integer' | 'enum' | 'boolean' | 'block-list';
+  default: ParamValue;
+  min?: number;
+  max?: number;
+  step?: number;
+  /** enum only. */
+  options?: { value: string; label: string }[];
+  /** One sentence: what it does, with units. */
+  help: string;
+}
+
+export interface MethodProgress {
+  /** 0..1 over the whole run. */
+  fraction: number;
+  message: string;
+  /** The newest trace entry, when the step produced one (live SLEB candidates, NeuroAL grid). */
+  trace?: import('./plan').TraceEntry;
+}
+
+export interface PruningContext {
+  spec: ModelSpec;
+  runner: CalibrationRunner;
+  /** Calibration windows (already cut and sampled), each of the same length. */
+  windows: Int32Array[];
+  signal?: AbortSignal;
+  onProgress?: (progress: MethodProgress) => void;
+}
+
+export interface PruningMethod {
+  id: string;
+  label: string;
+  /** 'blocks' methods remove whole blocks (real speed-up); 'sparsity' methods zero weights. */
+  kind: 'blocks' | 'sparsity';
+  /** One sentence for the method picker. */
+  summary: string;
+  paper: { title: string; url: string };
+  params: ParamSpec[];
+  needsCalibration: boolean;
+  run(context: PruningContext, params: Record<string, ParamValue>): Promise<PruningPlan>;
+}

@@ -1,0 +1,77 @@
+// Mask builders on synthetic scores: per-matrix threshold with ties, per-row counts, N:M groups.
+import { describe, expect, it } from 'vitest';
+import { mulberry32 } from '../../../src/pruning/calibration-data';
+import { countZeros, cumulativeRowZeros, nmMask, parsePattern, perMatrixMask, perRowMask, uniformRowZeros } from '../../../src/pruning/row-wise/masks';
+
+const random = (n: number, seed: number) => {
+  const r = mulberry32(seed);
+  return Float64Array.from({ length: n }, () => r());
+};
+
+describe('perMatrixMask', () => {
+  it('zeros every score ≤ the value at index int(numel·s), all below the kept ones', () => {
+    const scores = random(1000, 1);
+    const mask = perMatrixMask(scores, 0.37);
+    expect(countZeros(mask)).toBe(370 + 1); // indices 0..370 of the sorted scores are ≤ sorted[370]
+    let maxZeroed = -Infinity;
+    let minKept = Infinity;
+    scores.forEach((v, i) => (mask[i] ? (minKept = Math.min(minKept, v)) : (maxZeroed = Math.max(maxZeroed, v))));
+    expect(maxZeroed).toBeLessThan(minKept);
+  });
+  it('ties at the threshold push sparsity above s', () => {
+    expect(Array.from(perMatrixMask([1, 2, 2, 2, 3, 4], 0.3))).toEqual([0, 0, 0, 0, 1, 1]); // sorted[1] = 2
+  });
+  it('s = 0 keeps everything', () => expect(countZeros(perMatrixMask(random(50, 2), 0))).toBe(0));
+});
+
+describe('perRowMask', () => {
+  it('every row gets exactly int(d_in·s) zeros, the smallest of that row', () => {
+    const rows = 7, cols = 33, s = 0.45;
+    const scores = random(rows * cols, 3);
+    const mask = perRowMask(scores, rows, cols, uniformRowZeros(rows, cols, s));
+    for (let r = 0; r < rows; r++) {
+      const row = Array.from(scores.subarray(r * cols, (r + 1) * cols));
+      const m = mask.subarray(r * cols, (r + 1) * cols);
+      expect(countZeros(m)).toBe(Math.floor(cols * s));
+      const kept = row.filter((_, j) => m[j]);
+      const zeroed = row.filter((_, j) => !m[j]);
+      expect(Math.max(...zeroed)).toBeLessThan(Math.min(...kept));
+    }
+  });
+  it('ties are broken by the lower index (stable sort)', () => {
+    expect(Array.from(perRowMask([5, 5, 5, 5], 1, 4, [2]))).toEqual([0, 0, 1, 1]);
+  });
+});
+
+describe('cumulativeRowZeros', () => {
+  it('equal integer targets give exactly those integers (λ_row = 0 reproduces the block step)', () => {
+    expect(Array.from(cumulativeRowZeros(64, new Array(10).fill(0.5)))).toEqual(new Array(10).fill(32));
+  });
+  it('rows get floor or ceil of their target and the total is the rounded sum', () => {
+    const s = Array.from(random(100, 4), (v) => 0.3 + 0.4 * v);
+    const counts = cumulativeRowZeros(64, s);
+    counts.forEach((c, r) => expect(Math.abs(c - 64 * s[r])).toBeLessThan(1));
+    expect(counts.reduce((a, b) => a + b, 0)).toBe(Math.round(s.reduce((a, b) => a + 64 * b, 0)));
+  });
+});
+
+describe('nmMask', () => {
+  it('2:4: every aligned group of 4 loses its 2 smallest', () => {
+    const rows = 5, cols = 16;
+    const scores = random(rows * cols, 5);
+    const mask = nmMask(scores, rows, cols, parsePattern('2:4')!);
+    for (let r = 0; r < rows; r++)
+      for (let g = 0; g < cols; g += 4) {
+        const idx = [0, 1, 2, 3].map((t) => r * cols + g + t);
+        const zeroed = idx.filter((i) => !mask[i]).map((i) => scores[i]);
+        const kept = idx.filter((i) => mask[i]).map((i) => scores[i]);
+        expect(zeroed.length).toBe(2);
+        expect(Math.max(...zeroed)).toBeLessThan(Math.min(...kept));
+      }
+  });
+  it('rejects malformed patterns', () => {
+    expect(() => parsePattern('4:2')).toThrow(/N < M/);
+    expect(() => parsePattern('dense')).toThrow(/unstructured/);
+    expect(parsePattern('unstructured')).toBeNull();
+  });
+});
