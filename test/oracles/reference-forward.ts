@@ -1,6 +1,7 @@
 // Plain-TS reference forward pass (llama + gpt2) in float64, straight from the HF definitions,
 // and tiny random ModelSpecs. Test-only oracle: imports nothing from graph/ or runtime/.
 
+import { mulberry32 } from '../../src/pruning/calibration-data';
 import { gpt2Names, llamaNames, type LayerSpec, type ModelSpec, type WeightTensor } from '../../src/model/model-spec';
 
 type Mat = Float64Array[]; // rows
@@ -27,7 +28,7 @@ function lin(x: Mat, W: WeightTensor, bias?: WeightTensor): Mat {
 
 const add = (a: Mat, b: Mat): Mat => a.map((r, t) => r.map((v, j) => v + b[t][j]));
 
-function rms(x: Mat, g: WeightTensor, eps: number): Mat {
+export function rms(x: Mat, g: WeightTensor, eps: number): Mat {
   return x.map((r) => {
     const ms = r.reduce((s, v) => s + v * v, 0) / r.length;
     const inv = 1 / Math.sqrt(ms + eps);
@@ -35,7 +36,7 @@ function rms(x: Mat, g: WeightTensor, eps: number): Mat {
   });
 }
 
-function layerNorm(x: Mat, g: WeightTensor, b: WeightTensor, eps: number): Mat {
+export function layerNorm(x: Mat, g: WeightTensor, b: WeightTensor, eps: number): Mat {
   return x.map((r) => {
     const mean = r.reduce((s, v) => s + v, 0) / r.length;
     const vr = r.reduce((s, v) => s + (v - mean) ** 2, 0) / r.length;
@@ -80,7 +81,55 @@ function attend(q: Mat, k: Mat, v: Mat, l: LayerSpec): Mat {
   });
 }
 
-/** Logits [T, vocab] for one sequence, row-major. */
+export interface BlockReference {
+  output: Mat;
+  /** Inputs of the attention projections, o_proj, gate/up (c_fc), down (mlp c_proj). */
+  inputs: { attn_in: Mat; o_in: Mat; mlp_in: Mat; down_in: Mat };
+}
+
+/** Block i of `spec` on one window's hidden states x [T, d]. */
+export function referenceBlock(spec: ModelSpec, i: number, x: Mat): BlockReference {
+  const c = spec.config;
+  const l = spec.layers[i];
+  if (spec.family === 'llama') {
+    const n = llamaNames;
+    const opt = (name: string) => spec.weights.get(name);
+    const a = rms(x, w(spec, n.inputNorm(i)), c.normEps);
+    const q = rope(lin(a, w(spec, n.q(i)), opt(n.qBias(i))), l.numHeads, l.headDim, c.ropeTheta, 0);
+    const k = rope(lin(a, w(spec, n.k(i)), opt(n.kBias(i))), l.numKvHeads, l.headDim, c.ropeTheta, 0);
+    const o = attend(q, k, lin(a, w(spec, n.v(i)), opt(n.vBias(i))), l);
+    const x1 = add(x, lin(o, w(spec, n.o(i))));
+    const m = rms(x1, w(spec, n.postAttnNorm(i)), c.normEps);
+    const g = lin(m, w(spec, n.gate(i)));
+    const u = lin(m, w(spec, n.up(i)));
+    const act = g.map((r, t) => r.map((v, j) => (v / (1 + Math.exp(-v))) * u[t][j]));
+    return { output: add(x1, lin(act, w(spec, n.down(i)))), inputs: { attn_in: a, o_in: o, mlp_in: m, down_in: act } };
+  }
+  const n = gpt2Names;
+  const a = layerNorm(x, w(spec, n.ln1Weight(i)), w(spec, n.ln1Bias(i)), c.normEps);
+  const q = lin(a, w(spec, n.q(i)), w(spec, n.qBias(i)));
+  const k = lin(a, w(spec, n.k(i)), w(spec, n.kBias(i)));
+  const o = attend(q, k, lin(a, w(spec, n.v(i)), w(spec, n.vBias(i))), l);
+  const x1 = add(x, lin(o, w(spec, n.o(i)), w(spec, n.oBias(i))));
+  const m = layerNorm(x1, w(spec, n.ln2Weight(i)), w(spec, n.ln2Bias(i)), c.normEps);
+  const f = lin(m, w(spec, n.fc(i)), w(spec, n.fcBias(i)));
+  const k0 = Math.sqrt(2 / Math.PI);
+  const act = f.map((r) => r.map((v) => 0.5 * v * (1 + Math.tanh(k0 * (v + 0.044715 * v ** 3)))));
+  return { output: add(x1, lin(act, w(spec, n.proj(i)), w(spec, n.projBias(i)))), inputs: { attn_in: a, o_in: o, mlp_in: m, down_in: act } };
+}
+
+/** Final norm + lm_head on hidden rows [T, d] → logits rows, float64. */
+export function referenceHead(spec: ModelSpec, x: Mat): Mat {
+  const c = spec.config;
+  const normed =
+    spec.family === 'llama'
+      ? rms(x, w(spec, llamaNames.finalNorm), c.normEps)
+      : layerNorm(x, w(spec, gpt2Names.finalNormWeight), w(spec, gpt2Names.finalNormBias), c.normEps);
+  const head = c.tieWordEmbeddings ? w(spec, spec.family === 'llama' ? llamaNames.embed : gpt2Names.embed) : w(spec, 'lm_head.weight');
+  return lin(normed, head);
+}
+
+/** Logits [T, vocab] for one sequence, row-major: embedding → every block → final norm and head. */
 export function referenceLogits(spec: ModelSpec, ids: number[]): Float64Array {
   const c = spec.config;
   const isLlama = spec.family === 'llama';
@@ -91,55 +140,17 @@ export function referenceLogits(spec: ModelSpec, ids: number[]): Float64Array {
     if (!isLlama) for (let j = 0; j < h; j++) r[j] += w(spec, gpt2Names.positions).data[t * h + j];
     return r;
   });
-  const opt = (n: string) => spec.weights.get(n);
-  spec.layers.forEach((l, i) => {
-    if (isLlama) {
-      const n = llamaNames;
-      const a = rms(x, w(spec, n.inputNorm(i)), c.normEps);
-      const q = rope(lin(a, w(spec, n.q(i)), opt(n.qBias(i))), l.numHeads, l.headDim, c.ropeTheta, 0);
-      const k = rope(lin(a, w(spec, n.k(i)), opt(n.kBias(i))), l.numKvHeads, l.headDim, c.ropeTheta, 0);
-      const v = lin(a, w(spec, n.v(i)), opt(n.vBias(i)));
-      x = add(x, lin(attend(q, k, v, l), w(spec, n.o(i))));
-      const m = rms(x, w(spec, n.postAttnNorm(i)), c.normEps);
-      const g = lin(m, w(spec, n.gate(i)));
-      const u = lin(m, w(spec, n.up(i)));
-      const act = g.map((r, t) => r.map((v, j) => (v / (1 + Math.exp(-v))) * u[t][j]));
-      x = add(x, lin(act, w(spec, n.down(i))));
-    } else {
-      const n = gpt2Names;
-      const a = layerNorm(x, w(spec, n.ln1Weight(i)), w(spec, n.ln1Bias(i)), c.normEps);
-      const q = lin(a, w(spec, n.q(i)), w(spec, n.qBias(i)));
-      const k = lin(a, w(spec, n.k(i)), w(spec, n.kBias(i)));
-      const v = lin(a, w(spec, n.v(i)), w(spec, n.vBias(i)));
-      x = add(x, lin(attend(q, k, v, l), w(spec, n.o(i)), w(spec, n.oBias(i))));
-      const m = layerNorm(x, w(spec, n.ln2Weight(i)), w(spec, n.ln2Bias(i)), c.normEps);
-      const f = lin(m, w(spec, n.fc(i)), w(spec, n.fcBias(i)));
-      const k0 = Math.sqrt(2 / Math.PI);
-      const act = f.map((r) => r.map((v) => 0.5 * v * (1 + Math.tanh(k0 * (v + 0.044715 * v ** 3)))));
-      x = add(x, lin(act, w(spec, n.proj(i)), w(spec, n.projBias(i))));
-    }
+  spec.layers.forEach((_l, i) => {
+    x = referenceBlock(spec, i, x).output;
   });
-  x = isLlama
-    ? rms(x, w(spec, llamaNames.finalNorm), c.normEps)
-    : layerNorm(x, w(spec, gpt2Names.finalNormWeight), w(spec, gpt2Names.finalNormBias), c.normEps);
-  const head = c.tieWordEmbeddings ? E : w(spec, 'lm_head.weight');
-  const logits = lin(x, head);
+  const logits = referenceHead(spec, x);
   const out = new Float64Array(ids.length * c.vocabSize);
   logits.forEach((r, t) => out.set(r, t * c.vocabSize));
   return out;
 }
 
-/** Deterministic PRNG (mulberry32). */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Deterministic PRNG: the lab's own mulberry32 (calibration sampling uses the same). */
+export const rng = mulberry32;
 
 export interface TinySpecOptions {
   family: 'llama' | 'gpt2';
