@@ -3,7 +3,8 @@
 import { execFileSync } from 'node:child_process';
 import { defineConfig } from '@playwright/test';
 
-const port = 4173;
+// PRUNELAB_E2E_PORT lets two checkouts run their e2e suites side by side.
+const port = Number(process.env.PRUNELAB_E2E_PORT ?? 4173);
 
 /** CHROME_PATH, else what scripts/find-chromium.mjs finds (it installs Debian chromium as root if needed). */
 function chromiumPath(): string {
