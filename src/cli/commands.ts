@@ -7,6 +7,7 @@ import type { Lab } from '../lab/lab';
 import type { BenchResult, GenerateResult, ModelSummary, PerplexityResult, Stat } from '../lab/lab-api';
 import { intFlag, stringFlag, type ParsedArgs } from './args';
 import { readModelDir } from './read-model-dir';
+import { formatMethods, formatPrune, runMethods, runPrune } from './prune-commands';
 
 type Log = (line: string) => void;
 
@@ -85,6 +86,20 @@ export const commands: Record<string, Command> = {
         `prefill ${r.promptTokens} tokens: ${stat(r.prefillMs)} ms, ${stat(r.prefillTokensPerS, 1)} tokens/s`,
         `decode ${r.genTokens} tokens: ${stat(r.decodeMsPerToken)} ms/token, ${stat(r.decodeTokensPerS, 1)} tokens/s`,
       ].join('\n'),
+  },
+  methods: {
+    usage: '                                    the pruning methods with their parameters and defaults',
+    run: (lab) => runMethods(lab),
+    format: formatMethods,
+  },
+  prune: {
+    usage:
+      '--model <dir> --method <id> [--ratio r | --blocks k | --blocks 1,3] [--base wanda] [--n 2 --m 4] [--calib <file>] [--calib-windows 64] [--calib-sample first|random] [--seed 0] [--seq-len 256] [--eval <file>] [--eval-windows N] [--out <dir>]   prune, evaluate, export',
+    async run(lab, args, log) {
+      const summary = await loadModel(lab, args, log);
+      return runPrune(lab, args, log, summary.numLayers);
+    },
+    format: formatPrune,
   },
   generate: {
     usage: '--model <dir> --prompt <text> [--max-new-tokens 40]   greedy generation',

@@ -4,6 +4,8 @@
 
 import type { LabErrorData } from '../errors';
 import type { ModelFileRef } from '../model/loaded-model';
+import type { ParamValue, PruningMethod } from '../pruning/method';
+import type { PlanStats, TraceEntry } from '../pruning/plan';
 
 export interface JobOptions<P> {
   signal?: AbortSignal;
@@ -164,6 +166,85 @@ export interface GenerateResult {
   elapsedMs: number;
 }
 
+/** A pruning method as the UI and CLI see it: its declaration without run() (params build the form). */
+export type MethodInfo = Omit<PruningMethod, 'run'>;
+
+export interface CalibrationRequest {
+  text: TextSource;
+  /** Number of calibration windows (default 64). */
+  windows?: number;
+  /** Window length in tokens (default 256, capped at the model's context). */
+  seqLen?: number;
+  /** 'first' = the first N non-overlapping windows; 'random' = seeded random starts. */
+  sampling?: 'first' | 'random';
+  seed?: number;
+}
+
+export interface PruneRequest {
+  methodId: string;
+  /** Values for the method's declared parameters; missing ones take their defaults. */
+  params: Record<string, ParamValue>;
+  calibration: CalibrationRequest;
+  /** Perplexity before and after on held-out text (same windows both times). Omit to skip. */
+  evaluation?: PerplexityRequest;
+  /** Prefill and decode speed, dense and pruned, measured in the same run. Omit to skip. */
+  speed?: BenchRequest;
+}
+
+export interface PruneProgress {
+  phase: 'calibration-data' | 'planning' | 'applying' | 'evaluating-dense' | 'evaluating-pruned' | 'speed';
+  /** 0..1 over the whole job. */
+  fraction: number;
+  message: string;
+  /** The newest trace entry (live SLEB candidates, NeuroAL grid points, layer done). */
+  trace?: TraceEntry;
+}
+
+export interface LayerSparsity {
+  block: number;
+  /** Weight name in the pruned model. */
+  name: string;
+  sparsity: number;
+}
+
+export interface PruneResult {
+  methodId: string;
+  params: Record<string, ParamValue>;
+  /** Zeros / weights over the block linear layers of the pruned model (embeddings and head excluded). */
+  overallSparsity: number;
+  layerSparsity: LayerSparsity[];
+  /** Per block of the pruned model. */
+  blockSparsity: number[];
+  /** Removed blocks, 0-based indices of the model before pruning, ascending. */
+  removedBlocks: number[];
+  trace: TraceEntry[];
+  stats: PlanStats;
+  parametersBefore: number;
+  parametersAfter: number;
+  layersBefore: number;
+  layersAfter: number;
+  calibration: { windows: number; seqLen: number; sampling: 'first' | 'random'; seed: number; textName: string };
+  pplBefore: PerplexityResult | null;
+  pplAfter: PerplexityResult | null;
+  speedBefore: BenchResult | null;
+  speedAfter: BenchResult | null;
+  /** Said next to speed figures, e.g. that unstructured sparsity gives no speed-up on dense kernels. */
+  speedNote: string;
+  elapsedMs: number;
+}
+
+export interface ExportedFile {
+  /** Relative path in the exported folder, e.g. 'model.safetensors'. */
+  path: string;
+  blob: Blob;
+}
+
+export interface ExportRequest {
+  /** 'pruned' = the last pruning run's model; 'loaded' = the model as loaded. */
+  which: 'pruned' | 'loaded';
+  format: 'safetensors';
+}
+
 export interface LabApi {
   backendInfo(): Promise<BackendInfo>;
   /** Loads a model from dropped files. On failure the previous model stays loaded. */
@@ -173,6 +254,15 @@ export interface LabApi {
   evaluatePerplexity(request: PerplexityRequest, options?: JobOptions<PerplexityProgress>): Promise<PerplexityResult>;
   benchmark(request: BenchRequest, options?: JobOptions<BenchProgress>): Promise<BenchResult>;
   generate(request: GenerateRequest, options?: JobOptions<GenerateProgress>): Promise<GenerateResult>;
+  /** The pruning methods with their declared parameters. */
+  methods(): Promise<MethodInfo[]>;
+  /**
+   * Plans and applies a pruning method to the loaded model. The loaded model stays as it was;
+   * the pruned model is kept as the lab's "pruned" model (for export) until the next run.
+   */
+  prune(request: PruneRequest, options?: JobOptions<PruneProgress>): Promise<PruneResult>;
+  /** A Hugging Face folder (config.json, tokenizer files, model.safetensors) of a model. */
+  exportModel(request: ExportRequest): Promise<ExportedFile[]>;
 }
 
 /** Messages between LabClient and the worker. */

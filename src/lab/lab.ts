@@ -11,6 +11,12 @@ import { createEngine, type Engine } from '../runtime/engine';
 import type {
   BackendInfo,
   BenchProgress,
+  ExportedFile,
+  ExportRequest,
+  MethodInfo,
+  PruneProgress,
+  PruneRequest,
+  PruneResult,
   BenchRequest,
   BenchResult,
   GenerateProgress,
@@ -30,6 +36,10 @@ import { summarizeModel } from './model-summary';
 import { evaluatePerplexity } from '../evaluation/perplexity';
 import { runBenchmark } from '../evaluation/benchmark';
 import { generateGreedy } from '../evaluation/generate';
+import type { ModelSpec } from '../model/model-spec';
+import { methodInfo } from '../pruning/registry';
+import { exportHfFolder } from '../export/hf-folder';
+import { runPruneJob } from './prune-job';
 
 export interface LabOptions {
   loadText: (id: 'tinystories' | 'wikitext2') => Promise<string>;
@@ -45,6 +55,10 @@ interface CurrentModel {
   summary: ModelSummary;
   /** Encoded texts, keyed by the text itself, so a re-run does not re-tokenize. */
   encoded: Map<string, number[]>;
+  /** Dense perplexity results of prune runs, by evaluation request. */
+  densePpl: Map<string, PerplexityResult>;
+  /** The last pruning run's model (for export), until the next run or model. */
+  pruned: ModelSpec | null;
 }
 
 const bundledTextNames = { tinystories: 'tinystories-valid-sample.txt', wikitext2: 'wikitext-2-raw-test.txt' } as const;
@@ -84,7 +98,7 @@ export class Lab implements LabApi {
         throwIfCancelled(signal);
         const summary = summarizeModel(loaded, importCheck, performance.now() - started);
         const previous = this.current;
-        this.current = { loaded, tokenizer, engine, summary, encoded: new Map() };
+        this.current = { loaded, tokenizer, engine, summary, encoded: new Map(), densePpl: new Map(), pruned: null };
         await previous?.engine.dispose();
         return summary;
       } catch (error) {
@@ -98,11 +112,7 @@ export class Lab implements LabApi {
     return this.exclusive(async () => {
       const model = this.requireModel();
       const { name, text } = await this.resolveText(request.text);
-      let tokens = model.encoded.get(text);
-      if (!tokens) {
-        tokens = model.tokenizer.encode(text);
-        model.encoded.set(text, tokens);
-      }
+      const tokens = this.encode(model, text);
       // The window is capped at the model's context (the papers use the model's own when shorter).
       const seqLen = Math.min(request.seqLen ?? 256, model.loaded.spec.config.maxPositionEmbeddings);
       return evaluatePerplexity(model.engine, tokens, {
@@ -157,6 +167,45 @@ export class Lab implements LabApi {
     });
   }
 
+  async methods(): Promise<MethodInfo[]> {
+    return methodInfo();
+  }
+
+  prune(request: PruneRequest, options: JobOptions<PruneProgress> = {}): Promise<PruneResult> {
+    return this.exclusive(async () => {
+      const model = this.requireModel();
+      const backend = await this.backendInfo();
+      model.pruned = null; // a failed or cancelled run leaves no stale pruned model behind
+      const { result, spec } = await runPruneJob(
+        {
+          loaded: model.loaded,
+          engine: model.engine,
+          backend,
+          resolveText: (source) => this.resolveText(source),
+          textName: (source) => (source.kind === 'bundled' ? bundledTextNames[source.id] : source.name),
+          encode: (text) => this.encode(model, text),
+          densePpl: model.densePpl,
+        },
+        request,
+        options,
+      );
+      model.pruned = spec;
+      return result;
+    });
+  }
+
+  exportModel(request: ExportRequest): Promise<ExportedFile[]> {
+    return this.exclusive(async () => {
+      const model = this.requireModel();
+      if (request.format !== 'safetensors') throw new LabError('bad-argument', `export: unknown format '${String(request.format)}'; supported: safetensors`);
+      if (request.which !== 'pruned' && request.which !== 'loaded') throw new LabError('bad-argument', `export: which must be 'pruned' or 'loaded', got '${String(request.which)}'`);
+      const spec = request.which === 'pruned' ? model.pruned : model.loaded.spec;
+      if (!spec) throw new LabError('bad-argument', 'export: there is no pruned model yet; run a pruning method first');
+      const { tokenizerJson, tokenizerConfig, generationConfig } = model.loaded;
+      return exportHfFolder({ spec, tokenizerJson, tokenizerConfig, generationConfig });
+    });
+  }
+
   /** Frees the sessions (the CLI calls this before exiting). */
   async dispose(): Promise<void> {
     await this.exclusive(async () => {
@@ -168,6 +217,15 @@ export class Lab implements LabApi {
   private requireModel(): CurrentModel {
     if (!this.current) throw new LabError('no-model', 'No model is loaded: drop a model folder first.');
     return this.current;
+  }
+
+  private encode(model: CurrentModel, text: string): number[] {
+    let tokens = model.encoded.get(text);
+    if (!tokens) {
+      tokens = model.tokenizer.encode(text);
+      model.encoded.set(text, tokens);
+    }
+    return tokens;
   }
 
   private async resolveText(source: TextSource): Promise<{ name: string; text: string }> {

@@ -1,0 +1,78 @@
+// The CLI's `methods` and `prune` commands as child processes: the --json contract, --ratio mapping,
+// N:M flags, and `prune --out` → `eval --model <out>` giving the pruned perplexity.
+
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { repoRoot, stories260KDir, tinyStoriesPath } from '../helpers/model-files';
+
+// A slice of the TinyStories sample: tokenizing all 1.4 MB takes seconds per process.
+const textDir = fs.mkdtempSync(path.join(os.tmpdir(), 'prunelab-texts-'));
+const calibPath = path.join(textDir, 'calib.txt');
+const evalPath = path.join(textDir, 'heldout.txt');
+const story = fs.readFileSync(tinyStoriesPath, 'utf8');
+fs.writeFileSync(calibPath, story.slice(0, 50_000));
+fs.writeFileSync(evalPath, story.slice(-30_000));
+
+function lab(...args: string[]) {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { cwd: repoRoot, encoding: 'utf8' });
+  const lines = r.stdout.trim().split('\n');
+  return { status: r.status, last: lines[lines.length - 1], stderr: r.stderr };
+}
+
+describe('lab CLI: methods and prune', () => {
+  it('methods --json lists all 8 with their params and defaults', () => {
+    const r = lab('methods', '--json');
+    expect(r.status).toBe(0);
+    const list = JSON.parse(r.last);
+    expect(list.map((m: { id: string }) => m.id)).toEqual(['magnitude', 'wanda', 'sparsegpt', 'owl', 'neuroal', 'sleb', 'shortgpt', 'drop-blocks']);
+    expect(list.find((m: { id: string }) => m.id === 'sleb').params).toEqual([
+      expect.objectContaining({ name: 'blocks', type: 'integer', default: 1 }),
+      expect.objectContaining({ name: 'protectEnds', type: 'boolean', default: true }),
+    ]);
+    expect(list.find((m: { id: string }) => m.id === 'wanda').params[0]).toMatchObject({ name: 'sparsity', default: 0.5 });
+  });
+
+  it('prune sleb --ratio 0.2 --out, then eval --model <out> gives the pruned ppl', () => {
+    const out = fs.mkdtempSync(path.join(os.tmpdir(), 'prunelab-prune-'));
+    const common = ['--seq-len', '128'];
+    const r = lab('prune', '--model', stories260KDir, '--method', 'sleb', '--ratio', '0.2', '--calib-windows', '6', '--calib', calibPath, '--eval', evalPath, '--eval-windows', '3', '--out', out, ...common, '--json');
+    expect(r.status).toBe(0);
+    const j = JSON.parse(r.last);
+    expect(j.method).toBe('sleb');
+    expect(j.params).toEqual({ blocks: 1, protectEnds: true }); // ceil(5 · 0.2)
+    expect(j.removedBlocks).toHaveLength(1);
+    expect(j.overallSparsity).toBe(0);
+    expect(j.layerSparsity).toHaveLength(4 * 7);
+    expect(j.trace[0]).toMatchObject({ kind: 'sleb-step', step: 0, chosen: j.removedBlocks[0] });
+    expect(j.stats).toMatchObject({ forwardPasses: 3, sessionsCreated: 1 });
+    expect(j.calibration).toEqual({ windows: 6, seqLen: 128, sampling: 'first', seed: 0, textName: 'calib.txt' });
+    expect(j.ppl.after).toBeGreaterThan(j.ppl.before);
+    expect(j.out).toBe(out);
+    expect(fs.readdirSync(out).sort()).toEqual(['config.json', 'generation_config.json', 'model.safetensors', 'tokenizer.json', 'tokenizer_config.json']);
+    const e = lab('eval', '--model', out, '--text', evalPath, '--max-windows', '3', ...common, '--json');
+    expect(e.status).toBe(0);
+    expect(Math.abs(JSON.parse(e.last).ppl - j.ppl.after) / j.ppl.after).toBeLessThan(1e-6);
+  });
+
+  it('--ratio is sparsity for wanda, --n/--m the N:M pattern, --blocks a list for drop-blocks; bad flags exit 1', () => {
+    const w = lab('prune', '--model', stories260KDir, '--method', 'wanda', '--ratio', '0.3', '--calib', calibPath, '--calib-windows', '4', '--seq-len', '64', '--calib-sample', 'random', '--seed', '2', '--json');
+    expect(w.status).toBe(0);
+    const wj = JSON.parse(w.last);
+    expect(wj.params).toEqual({ sparsity: 0.3, pattern: 'unstructured' });
+    expect(Math.abs(wj.overallSparsity - 0.3)).toBeLessThan(0.01);
+    expect(wj.calibration).toMatchObject({ sampling: 'random', seed: 2 });
+    expect(wj.ppl).toBeUndefined();
+    const nm = lab('prune', '--model', stories260KDir, '--method', 'magnitude', '--n', '2', '--m', '4', '--calib', calibPath, '--json');
+    expect(nm.status).toBe(0);
+    expect(JSON.parse(nm.last)).toMatchObject({ params: { pattern: '2:4' }, overallSparsity: 0.5 });
+    const d = lab('prune', '--model', stories260KDir, '--method', 'drop-blocks', '--blocks', '1,3', '--calib', calibPath, '--json');
+    expect(d.status).toBe(0);
+    expect(JSON.parse(d.last)).toMatchObject({ removedBlocks: [1, 3], layersAfter: 3 });
+    const bad = lab('prune', '--model', stories260KDir, '--method', 'drop-blocks', '--blocks', '1,9', '--calib', calibPath, '--json');
+    expect(bad.status).toBe(1);
+    expect(JSON.parse(bad.last).error).toMatchObject({ code: 'bad-argument', message: expect.stringMatching(/block 9 does not exist/) });
+  });
+});
