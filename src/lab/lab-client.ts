@@ -9,16 +9,22 @@ import type {
   BenchProgress,
   BenchRequest,
   BenchResult,
+  ExportedFile,
+  ExportRequest,
   GenerateProgress,
   GenerateRequest,
   GenerateResult,
   JobOptions,
   LabApi,
   LoadProgress,
+  MethodInfo,
   ModelSummary,
   PerplexityProgress,
   PerplexityRequest,
   PerplexityResult,
+  PruneProgress,
+  PruneRequest,
+  PruneResult,
   WorkerRequest,
   WorkerResponse,
 } from './lab-api';
@@ -37,8 +43,11 @@ const dataArgCount: Record<keyof LabApi, number> = {
   evaluatePerplexity: 1,
   benchmark: 1,
   generate: 1,
+  methods: 0,
+  prune: 1,
+  exportModel: 1,
 };
-const jobMethods = new Set<keyof LabApi>(['loadModel', 'evaluatePerplexity', 'benchmark', 'generate']);
+const jobMethods = new Set<keyof LabApi>(['loadModel', 'evaluatePerplexity', 'benchmark', 'generate', 'prune']);
 
 interface PendingCall {
   resolve: (value: unknown) => void;
@@ -85,6 +94,16 @@ export class LabClient implements LabApi {
   }
   generate(request: GenerateRequest, options?: JobOptions<GenerateProgress>): Promise<GenerateResult> {
     return this.call('generate', [request], options);
+  }
+  methods(): Promise<MethodInfo[]> {
+    return this.call('methods', []);
+  }
+  prune(request: PruneRequest, options?: JobOptions<PruneProgress>): Promise<PruneResult> {
+    return this.call('prune', [request], options);
+  }
+  /** The files' Blobs cross postMessage by structured clone (no copy of their bytes on the page's heap). */
+  exportModel(request: ExportRequest): Promise<ExportedFile[]> {
+    return this.call('exportModel', [request]);
   }
 
   private call<R, P>(method: keyof LabApi, args: unknown[], options?: JobOptions<P>): Promise<R> {

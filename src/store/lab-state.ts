@@ -13,6 +13,7 @@ import type {
   PerplexityProgress,
   PerplexityResult,
 } from '../lab/lab-api';
+import { initialPruningState, type PruningState } from './pruning-state';
 
 export type JobStatus = 'idle' | 'running' | 'done' | 'cancelled' | 'failed';
 export type JobKind = 'load' | 'evaluation' | 'speed' | 'generation';
@@ -46,6 +47,8 @@ export interface LabState {
   evaluation: JobState<PerplexityProgress, PerplexityResult> & { points: PerplexityPoint[] };
   speed: JobState<BenchProgress, BenchResult>;
   generation: JobState<GenerateProgress, GenerateResult>;
+  /** Methods, their forms, the pruning job and the export (pruning-state.ts). */
+  pruning: PruningState;
   error: ShownError | null;
 }
 
@@ -61,13 +64,15 @@ export function initialLabState(): LabState {
     evaluation: { ...idleJob<PerplexityProgress, PerplexityResult>(), points: [] },
     speed: idleJob(),
     generation: idleJob(),
+    pruning: initialPruningState(),
     error: null,
   };
 }
 
 /** True while any job runs: the worker runs one job at a time, so the UI starts one at a time. */
 export function isBusy(state: LabState): boolean {
-  return [state.load, state.evaluation, state.speed, state.generation].some((job) => job.status === 'running');
+  const jobs = [state.load, state.evaluation, state.speed, state.generation, state.pruning.job, state.pruning.exported];
+  return jobs.some((job) => job.status === 'running');
 }
 
 /** Appends a chart point for a progress report; the window's own NLL comes from the running sums. */

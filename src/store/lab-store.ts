@@ -6,9 +6,11 @@ import { toLabErrorData } from '../errors';
 import type { BenchRequest, GenerateRequest, LabApi, PerplexityRequest } from '../lab/lab-api';
 import type { ModelFileRef } from '../model/loaded-model';
 import { appendPoint, idleJob, initialLabState, isBusy, pointsFromResult, type JobKind, type LabState } from './lab-state';
+import { createPruningActions, type PruningActions } from './pruning-actions';
+import { idlePruneJob } from './pruning-state';
 
-export interface LabActions {
-  /** Asks the backend what it runs on, then loads the first model (the bundled demo). */
+export interface LabActions extends PruningActions {
+  /** Asks the backend what it runs on and which pruning methods it has, then loads the first model (the bundled demo). */
   start(demoFiles: () => Promise<ModelFileRef[]>, demoName: string): Promise<void>;
   loadModel(files: ModelFileRef[], source: string): Promise<void>;
   evaluate(request: PerplexityRequest): Promise<void>;
@@ -60,6 +62,7 @@ export function createLabStore(api: LabApi): LabStore {
 
     return {
       ...initialLabState(),
+      ...createPruningActions(api, set, get, () => isBusy(get())),
 
       async start(demoFiles, demoName) {
         try {
@@ -68,6 +71,7 @@ export function createLabStore(api: LabApi): LabStore {
           get().showError(error, 'Starting the lab');
           return;
         }
+        await get().loadMethods();
         set((state) => ({ load: { ...state.load, status: 'running', source: demoName } }));
         let files: ModelFileRef[];
         try {
@@ -96,6 +100,7 @@ export function createLabStore(api: LabApi): LabStore {
               evaluation: { ...idleJob(), points: [] },
               speed: idleJob(),
               generation: idleJob(),
+              pruning: { ...state.pruning, job: idlePruneJob(), exported: { status: 'idle', files: [], savedTo: null } },
             })),
         );
         // The backend may change with the model (e.g. a fallback to wasm for a big one).

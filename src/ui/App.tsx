@@ -1,4 +1,4 @@
-// The page: header, error, model in (drop zone) and model card, then the three measurement panels.
+// The page: header, error, model in (drop zone) and model card, pruning, then the three measurement panels.
 
 import { DropZone } from './DropZone';
 import { ErrorAlert } from './ErrorAlert';
@@ -6,6 +6,7 @@ import { EvaluationPanel } from './EvaluationPanel';
 import { GeneratePanel } from './GeneratePanel';
 import { Header } from './Header';
 import { ModelCard } from './ModelCard';
+import { PrunePanel } from './PrunePanel';
 import { SpeedPanel } from './SpeedPanel';
 
 export function App() {
@@ -16,6 +17,7 @@ export function App() {
         <ErrorAlert />
         <DropZone />
         <ModelCard />
+        <PrunePanel />
         <EvaluationPanel />
         <SpeedPanel />
         <GeneratePanel />

@@ -5,15 +5,22 @@ import { LabError, throwIfCancelled } from '../../src/errors';
 import type {
   BackendInfo,
   BenchResult,
+  ExportedFile,
+  ExportRequest,
   GenerateResult,
   JobOptions,
   LabApi,
   LoadProgress,
+  MethodInfo,
   ModelSummary,
   PerplexityProgress,
   PerplexityRequest,
   PerplexityResult,
+  PruneProgress,
+  PruneRequest,
+  PruneResult,
 } from '../../src/lab/lab-api';
+import type { TraceEntry } from '../../src/pruning/plan';
 import type { ModelFileRef } from '../../src/model/loaded-model';
 
 export const tick = (ms = 1) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -80,4 +87,91 @@ export class FakeLab implements LabApi {
     options.onProgress?.({ tokens: 1, text: `${request.prompt}!` });
     return { text: `${request.prompt}!`, promptTokens: 1, newTokens: 1, tokenIds: [1], stoppedBy: 'max-new-tokens', elapsedMs: 1 };
   }
+
+  // Pruning: three methods whose params cover every ParamSpec type; SLEB reports a trace entry per step.
+  receivedPrune: PruneRequest | null = null;
+  pruneStepDelayMs = 2;
+  exportedWhich: ExportRequest['which'] | null = null;
+
+  async methods(): Promise<MethodInfo[]> {
+    return fakeMethods();
+  }
+  async prune(request: PruneRequest, options: JobOptions<PruneProgress> = {}): Promise<PruneResult> {
+    if (!this.model) throw new LabError('no-model', 'No model loaded.');
+    this.receivedPrune = request;
+    const layers = this.model.numLayers;
+    const trace: TraceEntry[] = [];
+    let removed: number[] = [];
+    if (request.methodId === 'drop-blocks') removed = String(request.params.blocks).split(',').map(Number);
+    if (request.methodId === 'sleb') {
+      const steps = Number(request.params.numBlocks ?? 1);
+      for (let step = 0; step < steps; step++) {
+        const candidates = [];
+        for (let block = 0; block < layers; block++) {
+          if (removed.includes(block)) continue;
+          await tick(this.pruneStepDelayMs);
+          throwIfCancelled(options.signal);
+          candidates.push({ block, nll: 1 + Math.abs(block - 2) / 10, ppl: Math.exp(1 + Math.abs(block - 2) / 10) });
+          // Each candidate re-reports the step so far (chosen −1 until the step ends).
+          options.onProgress?.({ phase: 'planning', fraction: 0.1, message: `SLEB step ${step + 1}`, trace: { kind: 'sleb-step', step, candidates: [...candidates], chosen: -1 } });
+        }
+        const chosen = candidates.reduce((best, c) => (c.nll < best.nll ? c : best)).block;
+        const entry: TraceEntry = { kind: 'sleb-step', step, candidates, chosen };
+        trace.push(entry);
+        removed = [...removed, chosen].sort((a, b) => a - b);
+        options.onProgress?.({ phase: 'planning', fraction: 0.5, message: `SLEB step ${step + 1} removed block ${chosen}`, trace: entry });
+      }
+    }
+    const sparsity = request.methodId === 'wanda' ? Number(request.params.sparsity) : 0;
+    if (request.methodId === 'wanda') {
+      for (let block = 0; block < layers; block++) {
+        await tick(this.pruneStepDelayMs);
+        throwIfCancelled(options.signal);
+        const entry: TraceEntry = { kind: 'layer-pruned', block, sparsity };
+        trace.push(entry);
+        options.onProgress?.({ phase: 'planning', fraction: (block + 1) / layers, message: `pruning block ${block + 1}/${layers}`, trace: entry });
+      }
+    }
+    const layersAfter = layers - removed.length;
+    const ppl = request.evaluation ? await this.evaluatePerplexity(request.evaluation) : null;
+    return {
+      methodId: request.methodId, params: request.params, overallSparsity: sparsity,
+      layerSparsity: Array.from({ length: layersAfter }, (_, block) => ({ block, name: `model.layers.${block}.mlp.up_proj.weight`, sparsity })),
+      blockSparsity: Array.from({ length: layersAfter }, () => sparsity), removedBlocks: removed, trace,
+      stats: { calibrationMs: 1, methodMs: 1, forwardPasses: 1, sessionsCreated: 1 },
+      parametersBefore: 1000, parametersAfter: 1000 - removed.length * 100, layersBefore: layers, layersAfter,
+      calibration: { windows: request.calibration.windows ?? 64, seqLen: request.calibration.seqLen ?? 256, sampling: request.calibration.sampling ?? 'first', seed: request.calibration.seed ?? 0, textName: 'fake' },
+      pplBefore: ppl, pplAfter: ppl, speedBefore: null, speedAfter: null,
+      speedNote: sparsity > 0 ? 'Zeroed weights: no speed-up on dense kernels.' : 'Blocks removed: fewer layers run.', elapsedMs: 1,
+    };
+  }
+  async exportModel(request: ExportRequest): Promise<ExportedFile[]> {
+    this.exportedWhich = request.which;
+    return [
+      { path: 'config.json', blob: new Blob(['{"num_hidden_layers":4}']) },
+      { path: 'model.safetensors', blob: new Blob([new Uint8Array(40)]) },
+    ];
+  }
+}
+
+export function fakeMethods(): MethodInfo[] {
+  const paper = { title: 'A paper', url: 'https://arxiv.org/abs/0000.00000' };
+  return [
+    {
+      id: 'drop-blocks', label: 'Drop blocks', kind: 'blocks', summary: 'Removes the blocks you name.', paper, needsCalibration: false,
+      params: [{ name: 'blocks', label: 'Blocks', type: 'block-list', default: '', help: 'Block indices to remove, 0-based.' }],
+    },
+    {
+      id: 'sleb', label: 'SLEB', kind: 'blocks', summary: 'Removes blocks one by one by perplexity.', paper, needsCalibration: true,
+      params: [{ name: 'numBlocks', label: 'Blocks to remove', type: 'integer', default: 1, min: 1, max: 4, step: 1, help: 'How many blocks to remove.' }],
+    },
+    {
+      id: 'wanda', label: 'Wanda', kind: 'sparsity', summary: 'Zeros weights by |W|·‖X‖.', paper, needsCalibration: true,
+      params: [
+        { name: 'sparsity', label: 'Sparsity', type: 'number', default: 0.5, min: 0, max: 0.99, step: 0.01, help: 'Fraction 0..1 zeroed.' },
+        { name: 'pattern', label: 'Pattern', type: 'enum', default: 'unstructured', options: [{ value: 'unstructured', label: 'Unstructured' }, { value: '2:4', label: '2:4' }], help: 'N:M or not.' },
+        { name: 'perRow', label: 'Per row', type: 'boolean', default: true, help: 'Compare within rows.' },
+      ],
+    },
+  ];
 }

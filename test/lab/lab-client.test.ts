@@ -3,7 +3,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { LabError } from '../../src/errors';
 import { LabClient, serveLabApi, type LabPort } from '../../src/lab/lab-client';
-import type { PerplexityProgress } from '../../src/lab/lab-api';
+import type { PerplexityProgress, PruneProgress } from '../../src/lab/lab-api';
 import { FakeLab } from './fake-lab';
 
 let channel: MessageChannel;
@@ -87,5 +87,34 @@ describe('LabClient over postMessage', () => {
     const pending = client.evaluatePerplexity({ text: { kind: 'bundled', id: 'tinystories' } });
     client.failAll({ code: 'internal', message: 'The lab worker failed.' });
     await expect(pending).rejects.toMatchObject({ code: 'internal', message: 'The lab worker failed.' });
+  });
+
+  it('lists methods, streams prune progress with trace entries, and cancels a prune', async () => {
+    const lab = new FakeLab();
+    const { client } = connect(lab);
+    await client.loadModel(modelFiles());
+    expect((await client.methods()).map((m) => m.id)).toEqual(['drop-blocks', 'sleb', 'wanda']);
+    const calibration = { text: { kind: 'bundled', id: 'tinystories' } as const, windows: 2, seqLen: 8 };
+    const seen: PruneProgress[] = [];
+    const result = await client.prune({ methodId: 'sleb', params: { numBlocks: 1 }, calibration }, { onProgress: (p) => seen.push(p) });
+    expect(seen.filter((p) => p.trace?.kind === 'sleb-step')).toHaveLength(6); // 5 partial reports + the finished step
+    expect(result.removedBlocks).toEqual([2]);
+    expect(result.trace).toEqual([seen[seen.length - 1].trace]);
+    lab.pruneStepDelayMs = 20;
+    const controller = new AbortController();
+    const error = await client
+      .prune({ methodId: 'wanda', params: { sparsity: 0.5 }, calibration }, { signal: controller.signal, onProgress: () => controller.abort() })
+      .catch((e: unknown) => e);
+    expect((error as LabError).code).toBe('cancelled');
+  });
+
+  it('exportModel returns the files as Blobs with their bytes', async () => {
+    const { lab, client } = connect();
+    const files = await client.exportModel({ which: 'pruned', format: 'safetensors' });
+    expect(lab.exportedWhich).toBe('pruned');
+    expect(files.map((f) => f.path)).toEqual(['config.json', 'model.safetensors']);
+    expect(files[0].blob).toBeInstanceOf(Blob);
+    expect(await files[0].blob.text()).toBe('{"num_hidden_layers":4}');
+    expect(files[1].blob.size).toBe(40);
   });
 });

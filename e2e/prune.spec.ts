@@ -1,0 +1,184 @@
+// The Prune panel end to end on the demo model (5 blocks), one page, few and short windows (SwiftShader
+// is slow): drop a block, SLEB with live candidates, Wanda 50%, download, cancel midway.
+
+import { expect, test, type Page } from '@playwright/test';
+import { foreignRequests, openLab, runEvaluation, screensDir, type OpenedLab } from './helpers';
+
+async function panelShot(page: Page, name: string): Promise<void> {
+  await page.getByTestId('prune-panel').screenshot({ path: `${screensDir}/${name}.png` });
+}
+
+async function chooseMethod(page: Page, id: string, params: Record<string, string | boolean>): Promise<void> {
+  await page.getByTestId(`method-${id}`).check();
+  await expect(page.getByTestId('method-params')).toHaveAttribute('data-method', id);
+  for (const [name, value] of Object.entries(params)) {
+    const control = page.getByTestId(`param-${name}`);
+    if (typeof value === 'boolean') await control.setChecked(value);
+    else await control.fill(value);
+  }
+}
+
+async function setSettings(page: Page, s: { windows: string; seqLen: string; evaluate: boolean; speed: boolean }): Promise<void> {
+  await page.getByTestId('prune-calibrationWindows').fill(s.windows);
+  await page.getByTestId('prune-calibrationSeqLen').fill(s.seqLen);
+  await page.getByTestId('prune-evaluate').setChecked(s.evaluate);
+  await page.getByTestId('prune-measureSpeed').setChecked(s.speed);
+}
+
+async function runPrune(page: Page): Promise<void> {
+  await page.getByTestId('prune-run').click();
+  await expect(page.getByTestId('prune-status')).toHaveAttribute('data-status', 'done', { timeout: 240_000 });
+  await expect(page.getByTestId('error-alert')).toHaveCount(0);
+}
+
+const value = async (page: Page, testId: string) => Number(await page.getByTestId(testId).getAttribute('data-value'));
+
+test.describe('Prune panel on the demo model', () => {
+  let page: Page;
+  let lab: OpenedLab;
+
+  test.beforeAll(async ({ browser }) => {
+    page = await browser.newPage();
+    lab = await openLab(page);
+  });
+  test.afterAll(async () => {
+    await page.close();
+  });
+
+  test('lists the methods by kind with summaries and paper links, and builds the form from params', async () => {
+    await expect(page.getByTestId('method-group-blocks')).toContainText('Remove blocks (real speed-up)');
+    await expect(page.getByTestId('method-group-sparsity')).toContainText('no speed-up on dense kernels');
+    await expect(page.getByTestId('method-group-blocks').getByTestId('method-sleb')).toBeVisible();
+    await expect(page.getByTestId('method-group-sparsity').getByTestId('method-wanda')).toBeVisible();
+    const paper = page.getByTestId('method-paper-sleb');
+    await expect(paper).toHaveAttribute('target', '_blank');
+    await expect(paper).toHaveAttribute('rel', 'noreferrer');
+    await expect(paper).toHaveAttribute('href', /^https:\/\//);
+    await chooseMethod(page, 'wanda', {});
+    const sparsity = page.getByTestId('param-sparsity');
+    await expect(sparsity).toHaveAttribute('max', '0.99');
+    await expect(sparsity).toHaveAccessibleDescription(/Fraction 0\.\.1/);
+    await sparsity.fill('1.5');
+    await expect(page.getByTestId('param-error-sparsity')).toContainText('between 0 and 0.99');
+    await expect(page.getByTestId('prune-run')).toBeDisabled();
+    await sparsity.fill('0.5');
+    await expect(page.getByTestId('prune-run')).toBeEnabled();
+    await panelShot(page, 'prune-01-before-run');
+  });
+
+  test('(a) drop block 2: 4 layers, block 2 marked removed, perplexity before → after, speed with the block note', async () => {
+    await chooseMethod(page, 'drop-blocks', { blocks: '2' });
+    await setSettings(page, { windows: '4', seqLen: '64', evaluate: true, speed: true });
+    await page.getByTestId('prune-evalMaxWindows').fill('2');
+    await runPrune(page);
+    await expect(page.getByTestId('prune-layers')).toHaveAttribute('data-value', '4');
+    await expect(page.getByTestId('prune-layers')).toHaveText('5 → 4');
+    await expect(page.locator('[data-testid="block-box"][data-removed="true"]')).toHaveCount(1);
+    await expect(page.locator('[data-testid="block-box"][data-block="2"]')).toHaveAttribute('data-removed', 'true');
+    const before = await value(page, 'prune-ppl-before');
+    const after = await value(page, 'prune-ppl-after');
+    expect(before).toBeGreaterThan(1);
+    expect(after).toBeGreaterThan(1);
+    expect(after).not.toBe(before);
+    await expect(page.getByTestId('prune-result')).toContainText('2 × 128 tokens');
+    expect(await value(page, 'prune-speed-decode-tps-pruned')).toBeGreaterThan(0);
+    await expect(page.getByTestId('prune-speed').getByTestId('speed-note')).toContainText('5 → 4 blocks');
+    await panelShot(page, 'prune-02-drop-blocks-result');
+  });
+
+  test('(b) SLEB removes 1 block: candidate scores appear live, the result lists the chosen block and the trace', async () => {
+    await chooseMethod(page, 'sleb', { blocks: '1' });
+    await setSettings(page, { windows: '4', seqLen: '64', evaluate: false, speed: false });
+    // Record, inside the page, the most candidates seen while the run was still running.
+    await page.evaluate(() => {
+      const w = window as unknown as { liveCandidates: number };
+      w.liveCandidates = 0;
+      new MutationObserver(() => {
+        const running = document.querySelector('[data-testid="prune-status"]')?.getAttribute('data-status') === 'running';
+        const n = document.querySelectorAll('[data-testid="sleb-live"] [data-testid="sleb-candidate"]').length;
+        if (running) w.liveCandidates = Math.max(w.liveCandidates, n);
+      }).observe(document.body, { subtree: true, childList: true, attributes: true });
+    });
+    await page.getByTestId('prune-run').click();
+    await expect(page.getByTestId('sleb-live').getByTestId('sleb-candidate').first()).toBeVisible({ timeout: 120_000 }).catch(() => {});
+    if ((await page.getByTestId('prune-status').getAttribute('data-status')) === 'running') await panelShot(page, 'prune-03-sleb-live');
+    await expect(page.getByTestId('prune-status')).toHaveAttribute('data-status', 'done', { timeout: 240_000 });
+    expect(await page.evaluate(() => (window as unknown as { liveCandidates: number }).liveCandidates)).toBeGreaterThanOrEqual(1);
+    const step = page.getByTestId('sleb-trace-step');
+    await expect(step).toHaveCount(1);
+    const chosen = await step.getAttribute('data-chosen');
+    expect(['1', '2', '3']).toContain(chosen); // first and last block are protected
+    await expect(page.getByTestId('prune-removed')).toHaveText(chosen!);
+    await expect(step.getByTestId('sleb-candidate')).toHaveCount(3);
+    const ppls = await step.getByTestId('sleb-candidate').evaluateAll((els) => els.map((e) => [e.getAttribute('data-block'), Number(e.getAttribute('data-value'))] as const));
+    const best = ppls.reduce((a, b) => (b[1] < a[1] ? b : a));
+    expect(best[0]).toBe(chosen);
+    await expect(page.getByTestId('prune-layers')).toHaveAttribute('data-value', '4');
+    await panelShot(page, 'prune-04-sleb-result');
+  });
+
+  test('(c) Wanda 0.5: overall sparsity 0.5000, the no-speed-up note next to speed', async () => {
+    await chooseMethod(page, 'wanda', { sparsity: '0.5' });
+    await setSettings(page, { windows: '4', seqLen: '64', evaluate: false, speed: true });
+    await runPrune(page);
+    await expect(page.getByTestId('prune-overall-sparsity')).toHaveText('0.5000');
+    expect(Math.abs((await value(page, 'prune-overall-sparsity')) - 0.5)).toBeLessThan(1e-3);
+    await expect(page.getByTestId('prune-layers')).toHaveText('5 → 5');
+    await expect(page.locator('[data-testid="block-box"][data-removed="false"]')).toHaveCount(5);
+    await expect(page.getByTestId('prune-speed').getByTestId('speed-note')).toContainText('no speed-up');
+    await panelShot(page, 'prune-05-wanda-result');
+  });
+
+  test('(e) download: the pruned model\'s files reach a picked folder, and downloads without a picker', async () => {
+    // A folder picker that records what is written (Playwright cannot drive the real one).
+    await page.evaluate(() => {
+      const written: Record<string, number> = {};
+      const dir = (prefix: string): unknown => ({
+        getDirectoryHandle: async (name: string) => dir(`${prefix}${name}/`),
+        getFileHandle: async (name: string) => ({
+          createWritable: async () => ({ write: async (blob: Blob) => void (written[prefix + name] = blob.size), close: async () => {} }),
+        }),
+      });
+      Object.assign(window, { written, showDirectoryPicker: async () => dir('') });
+    });
+    await page.getByTestId('prune-download').click();
+    const status = page.getByTestId('export-status');
+    await expect(status).toHaveAttribute('data-status', 'done');
+    const listed = Object.fromEntries(((await status.getAttribute('data-files')) ?? '').split(';').map((e) => e.split(':')).map(([p, b]) => [p, Number(b)]));
+    expect(Object.keys(listed)).toEqual(expect.arrayContaining(['config.json', 'model.safetensors', 'tokenizer.json']));
+    expect(listed['model.safetensors']).toBeGreaterThan(100_000);
+    expect(await page.evaluate(() => (window as unknown as { written: Record<string, number> }).written)).toEqual(listed);
+
+    await page.evaluate(() => Object.assign(window, { showDirectoryPicker: undefined }));
+    const downloads: { name: string; bytes: number }[] = [];
+    page.on('download', (download) => {
+      void download.createReadStream().then(async (stream) => {
+        let bytes = 0;
+        for await (const chunk of stream) bytes += (chunk as Buffer).length;
+        downloads.push({ name: download.suggestedFilename(), bytes });
+      });
+    });
+    await page.getByTestId('prune-download').click();
+    await expect(status).toContainText('as downloads');
+    await expect.poll(() => downloads.length, { timeout: 30_000 }).toBe(Object.keys(listed).length);
+    expect(Object.fromEntries(downloads.map((d) => [d.name, d.bytes]))).toEqual(listed);
+  });
+
+  test('(d) cancelling a run midway leaves a working lab', async () => {
+    await chooseMethod(page, 'wanda', { sparsity: '0.5' });
+    await setSettings(page, { windows: '16', seqLen: '128', evaluate: true, speed: true });
+    await page.getByTestId('prune-run').click();
+    await expect(page.getByTestId('prune-status')).toHaveAttribute('data-phase', 'planning', { timeout: 120_000 });
+    await page.getByTestId('prune-cancel').click();
+    await expect(page.getByTestId('prune-status')).toHaveAttribute('data-status', 'cancelled');
+    await expect(page.getByTestId('prune-status')).toContainText('Cancelled');
+    await expect(page.getByTestId('error-alert')).toHaveCount(0);
+    await expect(page.getByTestId('prune-result')).toHaveCount(0);
+    await runEvaluation(page, { maxWindows: '1', seqLen: '64' });
+    await expect(page.getByTestId('eval-chart')).toHaveAttribute('data-points', '1');
+  });
+
+  test('no request left the origin (paper links are never fetched)', async ({ baseURL }) => {
+    expect(foreignRequests(lab.requests, baseURL!)).toEqual([]);
+  });
+});

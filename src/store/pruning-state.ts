@@ -1,0 +1,161 @@
+// The pruning slice of the app state (plain data only) and the pure steps around it: the settings
+// form, turning form values into a PruneRequest, merging live trace entries. No React, no engine.
+
+import type { LabErrorData } from '../errors';
+import type { MethodInfo, PruneProgress, PruneRequest, PruneResult, TextSource } from '../lab/lab-api';
+import type { TraceEntry } from '../pruning/plan';
+import { defaultFormValues, parseParams, type FormValues } from './param-values';
+
+export type TextChoice = 'tinystories' | 'wikitext2' | 'file';
+export type PruneJobStatus = 'idle' | 'running' | 'done' | 'cancelled' | 'failed';
+
+/** Calibration, evaluation and speed settings as the form holds them (numbers as typed text). */
+export interface PruneSettings {
+  calibrationText: TextChoice;
+  /** A dropped .txt (its text), used when calibrationText is 'file'. */
+  calibrationFile: { name: string; text: string } | null;
+  calibrationWindows: string;
+  calibrationSeqLen: string;
+  sampling: 'first' | 'random';
+  seed: string;
+  evaluate: boolean;
+  /** 'other' = the bundled text not used for calibration (held-out by default). */
+  evalText: 'other' | 'tinystories' | 'wikitext2';
+  evalSeqLen: string;
+  evalMaxWindows: string;
+  measureSpeed: boolean;
+  speedPromptTokens: string;
+  speedGenTokens: string;
+  speedRuns: string;
+}
+
+export interface PruneJob {
+  status: PruneJobStatus;
+  progress: PruneProgress | null;
+  /** Trace entries as they arrived (live), replaced by the result's trace when the run ends. */
+  trace: TraceEntry[];
+  result: PruneResult | null;
+  error: LabErrorData | null;
+}
+
+export interface ExportState {
+  status: PruneJobStatus;
+  /** What was saved: paths and sizes in bytes. */
+  files: { path: string; bytes: number }[];
+  savedTo: 'folder' | 'downloads' | null;
+}
+
+export interface PruningState {
+  methods: MethodInfo[];
+  methodsStatus: 'idle' | 'loading' | 'done' | 'failed';
+  selectedMethodId: string | null;
+  /** Method id → its form values (kept when switching methods). */
+  formValues: Record<string, FormValues>;
+  settings: PruneSettings;
+  job: PruneJob;
+  exported: ExportState;
+}
+
+/** Defaults sized for a software adapter (SwiftShader): few, short windows. */
+export function defaultPruneSettings(): PruneSettings {
+  return {
+    calibrationText: 'tinystories',
+    calibrationFile: null,
+    calibrationWindows: '16',
+    calibrationSeqLen: '128',
+    sampling: 'first',
+    seed: '0',
+    evaluate: true,
+    evalText: 'other',
+    evalSeqLen: '128',
+    evalMaxWindows: '4',
+    measureSpeed: true,
+    speedPromptTokens: '32',
+    speedGenTokens: '16',
+    speedRuns: '2',
+  };
+}
+
+export function idlePruneJob(): PruneJob {
+  return { status: 'idle', progress: null, trace: [], result: null, error: null };
+}
+
+export function initialPruningState(): PruningState {
+  return {
+    methods: [],
+    methodsStatus: 'idle',
+    selectedMethodId: null,
+    formValues: {},
+    settings: defaultPruneSettings(),
+    job: idlePruneJob(),
+    exported: { status: 'idle', files: [], savedTo: null },
+  };
+}
+
+/** Form values for every method, keeping what the user already typed for methods seen before. */
+export function formValuesFor(methods: MethodInfo[], previous: Record<string, FormValues> = {}): Record<string, FormValues> {
+  return Object.fromEntries(methods.map((m) => [m.id, { ...defaultFormValues(m.params), ...previous[m.id] }]));
+}
+
+/**
+ * The newest entry joins the trace. A SLEB step may be reported again as its candidates fill in:
+ * the same step replaces its earlier report. An exact repeat of the last entry is dropped.
+ */
+export function mergeTrace(trace: TraceEntry[], entry: TraceEntry): TraceEntry[] {
+  const last = trace[trace.length - 1];
+  if (last && entry.kind === 'sleb-step' && last.kind === 'sleb-step' && last.step === entry.step) {
+    return [...trace.slice(0, -1), entry];
+  }
+  if (last && JSON.stringify(last) === JSON.stringify(entry)) return trace;
+  return [...trace, entry];
+}
+
+function wholeNumber(text: string, label: string, min: number, errors: Record<string, string>, key: string): number {
+  const value = Number(text.trim());
+  if (text.trim() === '' || !Number.isInteger(value) || value < min) errors[key] = `${label}: enter a whole number ≥ ${min}.`;
+  return value;
+}
+
+function bundledOrFile(choice: TextChoice, file: PruneSettings['calibrationFile']): TextSource | null {
+  if (choice !== 'file') return { kind: 'bundled', id: choice };
+  return file ? { kind: 'file', name: file.name, text: file.text } : null;
+}
+
+/** The held-out text: 'other' is the bundled text that calibration does not use. */
+export function evaluationTextId(settings: PruneSettings): 'tinystories' | 'wikitext2' {
+  if (settings.evalText !== 'other') return settings.evalText;
+  return settings.calibrationText === 'tinystories' ? 'wikitext2' : 'tinystories';
+}
+
+export type BuiltRequest = { request: PruneRequest; errors?: undefined } | { request?: undefined; errors: Record<string, string> };
+
+/** Form values + settings → a PruneRequest, or every problem keyed by parameter / setting name. */
+export function buildPruneRequest(method: MethodInfo, form: FormValues, settings: PruneSettings, numLayers?: number): BuiltRequest {
+  const { values, errors } = parseParams(method.params, form, numLayers);
+  const calibrationText = bundledOrFile(settings.calibrationText, settings.calibrationFile);
+  if (!calibrationText) errors.calibrationFile = 'Calibration text: choose a .txt file.';
+  const windows = wholeNumber(settings.calibrationWindows, 'Calibration windows', 1, errors, 'calibrationWindows');
+  const seqLen = wholeNumber(settings.calibrationSeqLen, 'Calibration window length', 2, errors, 'calibrationSeqLen');
+  const seed = wholeNumber(settings.seed, 'Seed', 0, errors, 'seed');
+  const request: PruneRequest = {
+    methodId: method.id,
+    params: values,
+    calibration: { text: calibrationText ?? { kind: 'bundled', id: 'tinystories' }, windows, seqLen, sampling: settings.sampling, seed },
+  };
+  if (settings.evaluate) {
+    request.evaluation = {
+      text: { kind: 'bundled', id: evaluationTextId(settings) },
+      seqLen: wholeNumber(settings.evalSeqLen, 'Evaluation window length', 2, errors, 'evalSeqLen'),
+      maxWindows: wholeNumber(settings.evalMaxWindows, 'Evaluation windows', 1, errors, 'evalMaxWindows'),
+    };
+  }
+  if (settings.measureSpeed) {
+    request.speed = {
+      promptTokens: wholeNumber(settings.speedPromptTokens, 'Prompt tokens', 1, errors, 'speedPromptTokens'),
+      genTokens: wholeNumber(settings.speedGenTokens, 'Generated tokens', 1, errors, 'speedGenTokens'),
+      runs: wholeNumber(settings.speedRuns, 'Speed runs', 1, errors, 'speedRuns'),
+      warmupRuns: 1,
+    };
+  }
+  return Object.keys(errors).length > 0 ? { errors } : { request };
+}

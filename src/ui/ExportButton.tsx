@@ -1,0 +1,29 @@
+// "Download pruned model": exports the last pruned model as a Hugging Face folder (safetensors) and
+// saves it (a picked folder, else downloads); lists what was saved with sizes.
+
+import { isBusy } from '../store/lab-state';
+import { useLab } from '../store/use-lab';
+import { formatBytes } from './format';
+import { saveFiles } from './save-files';
+
+export function ExportButton() {
+  const exported = useLab((s) => s.pruning.exported);
+  const busy = useLab(isBusy);
+  const exportPruned = useLab((s) => s.exportPruned);
+  const listing = exported.files.map((f) => `${f.path}:${f.bytes}`).join(';');
+  return (
+    <div className="export">
+      <button type="button" data-testid="prune-download" disabled={busy} onClick={() => void exportPruned(saveFiles)}>
+        Download pruned model
+      </button>{' '}
+      <span className="status" data-testid="export-status" data-status={exported.status} data-files={listing} aria-live="polite">
+        {exported.status === 'running' && 'Exporting…'}
+        {exported.status === 'done' &&
+          `Saved ${exported.files.length} files ${exported.savedTo === 'folder' ? 'into the folder you chose' : 'as downloads (put them in one folder)'}: ` +
+            exported.files.map((f) => `${f.path} (${formatBytes(f.bytes)})`).join(', ')}
+        {exported.status === 'cancelled' && 'Not saved (no folder chosen).'}
+        {exported.status === 'failed' && 'Export failed (see the error above).'}
+      </span>
+    </div>
+  );
+}

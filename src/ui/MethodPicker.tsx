@@ -1,0 +1,48 @@
+// Method picker: the lab's methods grouped by kind, each with its one-sentence summary and its paper
+// (a plain link: nothing is fetched at run time).
+
+import type { MethodInfo } from '../lab/lab-api';
+
+export const kindTitles: Record<MethodInfo['kind'], string> = {
+  blocks: 'Remove blocks (real speed-up)',
+  sparsity: 'Sparsity (zeroed weights; no speed-up on dense kernels)',
+};
+
+export function MethodPicker(props: { methods: MethodInfo[]; selectedId: string | null; disabled?: boolean; onSelect: (id: string) => void }) {
+  const kinds = (Object.keys(kindTitles) as MethodInfo['kind'][]).filter((kind) => props.methods.some((m) => m.kind === kind));
+  return (
+    <div className="method-picker" data-testid="method-picker">
+      {kinds.map((kind) => (
+        <fieldset key={kind} className="method-group" data-testid={`method-group-${kind}`}>
+          <legend>{kindTitles[kind]}</legend>
+          {props.methods
+            .filter((method) => method.kind === kind)
+            .map((method) => (
+              <div key={method.id} className={method.id === props.selectedId ? 'method selected' : 'method'}>
+                <label>
+                  <input
+                    type="radio"
+                    name="prune-method"
+                    value={method.id}
+                    data-testid={`method-${method.id}`}
+                    checked={method.id === props.selectedId}
+                    disabled={props.disabled}
+                    aria-describedby={`method-${method.id}-summary`}
+                    onChange={() => props.onSelect(method.id)}
+                  />{' '}
+                  <strong>{method.label}</strong>
+                  {method.needsCalibration ? '' : <span className="muted small"> (no calibration data)</span>}
+                </label>
+                <span id={`method-${method.id}-summary`} className="help">
+                  {method.summary}{' '}
+                  <a href={method.paper.url} target="_blank" rel="noreferrer" data-testid={`method-paper-${method.id}`}>
+                    {method.paper.title}
+                  </a>
+                </span>
+              </div>
+            ))}
+        </fieldset>
+      ))}
+    </div>
+  );
+}
