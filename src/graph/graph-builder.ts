@@ -5,6 +5,7 @@ import {
   encodeOnnxModel,
   TensorType,
   type OnnxAttributeValue,
+  type OnnxModel,
   type OnnxNode,
   type OnnxTensor,
   type OnnxValueInfo,
@@ -41,6 +42,17 @@ export class GraphBuilder {
   /** Prefix for node and value names made until the next call (e.g. '/model/layers.3'). */
   setScope(scope: string): void {
     this.scope = scope;
+  }
+
+  /** Runs `build` with `scope` as the node-name prefix, then restores the previous scope. */
+  withScope<T>(scope: string, build: () => T): T {
+    const previous = this.scope;
+    this.scope = scope;
+    try {
+      return build();
+    } finally {
+      this.scope = previous;
+    }
   }
 
   /** A name not used yet, based on `base`. */
@@ -123,8 +135,9 @@ export class GraphBuilder {
     this.outputs.push({ name, elemType, dims });
   }
 
-  toBytes(): Uint8Array {
-    return encodeOnnxModel({
+  /** The model as the writer takes it (export rewrites it before encoding: fp16, MatMulNBits). */
+  toModel(): OnnxModel {
+    return {
       irVersion: IR_VERSION,
       opsets: [{ domain: '', version: OPSET }],
       producerName: 'prunelab',
@@ -133,6 +146,11 @@ export class GraphBuilder {
       initializers: this.initializers,
       inputs: this.inputs,
       outputs: this.outputs,
-    });
+    };
+  }
+
+  toBytes(rewrite?: (model: OnnxModel) => OnnxModel): Uint8Array {
+    const model = this.toModel();
+    return encodeOnnxModel(rewrite ? rewrite(model) : model);
   }
 }

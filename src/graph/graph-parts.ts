@@ -2,7 +2,7 @@
 // KV cache, and the heads (logits / per-token NLL). Pure: imports only the builder and the ModelSpec types.
 
 import { GraphBuilder } from './graph-builder';
-import { TensorType, type OnnxTensor } from './onnx-writer';
+import { TensorType, type OnnxModel, type OnnxTensor } from './onnx-writer';
 import type { ModelSpec, WeightTensor } from '../model/model-spec';
 
 /**
@@ -21,6 +21,11 @@ export interface GraphOptions {
   fold?: boolean;
   /** decoder only: logits for the last position only ([batch, 1, vocab]); for prefill/decode. */
   lastLogitsOnly?: boolean;
+  /**
+   * Applied to the finished model before encoding (export: fp16 weights, MatMulNBits). Node names
+   * follow Optimum (`/model/layers.{i}/self_attn/q_proj/MatMul`), so rewrites can find the linears.
+   */
+  rewrite?: (model: OnnxModel) => OnnxModel;
 }
 
 const BIG = 9007199254740991; // "to the end" for Slice
@@ -49,11 +54,21 @@ export function stackRows(ws: WeightTensor[]): WeightTensor {
   return { shape: [out, inn], data };
 }
 
-/** x[..., in] @ Wᵀ (+ bias): MatMul with a transposed initializer. */
+/** 'model.layers.0.self_attn.q_proj' → '/model/layers.0/self_attn/q_proj' (Optimum node scopes). */
+export function nodeScopeOf(weightPrefix: string): string {
+  return '/' + weightPrefix.replace(/\.(?!\d)/g, '/');
+}
+
+/**
+ * x[..., in] @ Wᵀ (+ bias): MatMul with a transposed initializer. Its nodes are named like Optimum's
+ * (`/model/layers.{i}/self_attn/q_proj/MatMul`), which is what the ONNX importers look for.
+ */
 export function linear(b: GraphBuilder, x: string, w: WeightTensor, name: string, bias?: Float32Array | null): string {
   const wt = b.floatInit(`${name}.weight_T`, [w.shape[1], w.shape[0]], transposed(w));
-  const y = b.op('MatMul', [x, wt]);
-  return bias ? b.op('Add', [y, b.floatInit(`${name}.bias`, [bias.length], bias)]) : y;
+  return b.withScope(nodeScopeOf(name), () => {
+    const y = b.op('MatMul', [x, wt]);
+    return bias ? b.op('Add', [y, b.floatInit(`${name}.bias`, [bias.length], bias)]) : y;
+  });
 }
 
 /** Graph inputs and the values every layer shares. */
@@ -73,7 +88,7 @@ export interface DecoderContext {
 }
 
 export function declareInputs(spec: ModelSpec, options: GraphOptions, graphName: string): DecoderContext {
-  const opts: Required<GraphOptions> = { fold: true, lastLogitsOnly: false, ...options };
+  const opts: Required<GraphOptions> = { fold: true, lastLogitsOnly: false, rewrite: (m) => m, ...options };
   const b = new GraphBuilder(graphName);
   const inputIds = b.input('input_ids', TensorType.int64, ['batch_size', 'sequence_length']);
   const idsShape = b.op('Shape', [inputIds]);
@@ -199,5 +214,5 @@ export function finishGraph(ctx: DecoderContext, hidden: string, headWeight: str
     const nll = b.op('Neg', [b.op('Squeeze', [picked, b.int64([2])])]);
     b.output(nll, 'nll', TensorType.float, ['batch_size', 'sequence_length - 1']);
   }
-  return b.toBytes();
+  return b.toBytes(opts.rewrite);
 }

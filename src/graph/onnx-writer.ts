@@ -20,6 +20,11 @@ export interface OnnxTensor {
   dims: number[];
   /** Raw little-endian element bytes (written as raw_data, not copied until the final write). */
   data: TensorData;
+  /**
+   * Stored outside the model (ONNX external data): `data` is then NOT written; the caller writes its
+   * bytes into the file `location` (relative to the model) at `offset`. For models over protobuf's 2 GB.
+   */
+  external?: { location: string; offset: number; length: number };
 }
 
 export type OnnxAttributeValue =
@@ -173,6 +178,13 @@ function tensorMsg(t: OnnxTensor): Msg {
   for (const d of t.dims) m.varint(1, d);
   m.varint(2, t.dataType);
   m.str(8, t.name);
+  if (t.external) {
+    const entry = (key: string, value: string) => new Msg().str(1, key).str(2, value);
+    m.msg(13, entry('location', t.external.location));
+    m.msg(13, entry('offset', String(t.external.offset)));
+    m.msg(13, entry('length', String(t.external.length)));
+    return m.varint(14, 1); // data_location = EXTERNAL
+  }
   // Little-endian hosts only (every browser and Node platform we target).
   m.bytes(9, new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength));
   return m;

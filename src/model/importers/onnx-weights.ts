@@ -38,12 +38,23 @@ export class OnnxWeights {
     return { shape: [...expected], data: await tensorToFloat32(this.src, tensor) };
   }
 
+  /**
+   * The initializer behind value `name`: the initializer itself, or the one a Cast turns into it
+   * (fp16 weights cast to fp32 compute, as our fp16 export writes them).
+   */
+  weightInitializer(name: string): OnnxTensor | null {
+    const direct = this.initializer(name);
+    if (direct) return direct;
+    const cast = this.src.model.nodes.find((n) => n.opType === 'Cast' && n.outputs[0] === name);
+    return cast ? this.initializer(cast.inputs[0]) : null;
+  }
+
   /** The linear layer under `prefix` as [out, in]; a missing or unknown op is 'unsupported-op'. */
   async linear(prefix: string, inDim: number, outDim: number): Promise<WeightTensor> {
     const nodes = this.nodesUnder(prefix);
-    const matmul = nodes.find((n) => n.opType === 'MatMul' && this.initializer(n.inputs[1]));
+    const matmul = nodes.find((n) => n.opType === 'MatMul' && this.weightInitializer(n.inputs[1]));
     if (matmul) {
-      const w = await this.float(this.initializer(matmul.inputs[1])!, [inDim, outDim]);
+      const w = await this.float(this.weightInitializer(matmul.inputs[1])!, [inDim, outDim]);
       return { shape: [outDim, inDim], data: transpose2d(w.data, inDim, outDim) };
     }
     const nbits = nodes.find((n) => n.opType === 'MatMulNBits');
