@@ -149,6 +149,16 @@ test.describe('Prune panel on the demo model', () => {
     expect(listed['model.safetensors']).toBeGreaterThan(100_000);
     expect(await page.evaluate(() => (window as unknown as { written: Record<string, number> }).written)).toEqual(listed);
 
+    // The transformers.js folder: ONNX graphs under onnx/, written into sub-folders of the picked one.
+    await page.getByTestId('export-format').selectOption('transformers.js');
+    await page.getByTestId('prune-download').click();
+    await expect(status).toHaveAttribute('data-files', /onnx\/model_q4\.onnx/);
+    const onnxListed = ((await status.getAttribute('data-files')) ?? '').split(';').map((e) => e.split(':')[0]);
+    expect(onnxListed).toEqual(expect.arrayContaining(['config.json', 'onnx/model.onnx', 'onnx/model_fp16.onnx', 'onnx/model_q4.onnx']));
+    const written = await page.evaluate(() => (window as unknown as { written: Record<string, number> }).written);
+    for (const p of ['onnx/model.onnx', 'onnx/model_fp16.onnx', 'onnx/model_q4.onnx']) expect(written[p]).toBeGreaterThan(10_000);
+    await page.getByTestId('export-format').selectOption('safetensors');
+
     await page.evaluate(() => Object.assign(window, { showDirectoryPicker: undefined }));
     const downloads: { name: string; bytes: number }[] = [];
     page.on('download', (download) => {

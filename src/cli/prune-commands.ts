@@ -29,6 +29,7 @@ export interface PruneOutput {
   elapsedMs: number;
   ppl?: { before: number; after: number; windows: number; seqLen: number; textName: string };
   out?: string;
+  format?: string;
 }
 
 /** searchWindows → search-windows; all-capital names (OWL's M) stay as they are, so --m stays N:M's. */
@@ -159,13 +160,17 @@ export async function runPrune(lab: Lab, args: ParsedArgs, log: Log, numLayers: 
   const outDir = optionalStringFlag(args, 'out');
   if (outDir) {
     fs.mkdirSync(outDir, { recursive: true });
-    for (const file of await lab.exportModel({ which: 'pruned', format: 'safetensors' })) {
+    const format = optionalStringFlag(args, 'format') ?? 'safetensors';
+    if (format !== 'safetensors' && format !== 'transformers.js' && format !== 'both')
+      throw new LabError('bad-argument', `--format must be transformers.js, safetensors or both, got '${format}'`);
+    for (const file of await lab.exportModel({ which: 'pruned', format })) {
       const target = path.join(outDir, file.path);
       fs.mkdirSync(path.dirname(target), { recursive: true });
       fs.writeFileSync(target, new Uint8Array(await file.blob.arrayBuffer()));
     }
-    log(`[prune] wrote ${outDir}`);
+    log(`[prune] wrote ${outDir} (${format})`);
     output.out = outDir;
+    output.format = format;
   }
   return output;
 }

@@ -4,9 +4,11 @@
 
 import { LabError } from '../errors';
 import { transpose2d } from '../formats/dtype';
-import { gpt2Names, type LayerSpec, type ModelSpec } from '../model/model-spec';
-import { parseHfConfig } from '../model/importers/hf-config';
+import { gpt2Names, type ModelSpec } from '../model/model-spec';
+import { exportConfig } from './export-config';
 import { writeSafetensors, type SafetensorsEntry } from './safetensors-writer';
+
+export { exportConfig };
 
 export interface HfFolderInputs {
   spec: ModelSpec;
@@ -39,28 +41,6 @@ export function exportHfFolder(inputs: HfFolderInputs): HfFolderFile[] {
  * n_layer for GPT-2), tie_word_embeddings as the weights are, and torch_dtype float32 (what is written).
  * Per-layer sizes must still be the config's: block and row-wise methods keep them.
  */
-export function exportConfig(spec: ModelSpec, generationConfig: Record<string, unknown> | null): Record<string, unknown> {
-  const raw = spec.config.raw;
-  const expected = parseHfConfig(raw, generationConfig).layers[0] as LayerSpec | undefined;
-  spec.layers.forEach((l, i) => {
-    if (expected && (l.numHeads !== expected.numHeads || l.numKvHeads !== expected.numKvHeads || l.headDim !== expected.headDim || l.intermediateSize !== expected.intermediateSize))
-      throw new LabError(
-        'bad-argument',
-        `export: block ${i} has ${l.numHeads} heads, ${l.numKvHeads} kv heads, head_dim ${l.headDim}, FFN ${l.intermediateSize}, but config.json describes one size for all blocks (${expected.numHeads}, ${expected.numKvHeads}, ${expected.headDim}, ${expected.intermediateSize}); a Hugging Face folder cannot hold per-block sizes`,
-      );
-  });
-  const config: Record<string, unknown> = { ...raw };
-  if (spec.family === 'gpt2') {
-    config.n_layer = spec.layers.length;
-    if ('num_hidden_layers' in raw) config.num_hidden_layers = spec.layers.length;
-  } else {
-    config.num_hidden_layers = spec.layers.length;
-  }
-  config.tie_word_embeddings = !spec.weights.has('lm_head.weight');
-  config.torch_dtype = 'float32';
-  return config;
-}
-
 /** Llama family: canonical names are the HF names; tied models have no lm_head.weight. */
 function llamaEntries(spec: ModelSpec): SafetensorsEntry[] {
   return [...spec.weights.keys()].sort().map((name) => {

@@ -7,7 +7,7 @@ import { buildModelGraph } from '../graph/build-graph';
 import type { OnnxModel } from '../graph/onnx-writer';
 import type { LoadedModel } from '../model/loaded-model';
 import type { ModelSpec } from '../model/model-spec';
-import { parseHfConfig } from '../model/importers/hf-config';
+import { exportConfig } from './export-config';
 import { toFloat16, toMatMulNBits } from './onnx-rewrite';
 
 export type OnnxExportDtype = 'fp32' | 'fp16' | 'q4';
@@ -82,36 +82,7 @@ export function exportTransformersJsFolder(spec: ModelSpec, loaded: OnnxFolderIn
  * for all blocks, so blocks of different shapes are a 'bad-argument'.
  */
 export function transformersJsConfig(spec: ModelSpec, generationConfig: Record<string, unknown> | null): Record<string, unknown> {
-  const first = spec.layers[0];
-  const shape = (l: typeof first) => `${l.numHeads} heads, ${l.numKvHeads} KV heads, head_dim ${l.headDim}, FFN ${l.intermediateSize}`;
-  spec.layers.forEach((l, i) => {
-    if (shape(l) !== shape(first))
-      throw new LabError(
-        'bad-argument',
-        `ONNX export: block ${i} has ${shape(l)} but block 0 has ${shape(first)}; transformers.js's config.json cannot express per-block shapes (block removal and unstructured sparsity keep shapes uniform; export this model as safetensors instead)`,
-        { block: i },
-      );
-  });
-  const raw = spec.config.raw;
-  const config: Record<string, unknown> = { ...raw };
-  if (spec.family === 'gpt2') {
-    const expected = parseHfConfig(raw, generationConfig).layers[0];
-    if (first && expected && shape(first) !== shape(expected))
-      throw new LabError('bad-argument', `ONNX export: GPT-2 blocks have ${shape(first)} but config.json says ${shape(expected)}; a GPT-2 config cannot express pruned head or FFN sizes`);
-    config.n_layer = spec.layers.length;
-    if ('num_hidden_layers' in raw) config.num_hidden_layers = spec.layers.length;
-  } else {
-    config.num_hidden_layers = spec.layers.length;
-    if (first) {
-      config.num_attention_heads = first.numHeads;
-      config.num_key_value_heads = first.numKvHeads;
-      config.intermediate_size = first.intermediateSize;
-      if ('head_dim' in raw || first.headDim * first.numHeads !== spec.config.hiddenSize) config.head_dim = first.headDim;
-    }
-  }
-  config.tie_word_embeddings = !spec.weights.has('lm_head.weight');
-  config.torch_dtype = 'float32';
-  return config;
+  return exportConfig(spec, generationConfig, 'transformers.js');
 }
 
 /**

@@ -242,7 +242,14 @@ export interface ExportedFile {
 export interface ExportRequest {
   /** 'pruned' = the last pruning run's model; 'loaded' = the model as loaded. */
   which: 'pruned' | 'loaded';
-  format: 'safetensors';
+  /**
+   * 'safetensors' = a Hugging Face folder (config.json, tokenizer files, model.safetensors);
+   * 'transformers.js' = config, tokenizer files and onnx/model{,_fp16,_q4}.onnx;
+   * 'both' = one folder with both.
+   */
+  format: 'safetensors' | 'transformers.js' | 'both';
+  /** ONNX variants for 'transformers.js' and 'both' (default all three). */
+  onnxDtypes?: ('fp32' | 'fp16' | 'q4')[];
 }
 
 export interface LabApi {

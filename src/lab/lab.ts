@@ -39,6 +39,7 @@ import { generateGreedy } from '../evaluation/generate';
 import type { ModelSpec } from '../model/model-spec';
 import { methodInfo } from '../pruning/registry';
 import { exportHfFolder } from '../export/hf-folder';
+import { exportTransformersJsFolder } from '../export/onnx-folder';
 import { runPruneJob } from './prune-job';
 
 export interface LabOptions {
@@ -197,12 +198,19 @@ export class Lab implements LabApi {
   exportModel(request: ExportRequest): Promise<ExportedFile[]> {
     return this.exclusive(async () => {
       const model = this.requireModel();
-      if (request.format !== 'safetensors') throw new LabError('bad-argument', `export: unknown format '${String(request.format)}'; supported: safetensors`);
+      if (!['safetensors', 'transformers.js', 'both'].includes(request.format))
+        throw new LabError('bad-argument', `export: unknown format '${String(request.format)}'; supported: safetensors, transformers.js, both`);
       if (request.which !== 'pruned' && request.which !== 'loaded') throw new LabError('bad-argument', `export: which must be 'pruned' or 'loaded', got '${String(request.which)}'`);
       const spec = request.which === 'pruned' ? model.pruned : model.loaded.spec;
       if (!spec) throw new LabError('bad-argument', 'export: there is no pruned model yet; run a pruning method first');
       const { tokenizerJson, tokenizerConfig, generationConfig } = model.loaded;
-      return exportHfFolder({ spec, tokenizerJson, tokenizerConfig, generationConfig });
+      const hf = request.format === 'transformers.js' ? [] : exportHfFolder({ spec, tokenizerJson, tokenizerConfig, generationConfig });
+      if (request.format === 'safetensors') return hf;
+      const onnx = exportTransformersJsFolder(spec, { tokenizerJson, tokenizerConfig, generationConfig }, { dtype: request.onnxDtypes ?? ['fp32', 'fp16', 'q4'] });
+      // 'both': config and tokenizer files come once, the ONNX folder's (its config.json may also
+      // declare external data for transformers.js).
+      const have = new Set(onnx.map((f) => f.path));
+      return [...onnx, ...hf.filter((f) => !have.has(f.path))];
     });
   }
 

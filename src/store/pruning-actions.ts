@@ -2,7 +2,7 @@
 // progress and trace, export the pruned model. Part of createLabStore; must not import React or the engine.
 
 import { LabError, toLabErrorData } from '../errors';
-import type { ExportedFile, LabApi } from '../lab/lab-api';
+import type { ExportedFile, ExportRequest, LabApi } from '../lab/lab-api';
 import type { FormValue } from './param-values';
 import type { LabState, ShownError } from './lab-state';
 import { buildPruneRequest, formValuesFor, idlePruneJob, mergeTrace, type PruneSettings, type PruningState } from './pruning-state';
@@ -20,7 +20,7 @@ export interface PruningActions {
    * Exports the last pruned model and hands its files to `save` (a folder picker or downloads in the
    * app); records the saved paths and sizes. A `save` that throws an AbortError counts as cancelled.
    */
-  exportPruned(save: (files: ExportedFile[]) => Promise<'folder' | 'downloads'>): Promise<void>;
+  exportPruned(save: (files: ExportedFile[]) => Promise<'folder' | 'downloads'>, format?: ExportRequest['format']): Promise<void>;
 }
 
 type Set = (partial: Partial<LabState> | ((state: LabState) => Partial<LabState>)) => void;
@@ -97,11 +97,11 @@ export function createPruningActions(api: LabApi, set: Set, get: Get, isBusy: ()
       controller?.abort();
     },
 
-    async exportPruned(save) {
+    async exportPruned(save, format = 'safetensors') {
       if (isBusy() || get().pruning.job.status !== 'done') return;
       patch(() => ({ exported: { status: 'running', files: [], savedTo: null } }));
       try {
-        const files = await api.exportModel({ which: 'pruned', format: 'safetensors' });
+        const files = await api.exportModel({ which: 'pruned', format });
         const savedTo = await save(files);
         patch(() => ({ exported: { status: 'done', files: files.map((f) => ({ path: f.path, bytes: f.blob.size })), savedTo } }));
       } catch (error) {

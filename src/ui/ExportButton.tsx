@@ -1,6 +1,9 @@
-// "Download pruned model": exports the last pruned model as a Hugging Face folder (safetensors) and
-// saves it (a picked folder, else downloads); lists what was saved with sizes.
+// "Download pruned model": exports the last pruned model as a Hugging Face folder (safetensors), a
+// transformers.js folder (ONNX fp32/fp16/q4) or both, and saves it (a picked folder, else
+// downloads); lists what was saved with sizes.
 
+import { useState } from 'react';
+import type { ExportRequest } from '../lab/lab-api';
 import { isBusy } from '../store/lab-state';
 import { useLab } from '../store/use-lab';
 import { formatBytes } from './format';
@@ -10,10 +13,19 @@ export function ExportButton() {
   const exported = useLab((s) => s.pruning.exported);
   const busy = useLab(isBusy);
   const exportPruned = useLab((s) => s.exportPruned);
+  const [format, setFormat] = useState<ExportRequest['format']>('safetensors');
   const listing = exported.files.map((f) => `${f.path}:${f.bytes}`).join(';');
   return (
     <div className="export">
-      <button type="button" data-testid="prune-download" disabled={busy} onClick={() => void exportPruned(saveFiles)}>
+      <label>
+        Format{' '}
+        <select data-testid="export-format" value={format} onChange={(e) => setFormat(e.target.value as ExportRequest['format'])}>
+          <option value="safetensors">Hugging Face (safetensors)</option>
+          <option value="transformers.js">transformers.js (ONNX fp32, fp16, 4-bit)</option>
+          <option value="both">Both, in one folder</option>
+        </select>
+      </label>{' '}
+      <button type="button" data-testid="prune-download" disabled={busy} onClick={() => void exportPruned(saveFiles, format)}>
         Download pruned model
       </button>{' '}
       <span className="status" data-testid="export-status" data-status={exported.status} data-files={listing} aria-live="polite">
