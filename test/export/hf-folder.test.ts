@@ -13,7 +13,7 @@ import { removeBlocks } from '../../src/pruning/apply-plan';
 import { measureSparsity } from '../../src/pruning/sparsity';
 import path from 'node:path';
 import { stories260KDir, stories260KLayouts, tinyStoriesPath } from '../helpers/model-files';
-import { f32Bytes, randomFloats, refOf, writeSafetensors } from '../model/helpers';
+import { randomGpt2Files } from '../model/helpers';
 
 const text = fs.readFileSync(tinyStoriesPath, 'utf8');
 const evalText = { kind: 'file', name: 'heldout.txt', text: text.slice(-40_000) } as const;
@@ -84,31 +84,7 @@ describe('stories260K export → reload', () => {
 describe('GPT-2 export', () => {
   const [h, L, inner, vocab, positions] = [16, 3, 64, 40, 32];
   async function gpt2(): Promise<ModelSpec> {
-    const tensors: { name: string; shape: number[]; data: Float32Array }[] = [];
-    let seed = 1;
-    const add = (name: string, shape: number[]) => tensors.push({ name, shape, data: randomFloats(shape.reduce((a, b) => a * b, 1), seed++) });
-    add('wte.weight', [vocab, h]);
-    add('wpe.weight', [positions, h]);
-    add('ln_f.weight', [h]);
-    add('ln_f.bias', [h]);
-    for (let i = 0; i < L; i++) {
-      for (const p of ['ln_1', 'ln_2']) { add(`h.${i}.${p}.weight`, [h]); add(`h.${i}.${p}.bias`, [h]); }
-      add(`h.${i}.attn.c_attn.weight`, [h, 3 * h]);
-      add(`h.${i}.attn.c_attn.bias`, [3 * h]);
-      add(`h.${i}.attn.c_proj.weight`, [h, h]);
-      add(`h.${i}.attn.c_proj.bias`, [h]);
-      add(`h.${i}.mlp.c_fc.weight`, [h, inner]);
-      add(`h.${i}.mlp.c_fc.bias`, [inner]);
-      add(`h.${i}.mlp.c_proj.weight`, [inner, h]);
-      add(`h.${i}.mlp.c_proj.bias`, [h]);
-    }
-    const config = { model_type: 'gpt2', architectures: ['GPT2LMHeadModel'], n_embd: h, n_layer: L, n_head: 4, n_positions: positions, vocab_size: vocab, layer_norm_epsilon: 1e-5, bos_token_id: 0, eos_token_id: 0 };
-    const tokenizer = { model: { type: 'BPE', vocab: Object.fromEntries(Array.from({ length: vocab }, (_, i) => [`t${i}`, i])), merges: [] }, added_tokens: [] };
-    const m = await loadModelFromFiles([
-      refOf('config.json', JSON.stringify(config)),
-      refOf('tokenizer.json', JSON.stringify(tokenizer)),
-      refOf('model.safetensors', writeSafetensors(tensors.map((t) => ({ name: t.name, dtype: 'F32', shape: t.shape, bytes: f32Bytes(t.data) })))),
-    ]);
+    const m = await loadModelFromFiles(randomGpt2Files({ hidden: h, layers: L, inner, vocab, positions }).files);
     return m.spec;
   }
   const tokenizerJson = { model: { type: 'BPE', vocab: Object.fromEntries(Array.from({ length: vocab }, (_, i) => [`t${i}`, i])), merges: [] }, added_tokens: [] };

@@ -11,40 +11,13 @@ import type { LoadedModel } from '../../src/model/loaded-model';
 import type { ModelSpec } from '../../src/model/model-spec';
 import { removeBlocks } from '../../src/pruning/apply-plan';
 import { createEngine } from '../../src/runtime/engine';
-import { f32Bytes, randomFloats, refOf, writeSafetensors } from '../model/helpers';
+import { randomGpt2Files } from '../model/helpers';
 import { loadWithTransformersJs, maxAbsDiff, writeFolder } from './onnx-helpers';
 
 const [h, L, inner, vocab, positions] = [32, 3, 128, 50, 64];
 
 async function randomGpt2(): Promise<LoadedModel> {
-  const tensors: { name: string; shape: number[]; data: Float32Array }[] = [];
-  let seed = 7;
-  const add = (name: string, shape: number[], scale = 0.3) => tensors.push({ name, shape, data: randomFloats(shape.reduce((a, b) => a * b, 1), seed++, scale) });
-  add('wte.weight', [vocab, h]);
-  add('wpe.weight', [positions, h]);
-  add('ln_f.weight', [h]);
-  add('ln_f.bias', [h]);
-  for (let i = 0; i < L; i++) {
-    for (const p of ['ln_1', 'ln_2']) {
-      add(`h.${i}.${p}.weight`, [h]);
-      add(`h.${i}.${p}.bias`, [h]);
-    }
-    add(`h.${i}.attn.c_attn.weight`, [h, 3 * h]);
-    add(`h.${i}.attn.c_attn.bias`, [3 * h]);
-    add(`h.${i}.attn.c_proj.weight`, [h, h]);
-    add(`h.${i}.attn.c_proj.bias`, [h]);
-    add(`h.${i}.mlp.c_fc.weight`, [h, inner]);
-    add(`h.${i}.mlp.c_fc.bias`, [inner]);
-    add(`h.${i}.mlp.c_proj.weight`, [inner, h]);
-    add(`h.${i}.mlp.c_proj.bias`, [h]);
-  }
-  const config = { model_type: 'gpt2', architectures: ['GPT2LMHeadModel'], n_embd: h, n_layer: L, n_head: 4, n_positions: positions, vocab_size: vocab, layer_norm_epsilon: 1e-5, bos_token_id: 0, eos_token_id: 0 };
-  const tokenizer = { model: { type: 'BPE', vocab: Object.fromEntries(Array.from({ length: vocab }, (_, i) => [`t${i}`, i])), merges: [] }, added_tokens: [] };
-  return loadModelFromFiles([
-    refOf('config.json', JSON.stringify(config)),
-    refOf('tokenizer.json', JSON.stringify(tokenizer)),
-    refOf('model.safetensors', writeSafetensors(tensors.map((t) => ({ name: t.name, dtype: 'F32', shape: t.shape, bytes: f32Bytes(t.data) })))),
-  ]);
+  return loadModelFromFiles(randomGpt2Files({ hidden: h, layers: L, inner, vocab, positions, seed: 7, scale: 0.3 }).files);
 }
 
 describe.each([

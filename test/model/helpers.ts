@@ -65,3 +65,49 @@ export function randomFloats(count: number, seed: number, scale = 0.1): Float32A
   }
   return out;
 }
+
+export interface RandomGpt2Options {
+  hidden: number;
+  layers: number;
+  inner: number;
+  vocab: number;
+  positions: number;
+  /** First seed of the per-tensor random streams. */
+  seed?: number;
+  /** Weight scale of randomFloats. */
+  scale?: number;
+}
+
+/** A tiny random GPT-2 folder as Hugging Face stores it (Conv1D [in, out], fused c_attn), 4 heads. */
+export function randomGpt2Files(o: RandomGpt2Options): { files: ModelFileRef[]; tensors: { name: string; shape: number[]; data: Float32Array }[]; tokenizerJson: Record<string, unknown> } {
+  const { hidden: h, inner, vocab, positions } = o;
+  const tensors: { name: string; shape: number[]; data: Float32Array }[] = [];
+  let seed = o.seed ?? 1;
+  const add = (name: string, shape: number[]) => tensors.push({ name, shape, data: randomFloats(shape.reduce((a, b) => a * b, 1), seed++, o.scale) });
+  add('wte.weight', [vocab, h]);
+  add('wpe.weight', [positions, h]);
+  add('ln_f.weight', [h]);
+  add('ln_f.bias', [h]);
+  for (let i = 0; i < o.layers; i++) {
+    for (const p of ['ln_1', 'ln_2']) {
+      add(`h.${i}.${p}.weight`, [h]);
+      add(`h.${i}.${p}.bias`, [h]);
+    }
+    add(`h.${i}.attn.c_attn.weight`, [h, 3 * h]);
+    add(`h.${i}.attn.c_attn.bias`, [3 * h]);
+    add(`h.${i}.attn.c_proj.weight`, [h, h]);
+    add(`h.${i}.attn.c_proj.bias`, [h]);
+    add(`h.${i}.mlp.c_fc.weight`, [h, inner]);
+    add(`h.${i}.mlp.c_fc.bias`, [inner]);
+    add(`h.${i}.mlp.c_proj.weight`, [inner, h]);
+    add(`h.${i}.mlp.c_proj.bias`, [h]);
+  }
+  const config = { model_type: 'gpt2', architectures: ['GPT2LMHeadModel'], n_embd: h, n_layer: o.layers, n_head: 4, n_positions: positions, vocab_size: vocab, layer_norm_epsilon: 1e-5, bos_token_id: 0, eos_token_id: 0 };
+  const tokenizerJson = { model: { type: 'BPE', vocab: Object.fromEntries(Array.from({ length: vocab }, (_, i) => [`t${i}`, i])), merges: [] }, added_tokens: [] };
+  const files = [
+    refOf('config.json', JSON.stringify(config)),
+    refOf('tokenizer.json', JSON.stringify(tokenizerJson)),
+    refOf('model.safetensors', writeSafetensors(tensors.map((t) => ({ name: t.name, dtype: 'F32', shape: t.shape, bytes: f32Bytes(t.data) })))),
+  ];
+  return { files, tensors, tokenizerJson };
+}

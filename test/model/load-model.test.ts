@@ -6,7 +6,7 @@ import { LabError } from '../../src/errors';
 import { readSafetensorsHeader } from '../../src/formats/safetensors';
 import { loadModelFromFiles } from '../../src/model/load-model';
 import { gpt2Names, llamaNames, parameterCount } from '../../src/model/model-spec';
-import { f32Bytes, genaiDir, maxAbsDiff, randomFloats, refOf, refsFrom, storiesDir, writeSafetensors } from './helpers';
+import { f32Bytes, genaiDir, maxAbsDiff, randomFloats, randomGpt2Files, refOf, refsFrom, storiesDir, writeSafetensors } from './helpers';
 
 const meta = ['config.json', 'tokenizer.json', 'tokenizer_config.json', 'generation_config.json'];
 
@@ -117,31 +117,8 @@ describe('loadModelFromFiles: stories260K', () => {
 describe('loadModelFromFiles: GPT-2 safetensors', () => {
   it('imports a tiny random GPT-2: Conv1D transposed to [out, in], c_attn split into q/k/v', async () => {
     const [h, L, inner, vocab, positions] = [16, 2, 64, 40, 32];
-    const tensors: { name: string; shape: number[]; data: Float32Array }[] = [];
-    let seed = 1;
-    const add = (name: string, shape: number[]) => tensors.push({ name, shape, data: randomFloats(shape.reduce((a, b) => a * b, 1), seed++) });
-    add('wte.weight', [vocab, h]);
-    add('wpe.weight', [positions, h]);
-    add('ln_f.weight', [h]);
-    add('ln_f.bias', [h]);
-    for (let i = 0; i < L; i++) {
-      for (const p of ['ln_1', 'ln_2']) { add(`h.${i}.${p}.weight`, [h]); add(`h.${i}.${p}.bias`, [h]); }
-      add(`h.${i}.attn.c_attn.weight`, [h, 3 * h]);
-      add(`h.${i}.attn.c_attn.bias`, [3 * h]);
-      add(`h.${i}.attn.c_proj.weight`, [h, h]);
-      add(`h.${i}.attn.c_proj.bias`, [h]);
-      add(`h.${i}.mlp.c_fc.weight`, [h, inner]);
-      add(`h.${i}.mlp.c_fc.bias`, [inner]);
-      add(`h.${i}.mlp.c_proj.weight`, [inner, h]);
-      add(`h.${i}.mlp.c_proj.bias`, [h]);
-    }
-    const config = { model_type: 'gpt2', architectures: ['GPT2LMHeadModel'], n_embd: h, n_layer: L, n_head: 4, n_positions: positions, vocab_size: vocab, layer_norm_epsilon: 1e-5, bos_token_id: 0, eos_token_id: 0 };
-    const tokenizer = { model: { type: 'BPE', vocab: Object.fromEntries(Array.from({ length: vocab }, (_, i) => [`t${i}`, i])), merges: [] }, added_tokens: [] };
-    const m = await loadModelFromFiles([
-      refOf('config.json', JSON.stringify(config)),
-      refOf('tokenizer.json', JSON.stringify(tokenizer)),
-      refOf('model.safetensors', writeSafetensors(tensors.map((t) => ({ name: t.name, dtype: 'F32', shape: t.shape, bytes: f32Bytes(t.data) })))),
-    ]);
+    const { files, tensors } = randomGpt2Files({ hidden: h, layers: L, inner, vocab, positions });
+    const m = await loadModelFromFiles(files);
     const n = gpt2Names;
     expect(m.spec.family).toBe('gpt2');
     expect(m.spec.layers[1]).toEqual({ sourceIndex: 1, numHeads: 4, numKvHeads: 4, headDim: 4, intermediateSize: inner });
