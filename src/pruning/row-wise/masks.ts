@@ -29,16 +29,33 @@ export function perMatrixMask(scores: ArrayLike<number>, sparsity: number): Uint
 }
 
 /**
- * Per-output-row comparison: in row r, stable-sort its scores ascending and zero the first
- * `zerosPerRow[r]` (Wanda: int(d_in·s) for every row; NeuroAL 'neuron' mode: a count per row).
+ * Per-output-row comparison: in row r, zero the `zerosPerRow[r]` lowest scores, ties broken by the
+ * lower index — exactly the first k of a stable ascending sort (Wanda: int(d_in·s) for every row;
+ * NeuroAL 'neuron' mode: a count per row). A native numeric sort of a copy finds the k-th smallest
+ * value; no comparator callback, so a 135M-parameter model's rows take seconds, not minutes.
  */
 export function perRowMask(scores: ArrayLike<number>, rows: number, cols: number, zerosPerRow: ArrayLike<number>): Uint8Array {
   const mask = new Uint8Array(rows * cols).fill(1);
+  const row = new Float64Array(cols);
   for (let r = 0; r < rows; r++) {
     const k = Math.min(cols, Math.max(0, zerosPerRow[r]));
     if (k === 0) continue;
-    const order = ascendingOrder(scores, r * cols, cols);
-    for (let j = 0; j < k; j++) mask[r * cols + order[j]] = 0;
+    const offset = r * cols;
+    for (let j = 0; j < cols; j++) row[j] = scores[offset + j];
+    row.sort();
+    const kth = row[k - 1];
+    let below = 0;
+    for (let j = 0; j < k; j++) if (row[j] < kth) below++;
+    // Every score below the k-th value goes; of the scores equal to it, the lowest indices go.
+    let tiesLeft = k - below;
+    for (let j = 0; j < cols; j++) {
+      const v = scores[offset + j];
+      if (v < kth) mask[offset + j] = 0;
+      else if (v === kth && tiesLeft > 0) {
+        mask[offset + j] = 0;
+        tiesLeft--;
+      }
+    }
   }
   return mask;
 }

@@ -75,3 +75,22 @@ describe('nmMask', () => {
     expect(parsePattern('unstructured')).toBeNull();
   });
 });
+
+describe('perRowMask equals a stable ascending sort', () => {
+  it('zeros the same entries as sorting (score, index) pairs, ties included', () => {
+    const rows = 40;
+    const cols = 37;
+    let x = 17;
+    const next = () => (x = (x * 1103515245 + 12345) % 2147483648) / 2147483648;
+    // Few distinct values, so most rows have many ties.
+    const scores = Float32Array.from({ length: rows * cols }, () => Math.floor(next() * 6) / 4);
+    const counts = Int32Array.from({ length: rows }, (_, r) => r % (cols + 1));
+    const mask = perRowMask(scores, rows, cols, counts);
+    for (let r = 0; r < rows; r++) {
+      const order = Array.from({ length: cols }, (_, j) => j).sort((a, b) => scores[r * cols + a] - scores[r * cols + b] || a - b);
+      const expected = new Uint8Array(cols).fill(1);
+      for (const j of order.slice(0, counts[r])) expected[j] = 0;
+      expect(Array.from(mask.subarray(r * cols, (r + 1) * cols))).toEqual(Array.from(expected));
+    }
+  });
+});
