@@ -4,7 +4,7 @@
 import { LabError } from '../errors';
 import { buildModelGraph } from '../graph/build-graph';
 import type { GraphOptions } from '../graph/graph-parts';
-import type { ModelSpec } from '../model/model-spec';
+import { parameterCount, type ModelSpec } from '../model/model-spec';
 import { createSession, float32Tensor, int64Tensor, ort, readFloat32, type Backend } from './ort';
 
 export interface EngineOptions {
@@ -13,7 +13,16 @@ export interface EngineOptions {
   fold?: boolean;
   /** Tokens per nll batch (windows × window length); default 2048. */
   maxBatchTokens?: number;
+  /**
+   * Sessions (purposes) kept alive at once; each holds its own copy of every weight inside
+   * onnxruntime. Default: 1 when the fp32 weights exceed LARGE_MODEL_BYTES (switching purpose then
+   * rebuilds a session, seconds), else all three.
+   */
+  maxLiveSessions?: number;
 }
+
+/** Above this many bytes of fp32 weights an engine keeps one session alive at a time. */
+export const LARGE_MODEL_BYTES = 256 * 1024 * 1024;
 
 export interface Engine {
   readonly spec: ModelSpec;
@@ -61,9 +70,10 @@ class OrtEngine implements Engine {
     return this.pastLength;
   }
 
-  private session(purpose: Purpose): Promise<ort.InferenceSession> {
+  private async session(purpose: Purpose): Promise<ort.InferenceSession> {
     let s = this.sessions.get(purpose);
     if (!s) {
+      await this.makeRoomForSession();
       const graph: GraphOptions =
         purpose === 'nll'
           ? { purpose: 'nll', fold: this.options.fold }
@@ -74,6 +84,17 @@ class OrtEngine implements Engine {
       this.sessions.set(purpose, s);
     }
     return s;
+  }
+
+  /** Releases other purposes' sessions when the cap is reached (the decode cache goes with its session). */
+  private async makeRoomForSession(): Promise<void> {
+    const max = this.options.maxLiveSessions ?? (parameterCount(this.spec) * 4 > LARGE_MODEL_BYTES ? 1 : 3);
+    for (const [other, pending] of [...this.sessions]) {
+      if (this.sessions.size < max) break;
+      if (other === 'decode') this.resetCache();
+      this.sessions.delete(other);
+      await (await pending).release();
+    }
   }
 
   private presentNames(): string[] {
