@@ -6,7 +6,8 @@ import { LabError } from '../errors';
 import { transpose2d } from '../formats/dtype';
 import { gpt2Names, type ModelSpec } from '../model/model-spec';
 import { exportConfig } from './export-config';
-import { writeSafetensors, type SafetensorsEntry } from './safetensors-writer';
+import type { SafetensorsEntry } from './safetensors-writer';
+import { writeSafetensorsFiles } from './safetensors-shards';
 
 export { exportConfig };
 
@@ -15,6 +16,8 @@ export interface HfFolderInputs {
   tokenizerJson: Record<string, unknown>;
   tokenizerConfig: Record<string, unknown>;
   generationConfig: Record<string, unknown> | null;
+  /** Shard the weights past this many tensor bytes (default 2e9, see safetensors-shards.ts). */
+  maxShardBytes?: number;
 }
 
 export interface HfFolderFile {
@@ -31,8 +34,7 @@ export function exportHfFolder(inputs: HfFolderInputs): HfFolderFile[] {
   files.push({ path: 'tokenizer.json', blob: json(inputs.tokenizerJson) });
   files.push({ path: 'tokenizer_config.json', blob: json(inputs.tokenizerConfig) });
   const entries = spec.family === 'gpt2' ? gpt2Entries(spec) : llamaEntries(spec);
-  const st = writeSafetensors(entries, { metadata: { format: 'pt' } });
-  files.push({ path: 'model.safetensors', blob: new Blob(st.parts as BlobPart[], { type: 'application/octet-stream' }) });
+  files.push(...writeSafetensorsFiles(entries, { maxShardBytes: inputs.maxShardBytes, metadata: { format: 'pt' } }));
   return files;
 }
 

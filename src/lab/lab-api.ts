@@ -231,6 +231,12 @@ export interface PruneResult {
   /** Said next to speed figures, e.g. that unstructured sparsity gives no speed-up on dense kernels. */
   speedNote: string;
   elapsedMs: number;
+  /**
+   * Whether the pruned model can be exported in each format (a config.json has one size for every
+   * block), known before export so the UI can disable a format; reason = why not, else null.
+   * Always set by Lab.prune; optional because results saved before it existed (stored runs) lack it.
+   */
+  exportable?: { safetensors: boolean; transformersJs: boolean; reason: string | null };
 }
 
 export interface ExportedFile {
@@ -250,6 +256,8 @@ export interface ExportRequest {
   format: 'safetensors' | 'transformers.js' | 'both';
   /** ONNX variants for 'transformers.js' and 'both' (default all three). */
   onnxDtypes?: ('fp32' | 'fp16' | 'q4')[];
+  /** Safetensors shards past this many tensor bytes: model-0000i-of-0000N + index.json (default 2e9). */
+  maxShardBytes?: number;
 }
 
 export interface LabApi {

@@ -41,6 +41,8 @@ import { methodInfo } from '../pruning/registry';
 import { exportHfFolder } from '../export/hf-folder';
 import { exportTransformersJsFolder } from '../export/onnx-folder';
 import { runPruneJob } from './prune-job';
+import { checkExportable } from '../export/exportable';
+import { modelCard } from '../export/model-card';
 
 export interface LabOptions {
   loadText: (id: 'tinystories' | 'wikitext2') => Promise<string>;
@@ -58,8 +60,8 @@ interface CurrentModel {
   encoded: Map<string, number[]>;
   /** Dense perplexity results of prune runs, by evaluation request. */
   densePpl: Map<string, PerplexityResult>;
-  /** The last pruning run's model (for export), until the next run or model. */
-  pruned: ModelSpec | null;
+  /** The last pruning run's model and result (for export and its model card), until the next run or model. */
+  pruned: { spec: ModelSpec; result: PruneResult } | null;
 }
 
 const bundledTextNames = { tinystories: 'tinystories-valid-sample.txt', wikitext2: 'wikitext-2-raw-test.txt' } as const;
@@ -190,7 +192,7 @@ export class Lab implements LabApi {
         request,
         options,
       );
-      model.pruned = spec;
+      model.pruned = { spec, result };
       return result;
     });
   }
@@ -201,16 +203,35 @@ export class Lab implements LabApi {
       if (!['safetensors', 'transformers.js', 'both'].includes(request.format))
         throw new LabError('bad-argument', `export: unknown format '${String(request.format)}'; supported: safetensors, transformers.js, both`);
       if (request.which !== 'pruned' && request.which !== 'loaded') throw new LabError('bad-argument', `export: which must be 'pruned' or 'loaded', got '${String(request.which)}'`);
-      const spec = request.which === 'pruned' ? model.pruned : model.loaded.spec;
+      const pruned = request.which === 'pruned' ? model.pruned : null;
+      const spec = request.which === 'pruned' ? pruned?.spec : model.loaded.spec;
       if (!spec) throw new LabError('bad-argument', 'export: there is no pruned model yet; run a pruning method first');
+      // Refused up front, before any weights are written (the UI knows it from PruneResult.exportable).
+      const exportable = checkExportable(spec);
+      const wantsSafetensors = request.format !== 'transformers.js';
+      const wantsOnnx = request.format !== 'safetensors';
+      if ((wantsSafetensors && !exportable.safetensors) || (wantsOnnx && !exportable.transformersJs))
+        throw new LabError('bad-argument', `export as ${request.format}: ${exportable.reason ?? 'not exportable'}`);
       const { tokenizerJson, tokenizerConfig, generationConfig } = model.loaded;
-      const hf = request.format === 'transformers.js' ? [] : exportHfFolder({ spec, tokenizerJson, tokenizerConfig, generationConfig });
-      if (request.format === 'safetensors') return hf;
-      const onnx = exportTransformersJsFolder(spec, { tokenizerJson, tokenizerConfig, generationConfig }, { dtype: request.onnxDtypes ?? ['fp32', 'fp16', 'q4'] });
-      // 'both': config and tokenizer files come once, the ONNX folder's (its config.json may also
-      // declare external data for transformers.js).
-      const have = new Set(onnx.map((f) => f.path));
-      return [...onnx, ...hf.filter((f) => !have.has(f.path))];
+      const onnxDtypes = request.onnxDtypes ?? ['fp32', 'fp16', 'q4'];
+      const hf = wantsSafetensors ? exportHfFolder({ spec, tokenizerJson, tokenizerConfig, generationConfig, maxShardBytes: request.maxShardBytes }) : [];
+      let files = hf;
+      if (wantsOnnx) {
+        const onnx = exportTransformersJsFolder(spec, { tokenizerJson, tokenizerConfig, generationConfig }, { dtype: onnxDtypes });
+        // 'both': config and tokenizer files come once, the ONNX folder's (its config.json may also
+        // declare external data for transformers.js).
+        const have = new Set(onnx.map((f) => f.path));
+        files = [...onnx, ...hf.filter((f) => !have.has(f.path))];
+      }
+      const { summary, loaded } = model;
+      const card = modelCard({
+        source: { name: summary.name, modelType: summary.modelType, layout: summary.layout, weightsFile: loaded.source.weightsFile, weightsDtype: summary.weightsDtype, parameters: summary.parameters, layers: summary.numLayers },
+        prune: pruned?.result ?? null,
+        files: files.map((f) => f.path),
+        format: request.format,
+        onnxDtypes: wantsOnnx ? onnxDtypes : [],
+      });
+      return [...files, { path: 'README.md', blob: new Blob([card], { type: 'text/markdown' }) }];
     });
   }
 

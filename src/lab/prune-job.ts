@@ -13,6 +13,7 @@ import { createCalibrationRunner } from '../runtime/calibration-runner';
 import { createEngine, type Engine } from '../runtime/engine';
 import { evaluatePerplexity } from '../evaluation/perplexity';
 import { runBenchmark, stat } from '../evaluation/benchmark';
+import { checkExportable } from '../export/exportable';
 import type { BackendInfo, BenchRequest, BenchResult, JobOptions, PerplexityResult, PruneProgress, PruneRequest, PruneResult, TextSource } from './lab-api';
 
 export interface PruneJobContext {
@@ -151,6 +152,7 @@ export async function runPruneJob(ctx: PruneJobContext, request: PruneRequest, o
       speedAfter,
       speedNote: speedNote(method.kind, spec.layers.length, prunedSpec.layers.length),
       elapsedMs: performance.now() - started,
+      exportable: checkExportable(prunedSpec),
     };
     return { result, spec: prunedSpec };
   } finally {

@@ -1,8 +1,13 @@
 // Saves exported files on the user's machine: into a folder they pick (File System Access API,
-// Chromium) where available, else one download per file through an object URL. Browser-only.
+// Chromium) where available, else ONE zip download (STORE, built from the files' Blobs, so the
+// model is not copied into one buffer) through an object URL. Browser-only.
 
 import { LabError } from '../errors';
 import type { ExportedFile } from '../lab/lab-api';
+import { zipFiles } from '../export/zip';
+
+/** Name of the zip download when no folder picker exists. */
+export const EXPORT_ZIP_NAME = 'pruned-model.zip';
 
 /** The few File System Access members we use (not in TypeScript's DOM lib). */
 interface WritableFile {
@@ -24,12 +29,11 @@ async function writeInto(root: DirectoryHandle, file: ExportedFile): Promise<voi
   await writable.close();
 }
 
-function download(file: ExportedFile): void {
-  const url = URL.createObjectURL(file.blob);
+function download(blob: Blob, name: string): void {
+  const url = URL.createObjectURL(blob);
   const link = document.createElement('a');
   link.href = url;
-  // Downloads are flat: a nested path keeps its folders in the name.
-  link.download = file.path.split('/').join('__');
+  link.download = name;
   document.body.append(link);
   link.click();
   link.remove();
@@ -50,10 +54,8 @@ export async function saveFiles(files: ExportedFile[]): Promise<'folder' | 'down
     for (const file of files) await writeInto(root, file);
     return 'folder';
   }
-  for (const file of files) {
-    download(file);
-    // Browsers drop some of many downloads started in the same instant.
-    await new Promise((resolve) => setTimeout(resolve, 150));
-  }
+  // One archive keeps the folder structure (onnx/…) and avoids browsers dropping some of many
+  // downloads started at once.
+  download(await zipFiles(files), EXPORT_ZIP_NAME);
   return 'downloads';
 }

@@ -48,7 +48,7 @@ describe('stories260K export → reload', () => {
 
   it('the loaded model: same files, same weights, same ppl', async () => {
     const files = await lab.exportModel({ which: 'loaded', format: 'safetensors' });
-    expect(files.map((f) => f.path)).toEqual(['config.json', 'generation_config.json', 'tokenizer.json', 'tokenizer_config.json', 'model.safetensors']);
+    expect(files.map((f) => f.path)).toEqual(['config.json', 'generation_config.json', 'tokenizer.json', 'tokenizer_config.json', 'model.safetensors', 'README.md']);
     const original = JSON.parse(fs.readFileSync(path.join(stories260KDir, 'config.json'), 'utf8'));
     expect(await readJson(files, 'config.json')).toEqual({ ...original, torch_dtype: 'float32' });
     expect(await readJson(files, 'tokenizer.json')).toEqual(JSON.parse(fs.readFileSync(path.join(stories260KDir, 'tokenizer.json'), 'utf8')));
