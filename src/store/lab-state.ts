@@ -14,6 +14,7 @@ import type {
   PerplexityResult,
 } from '../lab/lab-api';
 import { initialPruningState, type PruningState } from './pruning-state';
+import { initialRunsState, type RunsState } from './runs-actions';
 
 export type JobStatus = 'idle' | 'running' | 'done' | 'cancelled' | 'failed';
 export type JobKind = 'load' | 'evaluation' | 'speed' | 'generation';
@@ -49,6 +50,8 @@ export interface LabState {
   generation: JobState<GenerateProgress, GenerateResult>;
   /** Methods, their forms, the pruning job and the export (pruning-state.ts). */
   pruning: PruningState;
+  /** Every finished prune run, stored between visits (runs-actions.ts). */
+  runs: RunsState;
   error: ShownError | null;
 }
 
@@ -65,6 +68,7 @@ export function initialLabState(): LabState {
     speed: idleJob(),
     generation: idleJob(),
     pruning: initialPruningState(),
+    runs: initialRunsState(),
     error: null,
   };
 }

@@ -8,9 +8,11 @@ import type { ModelFileRef } from '../model/loaded-model';
 import { appendPoint, idleJob, initialLabState, isBusy, pointsFromResult, type JobKind, type LabState } from './lab-state';
 import { createPruningActions, type PruningActions } from './pruning-actions';
 import { idlePruneJob } from './pruning-state';
+import { defaultRunStorage, type RunStorage } from './run-storage';
+import { createRunsActions, type RunsActions } from './runs-actions';
 
-export interface LabActions extends PruningActions {
-  /** Asks the backend what it runs on and which pruning methods it has, then loads the first model (the bundled demo). */
+export interface LabActions extends PruningActions, RunsActions {
+  /** Reads the saved runs, asks the backend what it runs on and which pruning methods it has, then loads the first model (the bundled demo). */
   start(demoFiles: () => Promise<ModelFileRef[]>, demoName: string): Promise<void>;
   loadModel(files: ModelFileRef[], source: string): Promise<void>;
   evaluate(request: PerplexityRequest): Promise<void>;
@@ -32,7 +34,8 @@ const jobLabels: Record<JobKind, string> = {
   generation: 'Generating text',
 };
 
-export function createLabStore(api: LabApi): LabStore {
+/** `runStorage`: where finished runs are kept (default: IndexedDB in a browser, memory elsewhere). */
+export function createLabStore(api: LabApi, runStorage: RunStorage = defaultRunStorage()): LabStore {
   // AbortControllers are not state (not plain data); they live beside the store.
   const controllers = new Map<JobKind, AbortController>();
 
@@ -62,9 +65,11 @@ export function createLabStore(api: LabApi): LabStore {
 
     return {
       ...initialLabState(),
-      ...createPruningActions(api, set, get, () => isBusy(get())),
+      ...createRunsActions(runStorage, set, get),
+      ...createPruningActions(api, set, get, () => isBusy(get()), (result, method) => void get().recordRun(result, method)),
 
       async start(demoFiles, demoName) {
+        void get().loadRuns();
         try {
           set({ backend: await api.backendInfo() });
         } catch (error) {

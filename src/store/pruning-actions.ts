@@ -2,7 +2,7 @@
 // progress and trace, export the pruned model. Part of createLabStore; must not import React or the engine.
 
 import { LabError, toLabErrorData } from '../errors';
-import type { ExportedFile, ExportRequest, LabApi } from '../lab/lab-api';
+import type { ExportedFile, ExportRequest, LabApi, MethodInfo, PruneResult } from '../lab/lab-api';
 import type { FormValue } from './param-values';
 import type { LabState, ShownError } from './lab-state';
 import { buildPruneRequest, formValuesFor, idlePruneJob, mergeTrace, type PruneSettings, type PruningState } from './pruning-state';
@@ -26,7 +26,14 @@ export interface PruningActions {
 type Set = (partial: Partial<LabState> | ((state: LabState) => Partial<LabState>)) => void;
 type Get = () => LabState & { showError(error: unknown, during: string): void };
 
-export function createPruningActions(api: LabApi, set: Set, get: Get, isBusy: () => boolean): PruningActions {
+/** `onRunDone` hears every finished run (the runs slice records it). */
+export function createPruningActions(
+  api: LabApi,
+  set: Set,
+  get: Get,
+  isBusy: () => boolean,
+  onRunDone: (result: PruneResult, method: MethodInfo) => void = () => {},
+): PruningActions {
   let controller: AbortController | null = null;
   const patch = (update: (pruning: PruningState) => Partial<PruningState>) =>
     set((state) => ({ pruning: { ...state.pruning, ...update(state.pruning) } }));
@@ -83,6 +90,7 @@ export function createPruningActions(api: LabApi, set: Set, get: Get, isBusy: ()
             patch((p) => ({ job: { ...p.job, progress, trace: progress.trace ? mergeTrace(p.job.trace, progress.trace) : p.job.trace } })),
         });
         patch((p) => ({ job: { ...p.job, status: 'done', result, trace: result.trace } }));
+        onRunDone(result, method);
       } catch (error) {
         const data = toLabErrorData(error);
         const cancelled = data.code === 'cancelled';

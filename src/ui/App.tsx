@@ -1,4 +1,4 @@
-// The page: header, error, model in (drop zone) and model card, pruning, then the three measurement panels.
+// The page: header, error, model in (drop zone) and model card, pruning, the runs so far, then the three measurement panels.
 
 import { DropZone } from './DropZone';
 import { ErrorAlert } from './ErrorAlert';
@@ -7,6 +7,7 @@ import { GeneratePanel } from './GeneratePanel';
 import { Header } from './Header';
 import { ModelCard } from './ModelCard';
 import { PrunePanel } from './PrunePanel';
+import { RunsPanel } from './RunsPanel';
 import { SpeedPanel } from './SpeedPanel';
 
 export function App() {
@@ -18,6 +19,7 @@ export function App() {
         <DropZone />
         <ModelCard />
         <PrunePanel />
+        <RunsPanel />
         <EvaluationPanel />
         <SpeedPanel />
         <GeneratePanel />

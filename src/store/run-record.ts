@@ -1,0 +1,113 @@
+// One finished prune run as plain data (what the Runs table, chart, CSV/JSON and IndexedDB keep), built
+// from a PruneResult. Pure: must not import React, the worker or the engine.
+
+import type { ModelSummary, PruneResult } from '../lab/lab-api';
+import type { ParamValue } from '../pruning/method';
+
+export interface RunRecord {
+  id: string;
+  /** When the run finished, ms since the epoch. */
+  finishedAtMs: number;
+  modelName: string;
+  /** modelKeyOf(summary): tells runs of different models apart (not a weight hash, see there). */
+  modelKey: string;
+  methodId: string;
+  methodLabel: string;
+  methodKind: 'blocks' | 'sparsity';
+  params: Record<string, ParamValue>;
+  calibration: PruneResult['calibration'];
+  overallSparsity: number;
+  layersBefore: number;
+  layersAfter: number;
+  parametersBefore: number;
+  parametersAfter: number;
+  pplBefore: number | null;
+  pplAfter: number | null;
+  /** The evaluation the two perplexities share (null when the run did not evaluate). */
+  pplWindows: number | null;
+  pplSeqLen: number | null;
+  pplTextName: string | null;
+  decodeTokensPerSDense: number | null;
+  decodeTokensPerSPruned: number | null;
+  prefillMsDense: number | null;
+  prefillMsPruned: number | null;
+  /** What measured the speed, e.g. 'webgpu (SwiftShader)'; null without speed. */
+  speedAdapter: string | null;
+  elapsedMs: number;
+  removedBlocks: number[];
+  /** Per block of the pruned model, 0..1. */
+  blockSparsity: number[];
+}
+
+/**
+ * A key for "the same model": FNV-1a (32 bit, hex) over name, parameters, layer count and file bytes.
+ * Weight hashing is not available yet, so two different checkpoints of the same architecture and size
+ * with the same name share a key.
+ */
+export function modelKeyOf(model: Pick<ModelSummary, 'name' | 'parameters' | 'numLayers' | 'fileBytes'>): string {
+  const text = `${model.name}|${model.parameters}|${model.numLayers}|${model.fileBytes}`;
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) {
+    hash ^= text.charCodeAt(i);
+    hash = Math.imul(hash, 0x01000193) >>> 0;
+  }
+  return hash.toString(16).padStart(8, '0');
+}
+
+export interface RunContext {
+  model: Pick<ModelSummary, 'name' | 'parameters' | 'numLayers' | 'fileBytes'>;
+  method: { label: string; kind: 'blocks' | 'sparsity' } | null;
+  finishedAtMs: number;
+  id: string;
+}
+
+export function runRecordOf(result: PruneResult, context: RunContext): RunRecord {
+  const speed = result.speedBefore ?? result.speedAfter;
+  return {
+    id: context.id,
+    finishedAtMs: context.finishedAtMs,
+    modelName: context.model.name,
+    modelKey: modelKeyOf(context.model),
+    methodId: result.methodId,
+    methodLabel: context.method?.label ?? result.methodId,
+    methodKind: context.method?.kind ?? (result.removedBlocks.length > 0 ? 'blocks' : 'sparsity'),
+    params: { ...result.params },
+    calibration: { ...result.calibration },
+    overallSparsity: result.overallSparsity,
+    layersBefore: result.layersBefore,
+    layersAfter: result.layersAfter,
+    parametersBefore: result.parametersBefore,
+    parametersAfter: result.parametersAfter,
+    pplBefore: result.pplBefore?.ppl ?? null,
+    pplAfter: result.pplAfter?.ppl ?? null,
+    pplWindows: result.pplAfter?.windows ?? result.pplBefore?.windows ?? null,
+    pplSeqLen: result.pplAfter?.seqLen ?? result.pplBefore?.seqLen ?? null,
+    pplTextName: result.pplAfter?.textName ?? result.pplBefore?.textName ?? null,
+    decodeTokensPerSDense: result.speedBefore?.decodeTokensPerS.median ?? null,
+    decodeTokensPerSPruned: result.speedAfter?.decodeTokensPerS.median ?? null,
+    prefillMsDense: result.speedBefore?.prefillMs.median ?? null,
+    prefillMsPruned: result.speedAfter?.prefillMs.median ?? null,
+    speedAdapter: speed ? `${speed.backend}${speed.adapter ? ` (${speed.adapter})` : ''}` : null,
+    elapsedMs: result.elapsedMs,
+    removedBlocks: [...result.removedBlocks],
+    blockSparsity: [...result.blockSparsity],
+  };
+}
+
+/** The chart's x: overall sparsity for sparsity methods, removed / total blocks for block methods (0..1). */
+export function runRatio(run: RunRecord): number {
+  if (run.methodKind === 'blocks') return run.layersBefore > 0 ? run.removedBlocks.length / run.layersBefore : 0;
+  return run.overallSparsity;
+}
+
+/** Perplexity after − before, or null when the run did not evaluate. */
+export function pplDelta(run: RunRecord): number | null {
+  return run.pplBefore !== null && run.pplAfter !== null ? run.pplAfter - run.pplBefore : null;
+}
+
+/** "blocks=1,3" / "sparsity=0.5, pattern=unstructured": the params in one short line. */
+export function paramsText(params: Record<string, ParamValue>): string {
+  return Object.entries(params)
+    .map(([name, value]) => `${name}=${String(value)}`)
+    .join(', ');
+}

@@ -1,0 +1,89 @@
+// The runs slice: every finished prune run, kept in a RunStorage (IndexedDB in the app) and loaded at
+// start; shown filtered to the loaded model by default. Must not import React or the engine.
+
+import type { MethodInfo, PruneResult } from '../lab/lab-api';
+import type { LabState } from './lab-state';
+import { modelKeyOf, runRecordOf, type RunRecord } from './run-record';
+import type { RunStorage } from './run-storage';
+
+export interface RunsState {
+  /** Oldest first, every model's. */
+  runs: RunRecord[];
+  status: 'idle' | 'loading' | 'done' | 'failed';
+  /** false: only runs of the loaded model (modelKey) are shown. */
+  showAllModels: boolean;
+}
+
+export function initialRunsState(): RunsState {
+  return { runs: [], status: 'idle', showAllModels: false };
+}
+
+/** The runs the table shows: the loaded model's, or all when asked (or when no model is loaded). */
+export function visibleRuns(state: Pick<LabState, 'runs' | 'model'>): RunRecord[] {
+  if (state.runs.showAllModels || !state.model) return state.runs.runs;
+  const key = modelKeyOf(state.model);
+  return state.runs.runs.filter((r) => r.modelKey === key);
+}
+
+export interface RunsActions {
+  /** Reads the stored runs; runs recorded meanwhile are kept too. */
+  loadRuns(): Promise<void>;
+  clearRuns(): Promise<void>;
+  setShowAllModels(show: boolean): void;
+  /** Appends a finished run and stores it (a storage failure shows an error; the run stays in the table). */
+  recordRun(result: PruneResult, method: MethodInfo | null): Promise<void>;
+}
+
+type SetState = (partial: Partial<LabState> | ((state: LabState) => Partial<LabState>)) => void;
+type Get = () => LabState & { showError(error: unknown, during: string): void };
+
+let runCounter = 0;
+function newRunId(nowMs: number): string {
+  runCounter += 1;
+  return `run-${nowMs.toString(36)}-${runCounter.toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
+}
+
+export function createRunsActions(storage: RunStorage, set: SetState, get: Get, now: () => number = Date.now): RunsActions {
+  const patch = (update: (runs: RunsState) => Partial<RunsState>) => set((state) => ({ runs: { ...state.runs, ...update(state.runs) } }));
+  return {
+    async loadRuns() {
+      patch(() => ({ status: 'loading' }));
+      try {
+        const stored = await storage.loadAll();
+        patch((r) => {
+          const storedIds = new Set(stored.map((s) => s.id));
+          return { status: 'done', runs: [...stored, ...r.runs.filter((run) => !storedIds.has(run.id))] };
+        });
+      } catch (error) {
+        patch(() => ({ status: 'failed' }));
+        get().showError(error, 'Reading the saved runs');
+      }
+    },
+
+    async clearRuns() {
+      patch(() => ({ runs: [] }));
+      try {
+        await storage.clear();
+      } catch (error) {
+        get().showError(error, 'Clearing the saved runs');
+      }
+    },
+
+    setShowAllModels(show) {
+      patch(() => ({ showAllModels: show }));
+    },
+
+    async recordRun(result, method) {
+      const model = get().model;
+      if (!model) return;
+      const finishedAtMs = now();
+      const run = runRecordOf(result, { model, method, finishedAtMs, id: newRunId(finishedAtMs) });
+      patch((r) => ({ runs: [...r.runs, run] }));
+      try {
+        await storage.put(run);
+      } catch (error) {
+        get().showError(error, 'Saving the run');
+      }
+    },
+  };
+}

@@ -1,0 +1,56 @@
+// Runs as CSV (RFC 4180: header row, one row per run, CRLF, fields with , " CR LF quoted, quotes doubled)
+// and as JSON (the RunRecords as stored). Pure: must not import React, the worker or the engine.
+
+import { paramsText, pplDelta, runRatio, type RunRecord } from './run-record';
+
+type Cell = string | number | boolean | null;
+
+/** One CSV field: quoted only when it holds a comma, a quote, CR or LF; null → empty. */
+export function csvField(value: Cell): string {
+  const text = value === null ? '' : String(value);
+  return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+}
+
+const columns: [string, (run: RunRecord) => Cell][] = [
+  ['id', (r) => r.id],
+  ['finished_at', (r) => new Date(r.finishedAtMs).toISOString()],
+  ['model_name', (r) => r.modelName],
+  ['model_key', (r) => r.modelKey],
+  ['method_id', (r) => r.methodId],
+  ['method_kind', (r) => r.methodKind],
+  ['params', (r) => paramsText(r.params)],
+  ['ratio', (r) => runRatio(r)],
+  ['overall_sparsity', (r) => r.overallSparsity],
+  ['removed_blocks', (r) => r.removedBlocks.join(' ')],
+  ['layers_before', (r) => r.layersBefore],
+  ['layers_after', (r) => r.layersAfter],
+  ['parameters_before', (r) => r.parametersBefore],
+  ['parameters_after', (r) => r.parametersAfter],
+  ['ppl_before', (r) => r.pplBefore],
+  ['ppl_after', (r) => r.pplAfter],
+  ['ppl_delta', (r) => pplDelta(r)],
+  ['ppl_windows', (r) => r.pplWindows],
+  ['ppl_seq_len', (r) => r.pplSeqLen],
+  ['ppl_text', (r) => r.pplTextName],
+  ['calibration_text', (r) => r.calibration.textName],
+  ['calibration_windows', (r) => r.calibration.windows],
+  ['calibration_seq_len', (r) => r.calibration.seqLen],
+  ['decode_tokens_per_s_dense', (r) => r.decodeTokensPerSDense],
+  ['decode_tokens_per_s_pruned', (r) => r.decodeTokensPerSPruned],
+  ['prefill_ms_dense', (r) => r.prefillMsDense],
+  ['prefill_ms_pruned', (r) => r.prefillMsPruned],
+  ['speed_adapter', (r) => r.speedAdapter],
+  ['elapsed_ms', (r) => r.elapsedMs],
+  ['block_sparsity', (r) => r.blockSparsity.join(' ')],
+];
+
+export const runsCsvHeader = columns.map(([name]) => name);
+
+export function runsToCsv(runs: RunRecord[]): string {
+  const lines = [runsCsvHeader.join(','), ...runs.map((run) => columns.map(([, cell]) => csvField(cell(run))).join(','))];
+  return `${lines.join('\r\n')}\r\n`;
+}
+
+export function runsToJson(runs: RunRecord[]): string {
+  return `${JSON.stringify(runs, null, 2)}\n`;
+}

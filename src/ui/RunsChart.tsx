@@ -1,0 +1,88 @@
+// Perplexity after pruning vs ratio, one line per method (uPlot), from the runs shown in the Runs table.
+// x = overall sparsity (sparsity methods) or removed / total blocks (block methods); runs without ppl are left out.
+
+import { useEffect, useRef } from 'react';
+import uPlot from 'uplot';
+import 'uplot/dist/uPlot.min.css';
+import { runRatio, type RunRecord } from '../store/run-record';
+
+const methodColors = ['#1d4ed8', '#b45309', '#047857', '#7c3aed', '#be123c', '#0e7490', '#4d7c0f', '#6b7280'];
+
+interface ChartSeries {
+  methodId: string;
+  label: string;
+}
+
+/** Methods with at least one evaluated run, in the order they first appear. */
+export function chartSeries(runs: RunRecord[]): ChartSeries[] {
+  const seen = new Map<string, string>();
+  for (const run of runs) if (run.pplAfter !== null && !seen.has(run.methodId)) seen.set(run.methodId, run.methodLabel);
+  return [...seen].map(([methodId, label]) => ({ methodId, label }));
+}
+
+/** Aligned data: sorted distinct ratios; per method the mean ppl after at each ratio it was run at, else null. */
+export function chartData(runs: RunRecord[], series: ChartSeries[]): uPlot.AlignedData {
+  const evaluated = runs.filter((r) => r.pplAfter !== null);
+  const xs = [...new Set(evaluated.map(runRatio))].sort((a, b) => a - b);
+  const lines = series.map(({ methodId }) =>
+    xs.map((x) => {
+      const at = evaluated.filter((r) => r.methodId === methodId && runRatio(r) === x).map((r) => r.pplAfter as number);
+      return at.length > 0 ? at.reduce((a, b) => a + b, 0) / at.length : null;
+    }),
+  );
+  return [xs, ...lines];
+}
+
+export function RunsChart({ runs, describedBy }: { runs: RunRecord[]; describedBy: string }) {
+  const container = useRef<HTMLDivElement>(null);
+  const plot = useRef<uPlot | null>(null);
+  const series = chartSeries(runs);
+  const seriesKey = series.map((s) => s.methodId).join('|');
+  const latestRuns = useRef(runs);
+  latestRuns.current = runs;
+
+  // A new method adds a series: rebuild the plot then; new runs of known methods only set data.
+  useEffect(() => {
+    const element = container.current;
+    if (!element || series.length === 0) return;
+    const options: uPlot.Options = {
+      width: Math.max(200, element.clientWidth),
+      height: 220,
+      scales: { x: { time: false } },
+      series: [
+        { label: 'Ratio' },
+        ...series.map((s, i) => ({ label: s.label, stroke: methodColors[i % methodColors.length], width: 2, spanGaps: true, points: { show: true, size: 7 } })),
+      ],
+      axes: [{ label: 'Ratio (overall sparsity, or removed / total blocks)' }, { label: 'Perplexity after' }],
+    };
+    plot.current = new uPlot(options, chartData(latestRuns.current, series), element);
+    const resize = new ResizeObserver(() => plot.current?.setSize({ width: Math.max(200, element.clientWidth), height: 220 }));
+    resize.observe(element);
+    return () => {
+      resize.disconnect();
+      plot.current?.destroy();
+      plot.current = null;
+    };
+    // seriesKey stands for series (a new array each render).
+  }, [seriesKey]);
+
+  useEffect(() => {
+    plot.current?.setData(chartData(runs, series));
+    // seriesKey stands for series (a new array each render).
+  }, [runs, seriesKey]);
+
+  const points = runs.filter((r) => r.pplAfter !== null).length;
+  if (series.length === 0) return <p className="muted small" data-testid="runs-chart-empty">The chart shows runs that evaluated perplexity.</p>;
+  return (
+    <div
+      ref={container}
+      className="chart"
+      data-testid="runs-chart"
+      data-series={series.length}
+      data-points={points}
+      role="img"
+      aria-label={`Perplexity after pruning vs ratio, one line per method: ${series.map((s) => s.label).join(', ')}`}
+      aria-describedby={describedBy}
+    />
+  );
+}

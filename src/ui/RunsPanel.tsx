@@ -1,0 +1,156 @@
+// The Runs panel: every finished prune run side by side (sortable table), perplexity vs ratio chart,
+// CSV / JSON export, "Clear runs", and a switch to show runs of other models (labelled as such).
+
+import { useState } from 'react';
+import { modelKeyOf, paramsText, pplDelta, runRatio, type RunRecord } from '../store/run-record';
+import { runsToCsv, runsToJson } from '../store/runs-csv';
+import { visibleRuns } from '../store/runs-actions';
+import { useLab } from '../store/use-lab';
+import { downloadText } from './download-text';
+import { formatCount, formatNumber } from './format';
+import { RunsChart } from './RunsChart';
+
+type SortKey = 'finished' | 'method' | 'ratio' | 'pplAfter' | 'delta' | 'decode' | 'parameters' | 'layers' | 'elapsed';
+
+const sortValue: Record<SortKey, (run: RunRecord) => number | string | null> = {
+  finished: (r) => r.finishedAtMs,
+  method: (r) => r.methodLabel,
+  ratio: (r) => runRatio(r),
+  pplAfter: (r) => r.pplAfter,
+  delta: (r) => pplDelta(r),
+  decode: (r) => r.decodeTokensPerSPruned,
+  parameters: (r) => r.parametersAfter,
+  layers: (r) => r.layersAfter,
+  elapsed: (r) => r.elapsedMs,
+};
+
+/** Runs sorted by a column; runs without the value go last either way. */
+export function sortRuns(runs: RunRecord[], key: SortKey, ascending: boolean): RunRecord[] {
+  const get = sortValue[key];
+  return [...runs].sort((a, b) => {
+    const x = get(a);
+    const y = get(b);
+    if (x === null || y === null) return x === y ? 0 : x === null ? 1 : -1;
+    const order = typeof x === 'string' ? x.localeCompare(String(y)) : x - (y as number);
+    return ascending ? order : -order;
+  });
+}
+
+const maybe = (value: number | null, digits = 2) => (value === null ? '—' : formatNumber(value, digits));
+
+function Header({ label, column, sort, onSort }: { label: string; column: SortKey; sort: [SortKey, boolean]; onSort: (k: SortKey) => void }) {
+  const active = sort[0] === column;
+  return (
+    <th scope="col" aria-sort={active ? (sort[1] ? 'ascending' : 'descending') : 'none'}>
+      <button type="button" className="sort-button" onClick={() => onSort(column)} data-testid={`runs-sort-${column}`}>
+        {label}
+        {active ? (sort[1] ? ' ▲' : ' ▼') : ''}
+      </button>
+    </th>
+  );
+}
+
+function RunRow({ run, otherModel }: { run: RunRecord; otherModel: boolean }) {
+  const delta = pplDelta(run);
+  return (
+    <tr data-testid="run-row" data-run-id={run.id} data-method={run.methodId} data-other-model={otherModel}>
+      <td>
+        {run.methodLabel}
+        {otherModel && <span className="other-model small" data-testid="run-other-model"> (other model: {run.modelName})</span>}
+      </td>
+      <td data-testid="run-ratio" data-value={runRatio(run)}>
+        {formatNumber(runRatio(run), 3)} <span className="muted small">{paramsText(run.params)}</span>
+      </td>
+      <td data-testid="run-ppl" data-before={run.pplBefore ?? ''} data-after={run.pplAfter ?? ''}>
+        {maybe(run.pplBefore)} → {maybe(run.pplAfter)}
+        {run.pplWindows !== null && <span className="muted small"> ({run.pplWindows} × {run.pplSeqLen}, {run.pplTextName})</span>}
+      </td>
+      <td data-testid="run-ppl-delta" data-value={delta ?? ''}>{delta === null ? '—' : `${delta >= 0 ? '+' : ''}${formatNumber(delta)}`}</td>
+      <td data-testid="run-decode" title={run.speedAdapter ?? undefined} data-dense={run.decodeTokensPerSDense ?? ''} data-pruned={run.decodeTokensPerSPruned ?? ''}>
+        {run.decodeTokensPerSDense === null && run.decodeTokensPerSPruned === null ? (
+          <span className="muted small">not measured</span>
+        ) : (
+          `${maybe(run.decodeTokensPerSDense, 1)} → ${maybe(run.decodeTokensPerSPruned, 1)}`
+        )}
+      </td>
+      <td data-testid="run-parameters" data-value={run.parametersAfter}>
+        {formatCount(run.parametersBefore)} → {formatCount(run.parametersAfter)}
+      </td>
+      <td data-testid="run-layers" data-value={run.layersAfter}>
+        {run.layersBefore} → {run.layersAfter}
+      </td>
+      <td data-testid="run-elapsed" data-value={run.elapsedMs}>{(run.elapsedMs / 1000).toFixed(1)} s</td>
+    </tr>
+  );
+}
+
+export function RunsPanel() {
+  const runs = useLab((s) => s.runs);
+  const model = useLab((s) => s.model);
+  const clearRuns = useLab((s) => s.clearRuns);
+  const setShowAllModels = useLab((s) => s.setShowAllModels);
+  const [sort, setSort] = useState<[SortKey, boolean]>(['finished', true]);
+  const shown = visibleRuns({ runs, model });
+  const hidden = runs.runs.length - shown.length;
+  const loadedKey = model ? modelKeyOf(model) : null;
+  const sorted = sortRuns(shown, sort[0], sort[1]);
+  const onSort = (column: SortKey) => setSort(([key, ascending]) => [column, key === column ? !ascending : true]);
+  const stamp = () => new Date().toISOString().replace(/[:.]/g, '-');
+
+  return (
+    <section className="card" aria-labelledby="runs-title" data-testid="runs-panel" data-status={runs.status}>
+      <h2 id="runs-title">Runs</h2>
+      <p className="muted small">
+        Every finished prune run, kept in this browser (IndexedDB). Runs of the loaded model are shown
+        {hidden > 0 ? `; ${hidden} run${hidden === 1 ? '' : 's'} of other models hidden` : ''}. Models are told apart by
+        name, parameters, layers and file size (not a weight hash).
+      </p>
+      <div className="row">
+        <label className="check">
+          <input type="checkbox" checked={runs.showAllModels} onChange={(e) => setShowAllModels(e.target.checked)} data-testid="runs-show-all" />
+          Show runs of other models
+        </label>
+        <button type="button" className="button" disabled={shown.length === 0} data-testid="runs-export-csv" onClick={() => downloadText(`prunelab-runs-${stamp()}.csv`, runsToCsv(shown), 'text/csv')}>
+          Export CSV
+        </button>
+        <button type="button" className="button" disabled={shown.length === 0} data-testid="runs-export-json" onClick={() => downloadText(`prunelab-runs-${stamp()}.json`, runsToJson(shown), 'application/json')}>
+          Export JSON
+        </button>
+        <button type="button" className="button" disabled={runs.runs.length === 0} data-testid="runs-clear" onClick={() => void clearRuns()}>
+          Clear runs
+        </button>
+      </div>
+      {sorted.length === 0 ? (
+        <p className="muted" data-testid="runs-empty">No runs yet: run a pruning method above.</p>
+      ) : (
+        <>
+          <RunsChart runs={sorted} describedBy="runs-table-caption" />
+          <div className="table-scroll">
+            <table className="table" data-testid="runs-table" data-rows={sorted.length}>
+              <caption id="runs-table-caption" className="small muted">
+                The runs behind the chart: perplexity before → after on held-out text, decode speed dense → pruned.
+              </caption>
+              <thead>
+                <tr>
+                  <Header label="Method" column="method" sort={sort} onSort={onSort} />
+                  <Header label="Ratio / params" column="ratio" sort={sort} onSort={onSort} />
+                  <Header label="Perplexity before → after" column="pplAfter" sort={sort} onSort={onSort} />
+                  <Header label="Δ perplexity" column="delta" sort={sort} onSort={onSort} />
+                  <Header label="Decode tok/s dense → pruned" column="decode" sort={sort} onSort={onSort} />
+                  <Header label="Parameters" column="parameters" sort={sort} onSort={onSort} />
+                  <Header label="Layers" column="layers" sort={sort} onSort={onSort} />
+                  <Header label="Time taken" column="elapsed" sort={sort} onSort={onSort} />
+                </tr>
+              </thead>
+              <tbody>
+                {sorted.map((run) => (
+                  <RunRow key={run.id} run={run} otherModel={run.modelKey !== loadedKey} />
+                ))}
+              </tbody>
+            </table>
+          </div>
+        </>
+      )}
+    </section>
+  );
+}

@@ -1,0 +1,82 @@
+// Runs as CSV (RFC 4180 quoting, header + one row per run) and JSON (round trip of the records).
+
+import { describe, expect, it } from 'vitest';
+import type { RunRecord } from '../../src/store/run-record';
+import { csvField, runsCsvHeader, runsToCsv, runsToJson } from '../../src/store/runs-csv';
+
+function run(overrides: Partial<RunRecord>): RunRecord {
+  return {
+    id: 'run-1', finishedAtMs: Date.UTC(2026, 0, 2, 3, 4, 5), modelName: 'stories260K', modelKey: 'abcd0123',
+    methodId: 'drop-blocks', methodLabel: 'Drop blocks', methodKind: 'blocks', params: { blocks: '1,3' },
+    calibration: { windows: 4, seqLen: 64, sampling: 'first', seed: 0, textName: 'tinystories' },
+    overallSparsity: 0, layersBefore: 5, layersAfter: 3, parametersBefore: 260_000, parametersAfter: 200_000,
+    pplBefore: 4.5, pplAfter: 6.25, pplWindows: 1, pplSeqLen: 64, pplTextName: 'wikitext2',
+    decodeTokensPerSDense: null, decodeTokensPerSPruned: null, prefillMsDense: null, prefillMsPruned: null, speedAdapter: null,
+    elapsedMs: 1234, removedBlocks: [1, 3], blockSparsity: [0, 0, 0],
+    ...overrides,
+  };
+}
+
+/** A small RFC 4180 reader for the test: quoted fields may hold , " CR LF. */
+function parseCsv(text: string): string[][] {
+  const rows: string[][] = [];
+  let row: string[] = [];
+  let field = '';
+  let quoted = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (quoted) {
+      if (c === '"' && text[i + 1] === '"') (field += '"'), i++;
+      else if (c === '"') quoted = false;
+      else field += c;
+    } else if (c === '"') quoted = true;
+    else if (c === ',') row.push(field), (field = '');
+    else if (c === '\r' && text[i + 1] === '\n') row.push(field), rows.push(row), (row = []), (field = ''), i++;
+    else field += c;
+  }
+  return rows;
+}
+
+describe('csvField', () => {
+  it('leaves plain text alone and quotes , " CR LF, doubling quotes', () => {
+    expect(csvField('plain')).toBe('plain');
+    expect(csvField(1.5)).toBe('1.5');
+    expect(csvField(null)).toBe('');
+    expect(csvField('a,b')).toBe('"a,b"');
+    expect(csvField('say "hi"')).toBe('"say ""hi"""');
+    expect(csvField('two\nlines')).toBe('"two\nlines"');
+    expect(csvField('cr\rhere')).toBe('"cr\rhere"');
+  });
+});
+
+describe('runsToCsv', () => {
+  it('a header row and one row per run, CRLF line ends, fields that survive a parse', () => {
+    const runs = [run({}), run({ id: 'run-2', modelName: 'my "tiny", model\nv2', pplBefore: null, pplAfter: null })];
+    const csv = runsToCsv(runs);
+    expect(csv.endsWith('\r\n')).toBe(true);
+    const rows = parseCsv(csv);
+    expect(rows).toHaveLength(3);
+    expect(rows[0]).toEqual(runsCsvHeader);
+    for (const row of rows) expect(row).toHaveLength(runsCsvHeader.length);
+    const col = (name: string) => runsCsvHeader.indexOf(name);
+    expect(rows[1][col('params')]).toBe('blocks=1,3');
+    expect(rows[1][col('ratio')]).toBe('0.4');
+    expect(rows[1][col('ppl_delta')]).toBe('1.75');
+    expect(rows[1][col('removed_blocks')]).toBe('1 3');
+    expect(rows[1][col('finished_at')]).toBe('2026-01-02T03:04:05.000Z');
+    expect(rows[2][col('model_name')]).toBe('my "tiny", model\nv2');
+    expect(rows[2][col('ppl_after')]).toBe('');
+    expect(rows[2][col('ppl_delta')]).toBe('');
+  });
+
+  it('no runs: only the header', () => {
+    expect(parseCsv(runsToCsv([]))).toEqual([runsCsvHeader]);
+  });
+});
+
+describe('runsToJson', () => {
+  it('round-trips the records', () => {
+    const runs = [run({}), run({ id: 'run-2', params: { sparsity: 0.5, perRow: true } })];
+    expect(JSON.parse(runsToJson(runs))).toEqual(runs);
+  });
+});

@@ -1,0 +1,140 @@
+// The runs slice against FakeLab: every finished prune run is appended and stored, the stored runs come
+// back in a new store (memory RunStorage stands in for IndexedDB), other models' runs are kept but
+// filtered out by default, "Clear runs" empties both; run-record helpers (model key, ratio, Δppl).
+
+import { describe, expect, it } from 'vitest';
+import { createLabStore } from '../../src/store/lab-store';
+import { modelKeyOf, pplDelta, runRatio, type RunRecord } from '../../src/store/run-record';
+import { memoryRunStorage, type RunStorage } from '../../src/store/run-storage';
+import { visibleRuns } from '../../src/store/runs-actions';
+import { FakeLab, summaryFor } from '../lab/fake-lab';
+
+const demo = async () => [
+  { path: 'config.json', blob: new Blob(['{}']) },
+  { path: 'onnx/model.onnx', blob: new Blob([new Uint8Array(10)]) },
+];
+
+async function startedStore(storage: RunStorage) {
+  const store = createLabStore(new FakeLab(), storage);
+  await store.getState().start(demo, 'demo');
+  // loadRuns runs beside the model load; wait for it.
+  await store.getState().loadRuns();
+  return store;
+}
+
+async function pruneBlocks(store: Awaited<ReturnType<typeof startedStore>>, blocks: string, evaluate = true) {
+  store.getState().selectMethod('drop-blocks');
+  store.getState().setParamValue('drop-blocks', 'blocks', blocks);
+  store.getState().setPruneSettings({ evaluate, evalMaxWindows: '1', evalSeqLen: '64', measureSpeed: false });
+  await store.getState().prune();
+  expect(store.getState().pruning.job.status).toBe('done');
+}
+
+describe('runs slice', () => {
+  it('appends every finished run with the model, method, params and result summary', async () => {
+    const store = await startedStore(memoryRunStorage());
+    await pruneBlocks(store, '2');
+    await pruneBlocks(store, '1,3');
+    const { runs, model } = store.getState();
+    expect(runs.runs).toHaveLength(2);
+    const [first, second] = runs.runs;
+    expect(first.methodId).toBe('drop-blocks');
+    expect(first.methodKind).toBe('blocks');
+    expect(first.params).toEqual({ blocks: '2' });
+    expect(second.removedBlocks).toEqual([1, 3]);
+    expect(second.layersBefore).toBe(5);
+    expect(second.layersAfter).toBe(3);
+    expect(second.parametersAfter).toBe(800);
+    expect(second.modelName).toBe(model!.name);
+    expect(second.modelKey).toBe(modelKeyOf(model!));
+    expect(second.pplBefore).toBeGreaterThan(1);
+    expect(second.pplWindows).toBe(1);
+    expect(second.pplSeqLen).toBe(64);
+    expect(second.decodeTokensPerSDense).toBeNull();
+    expect(first.id).not.toBe(second.id);
+    expect(second.finishedAtMs).toBeGreaterThanOrEqual(first.finishedAtMs);
+    expect(runRatio(second)).toBeCloseTo(2 / 5);
+  });
+
+  it('a failed or invalid run records nothing', async () => {
+    const store = await startedStore(memoryRunStorage());
+    store.getState().setParamValue('drop-blocks', 'blocks', '9');
+    await store.getState().prune();
+    expect(store.getState().pruning.job.status).toBe('failed');
+    expect(store.getState().runs.runs).toHaveLength(0);
+  });
+
+  it('persists: a new store on the same storage loads the runs at start, in order', async () => {
+    const storage = memoryRunStorage();
+    const store = await startedStore(storage);
+    await pruneBlocks(store, '2');
+    await pruneBlocks(store, '1,3');
+    const written = store.getState().runs.runs;
+    expect(await storage.loadAll()).toEqual(written);
+
+    const reopened = await startedStore(storage);
+    expect(reopened.getState().runs.status).toBe('done');
+    expect(reopened.getState().runs.runs).toEqual(written);
+    expect(visibleRuns(reopened.getState())).toHaveLength(2);
+  });
+
+  it('keeps runs of another model but shows only the loaded model\'s unless asked', async () => {
+    const other: RunRecord = {
+      ...(await (async () => {
+        const s = await startedStore(memoryRunStorage());
+        await pruneBlocks(s, '4');
+        return s.getState().runs.runs[0];
+      })()),
+      id: 'other-1',
+      modelName: 'another model',
+      modelKey: modelKeyOf(summaryFor('another model', 123)),
+    };
+    const storage = memoryRunStorage([other]);
+    const store = await startedStore(storage);
+    await pruneBlocks(store, '2');
+    expect(store.getState().runs.runs.map((r) => r.id)).toContain('other-1');
+    expect(visibleRuns(store.getState()).map((r) => r.id)).not.toContain('other-1');
+    expect(visibleRuns(store.getState())).toHaveLength(1);
+    store.getState().setShowAllModels(true);
+    expect(visibleRuns(store.getState())).toHaveLength(2);
+  });
+
+  it('"Clear runs" empties the table and the storage', async () => {
+    const storage = memoryRunStorage();
+    const store = await startedStore(storage);
+    await pruneBlocks(store, '2');
+    await store.getState().clearRuns();
+    expect(store.getState().runs.runs).toEqual([]);
+    expect(await storage.loadAll()).toEqual([]);
+  });
+
+  it('a storage that fails to save shows an error and keeps the run in the table', async () => {
+    const failing: RunStorage = { ...memoryRunStorage(), put: async () => Promise.reject(new Error('quota exceeded')) };
+    const store = await startedStore(failing);
+    await pruneBlocks(store, '2');
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    expect(store.getState().runs.runs).toHaveLength(1);
+    expect(store.getState().error?.during).toBe('Saving the run');
+    expect(store.getState().error?.message).toContain('quota exceeded');
+  });
+});
+
+describe('run-record helpers', () => {
+  it('model key: stable, 8 hex digits, differs when name, parameters, layers or bytes differ', () => {
+    const base = { name: 'stories260K', parameters: 260_000, numLayers: 5, fileBytes: 1_000_000 };
+    expect(modelKeyOf(base)).toMatch(/^[0-9a-f]{8}$/);
+    expect(modelKeyOf({ ...base })).toBe(modelKeyOf(base));
+    const variants = [{ ...base, name: 'x' }, { ...base, parameters: 1 }, { ...base, numLayers: 4 }, { ...base, fileBytes: 1 }];
+    for (const v of variants) expect(modelKeyOf(v)).not.toBe(modelKeyOf(base));
+  });
+
+  it('ratio is overall sparsity for sparsity methods; Δppl is after − before or null', async () => {
+    const store = await startedStore(memoryRunStorage());
+    await pruneBlocks(store, '2', false);
+    const run = store.getState().runs.runs[0];
+    expect(pplDelta(run)).toBeNull();
+    const sparse: RunRecord = { ...run, methodKind: 'sparsity', overallSparsity: 0.42, pplBefore: 4, pplAfter: 5.5 };
+    expect(runRatio(sparse)).toBe(0.42);
+    expect(pplDelta(sparse)).toBeCloseTo(1.5);
+  });
+});
