@@ -51,7 +51,7 @@ describe('lab CLI: methods and prune', () => {
     expect(j.calibration).toEqual({ windows: 6, seqLen: 128, sampling: 'first', seed: 0, textName: 'calib.txt' });
     expect(j.ppl.after).toBeGreaterThan(j.ppl.before);
     expect(j.out).toBe(out);
-    expect(fs.readdirSync(out).sort()).toEqual(['config.json', 'generation_config.json', 'model.safetensors', 'tokenizer.json', 'tokenizer_config.json']);
+    expect(fs.readdirSync(out).sort()).toEqual(['README.md', 'config.json', 'generation_config.json', 'model.safetensors', 'tokenizer.json', 'tokenizer_config.json']);
     const e = lab('eval', '--model', out, '--text', evalPath, '--max-windows', '3', ...common, '--json');
     expect(e.status).toBe(0);
     expect(Math.abs(JSON.parse(e.last).ppl - j.ppl.after) / j.ppl.after).toBeLessThan(1e-6);
