@@ -1,6 +1,6 @@
 // The fp32 transformers.js folder: transformers.js (on onnxruntime-web wasm) loads it and generates
 // exactly what our engine generates, with logits within 1e-4, for stories260K as loaded, with block 2
-// removed, and 50% sparse; our importer reads the folder back to the same weights.
+// removed, 50% sparse by row magnitude, and 50% Wanda; our importer reads the folder back to the same weights.
 
 import fs from 'node:fs';
 import path from 'node:path';
@@ -12,7 +12,11 @@ import { generateGreedy } from '../../src/evaluation/generate';
 import type { LoadedModel } from '../../src/model/loaded-model';
 import { loadModelFromFiles } from '../../src/model/load-model';
 import type { ModelSpec } from '../../src/model/model-spec';
-import { removeBlocks } from '../../src/pruning/apply-plan';
+import { applyPlan, removeBlocks } from '../../src/pruning/apply-plan';
+import { calibrationWindows } from '../../src/pruning/calibration-data';
+import { wanda } from '../../src/pruning/methods/wanda';
+import { measureSparsity } from '../../src/pruning/sparsity';
+import { createCalibrationRunner } from '../../src/runtime/calibration-runner';
 import { createEngine, type Engine } from '../../src/runtime/engine';
 import { stories260KDir, stories260KLayouts, tinyStoriesPath } from '../helpers/model-files';
 import { asFileRefs, loadWithTransformersJs, maxAbsDiff, sparsify50, writeFolder } from './onnx-helpers';
@@ -24,10 +28,26 @@ beforeAll(async () => {
   tokenizer = new Tokenizer(loaded.tokenizerJson, loaded.tokenizerConfig);
 });
 
-const variants: [string, (s: ModelSpec) => ModelSpec][] = [
+/** Wanda at 50% (unstructured), calibrated on 8 windows of 128 tokens of TinyStories. */
+async function wanda50(spec: ModelSpec): Promise<ModelSpec> {
+  const runner = createCalibrationRunner({ backend: 'wasm' });
+  try {
+    const tokens = tokenizer.encode(fs.readFileSync(tinyStoriesPath, 'utf8').slice(0, 20_000)).ids;
+    const windows = calibrationWindows(tokens, { count: 8, seqLen: 128, sampling: 'first', seed: 0 });
+    const plan = await wanda.run({ spec, runner, windows }, { sparsity: 0.5, pattern: 'unstructured' });
+    const pruned = applyPlan(spec, plan);
+    expect(measureSparsity(pruned).overall).toBeCloseTo(0.5, 4);
+    return pruned;
+  } finally {
+    await runner.dispose();
+  }
+}
+
+const variants: [string, (s: ModelSpec) => ModelSpec | Promise<ModelSpec>][] = [
   ['as loaded', (s) => s],
   ['block 2 removed', (s) => removeBlocks(s, [2])],
   ['50% sparse', sparsify50],
+  ['50% Wanda', wanda50],
 ];
 
 describe.each(variants)('stories260K %s → fp32 transformers.js folder', (_, variant) => {
@@ -36,7 +56,7 @@ describe.each(variants)('stories260K %s → fp32 transformers.js folder', (_, va
   let dir: string;
   let files: ReturnType<typeof exportTransformersJsFolder>;
   beforeAll(async () => {
-    spec = variant(loaded.spec);
+    spec = await variant(loaded.spec);
     engine = await createEngine(spec, { backend: 'wasm' });
     files = exportTransformersJsFolder(spec, loaded, { dtype: 'fp32' });
     dir = await writeFolder(files, 'stories-export');
