@@ -1,24 +1,17 @@
 // Live chart of perplexity per window while an evaluation runs (uPlot; the store appends points).
 
-import { useEffect, useRef } from 'react';
-import uPlot from 'uplot';
-import 'uplot/dist/uPlot.min.css';
+import type uPlot from 'uplot';
 import type { PerplexityPoint } from '../store/lab-state';
+import { useUPlot } from './use-uplot';
 
 function toData(points: PerplexityPoint[]): uPlot.AlignedData {
   return [points.map((p) => p.windowsDone), points.map((p) => p.runningPpl), points.map((p) => p.windowPpl)];
 }
 
 export function PerplexityChart({ points }: { points: PerplexityPoint[] }) {
-  const container = useRef<HTMLDivElement>(null);
-  const plot = useRef<uPlot | null>(null);
-
-  useEffect(() => {
-    const element = container.current;
-    if (!element) return;
-    const options: uPlot.Options = {
-      width: Math.max(200, element.clientWidth),
-      height: 220,
+  const container = useUPlot({
+    height: 220,
+    build: () => ({
       scales: { x: { time: false } },
       series: [
         { label: 'Windows' },
@@ -27,20 +20,11 @@ export function PerplexityChart({ points }: { points: PerplexityPoint[] }) {
       ],
       // Window counts are whole numbers: only integer tick steps on x.
       axes: [{ label: 'Windows evaluated', incrs: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000] }, { label: 'Perplexity' }],
-    };
-    plot.current = new uPlot(options, toData([]), element);
-    const resize = new ResizeObserver(() => plot.current?.setSize({ width: Math.max(200, element.clientWidth), height: 220 }));
-    resize.observe(element);
-    return () => {
-      resize.disconnect();
-      plot.current?.destroy();
-      plot.current = null;
-    };
-  }, []);
-
-  useEffect(() => {
-    plot.current?.setData(toData(points));
-  }, [points]);
+    }),
+    data: () => toData(points),
+    rebuildKey: 'once',
+    dataKey: points,
+  });
 
   return (
     <div

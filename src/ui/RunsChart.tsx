@@ -1,10 +1,9 @@
 // Perplexity after pruning vs ratio, one line per method (uPlot), from the runs shown in the Runs table.
 // x = overall sparsity (sparsity methods) or removed / total blocks (block methods); runs without ppl are left out.
 
-import { useEffect, useRef } from 'react';
-import uPlot from 'uplot';
-import 'uplot/dist/uPlot.min.css';
+import type uPlot from 'uplot';
 import { runRatio, type RunRecord } from '../store/run-record';
+import { useUPlot } from './use-uplot';
 
 const methodColors = ['#1d4ed8', '#b45309', '#047857', '#7c3aed', '#be123c', '#0e7490', '#4d7c0f', '#6b7280'];
 
@@ -34,42 +33,25 @@ export function chartData(runs: RunRecord[], series: ChartSeries[]): uPlot.Align
 }
 
 export function RunsChart({ runs, describedBy }: { runs: RunRecord[]; describedBy: string }) {
-  const container = useRef<HTMLDivElement>(null);
-  const plot = useRef<uPlot | null>(null);
   const series = chartSeries(runs);
-  const seriesKey = series.map((s) => s.methodId).join('|');
-  const latestRuns = useRef(runs);
-  latestRuns.current = runs;
-
   // A new method adds a series: rebuild the plot then; new runs of known methods only set data.
-  useEffect(() => {
-    const element = container.current;
-    if (!element || series.length === 0) return;
-    const options: uPlot.Options = {
-      width: Math.max(200, element.clientWidth),
-      height: 220,
-      scales: { x: { time: false } },
-      series: [
-        { label: 'Ratio' },
-        ...series.map((s, i) => ({ label: s.label, stroke: methodColors[i % methodColors.length], width: 2, spanGaps: true, points: { show: true, size: 7 } })),
-      ],
-      axes: [{ label: 'Ratio (overall sparsity, or removed / total blocks)' }, { label: 'Perplexity after' }],
-    };
-    plot.current = new uPlot(options, chartData(latestRuns.current, series), element);
-    const resize = new ResizeObserver(() => plot.current?.setSize({ width: Math.max(200, element.clientWidth), height: 220 }));
-    resize.observe(element);
-    return () => {
-      resize.disconnect();
-      plot.current?.destroy();
-      plot.current = null;
-    };
-    // seriesKey stands for series (a new array each render).
-  }, [seriesKey]);
-
-  useEffect(() => {
-    plot.current?.setData(chartData(runs, series));
-    // seriesKey stands for series (a new array each render).
-  }, [runs, seriesKey]);
+  const container = useUPlot({
+    height: 220,
+    build: () =>
+      series.length === 0
+        ? null
+        : {
+            scales: { x: { time: false } },
+            series: [
+              { label: 'Ratio' },
+              ...series.map((s, i) => ({ label: s.label, stroke: methodColors[i % methodColors.length], width: 2, spanGaps: true, points: { show: true, size: 7 } })),
+            ],
+            axes: [{ label: 'Ratio (overall sparsity, or removed / total blocks)' }, { label: 'Perplexity after' }],
+          },
+    data: () => chartData(runs, series),
+    rebuildKey: series.map((s) => s.methodId).join('|'),
+    dataKey: runs,
+  });
 
   const points = runs.filter((r) => r.pplAfter !== null).length;
   if (series.length === 0) return <p className="muted small" data-testid="runs-chart-empty">The chart shows runs that evaluated perplexity.</p>;

@@ -1,11 +1,10 @@
 // SLEB's search, live and after: a uPlot chart of candidate perplexity per step (one series per step,
 // x = block index in the original model) and a table of every candidate per step.
 
-import { useEffect, useRef } from 'react';
-import uPlot from 'uplot';
-import 'uplot/dist/uPlot.min.css';
+import type uPlot from 'uplot';
 import type { TraceEntry } from '../pruning/plan';
 import { formatNumber } from './format';
+import { useUPlot } from './use-uplot';
 
 export type SlebStep = Extract<TraceEntry, { kind: 'sleb-step' }>;
 
@@ -22,45 +21,31 @@ function toData(steps: SlebStep[], numBlocks: number): uPlot.AlignedData {
 }
 
 export function SlebChart({ steps, numBlocks }: { steps: SlebStep[]; numBlocks: number }) {
-  const container = useRef<HTMLDivElement>(null);
-  const plot = useRef<uPlot | null>(null);
   const seriesCount = steps.length;
-  const latestSteps = useRef(steps);
-  latestSteps.current = steps;
-
   // A new step adds a series: rebuild the plot then (steps are few); new candidates only set data.
-  useEffect(() => {
-    const element = container.current;
-    if (!element || seriesCount === 0) return;
-    const options: uPlot.Options = {
-      width: Math.max(200, element.clientWidth),
-      height: 200,
-      scales: { x: { time: false } },
-      series: [
-        { label: 'Block' },
-        ...Array.from({ length: seriesCount }, (_, i) => ({
-          label: `Step ${i + 1}`,
-          stroke: stepColors[i % stepColors.length],
-          width: 2,
-          spanGaps: false,
-          points: { show: true, size: 6 },
-        })),
-      ],
-      axes: [{ label: 'Block removed (original index)', incrs: [1, 2, 5, 10, 20, 50] }, { label: 'Calibration perplexity' }],
-    };
-    plot.current = new uPlot(options, toData(latestSteps.current, numBlocks), element);
-    const resize = new ResizeObserver(() => plot.current?.setSize({ width: Math.max(200, element.clientWidth), height: 200 }));
-    resize.observe(element);
-    return () => {
-      resize.disconnect();
-      plot.current?.destroy();
-      plot.current = null;
-    };
-  }, [seriesCount, numBlocks]);
-
-  useEffect(() => {
-    if (seriesCount > 0) plot.current?.setData(toData(steps, numBlocks));
-  }, [steps, numBlocks, seriesCount]);
+  const container = useUPlot({
+    height: 200,
+    build: () =>
+      seriesCount === 0
+        ? null
+        : {
+            scales: { x: { time: false } },
+            series: [
+              { label: 'Block' },
+              ...Array.from({ length: seriesCount }, (_, i) => ({
+                label: `Step ${i + 1}`,
+                stroke: stepColors[i % stepColors.length],
+                width: 2,
+                spanGaps: false,
+                points: { show: true, size: 6 },
+              })),
+            ],
+            axes: [{ label: 'Block removed (original index)', incrs: [1, 2, 5, 10, 20, 50] }, { label: 'Calibration perplexity' }],
+          },
+    data: () => toData(steps, numBlocks),
+    rebuildKey: `${seriesCount}:${numBlocks}`,
+    dataKey: steps,
+  });
 
   const candidates = steps.reduce((sum, step) => sum + step.candidates.length, 0);
   return (
