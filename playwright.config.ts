@@ -5,6 +5,8 @@ import { defineConfig } from '@playwright/test';
 
 // PRUNELAB_E2E_PORT lets two checkouts run their e2e suites side by side.
 const port = Number(process.env.PRUNELAB_E2E_PORT ?? 4173);
+// PRUNELAB_E2E_DIST serves another build folder (vite build --outDir X), for side-by-side checkouts.
+const distDir = process.env.PRUNELAB_E2E_DIST ?? 'dist';
 
 /** CHROME_PATH, else what scripts/find-chromium.mjs finds (it installs Debian chromium as root if needed). */
 function chromiumPath(): string {
@@ -17,7 +19,7 @@ function chromiumPath(): string {
 export default defineConfig({
   testDir: 'e2e',
   testMatch: '**/*.spec.ts',
-  outputDir: 'test-results/artifacts',
+  outputDir: process.env.PRUNELAB_E2E_RESULTS ?? 'test-results/artifacts',
   workers: 1,
   fullyParallel: false,
   retries: 0,
@@ -45,7 +47,7 @@ export default defineConfig({
   },
   webServer: {
     // The test script builds first; this only serves dist/ with the COOP/COEP headers from vite.config.ts.
-    command: `npx vite preview --port ${port} --strictPort --host 127.0.0.1`,
+    command: `npx vite preview --port ${port} --strictPort --host 127.0.0.1 --outDir ${distDir}`,
     url: `http://127.0.0.1:${port}`,
     reuseExistingServer: false,
     timeout: 60_000,

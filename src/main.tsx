@@ -4,6 +4,7 @@
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { LabClient } from './lab/lab-client';
+import { browserUrl, syncExperimentUrl } from './store/experiment-url-sync';
 import { createLabStore } from './store/lab-store';
 import { LabStoreProvider } from './store/use-lab';
 import { App } from './ui/App';
@@ -17,6 +18,8 @@ worker.addEventListener('error', (event) => {
 });
 
 const store = createLabStore(client);
+// The experiment's settings live in the URL: a shared link reproduces them.
+syncExperimentUrl(store, browserUrl());
 const rootElement = document.getElementById('root');
 if (!rootElement) throw new Error('index.html has no #root element.');
 createRoot(rootElement).render(

@@ -74,6 +74,12 @@ export interface ModelSummary {
   files: string[];
   /** Milliseconds from files to a ready session. */
   loadMs: number;
+  /**
+   * SHA-256 (hex, 64 chars) over the weights as the lab holds them (fp32): every tensor's canonical
+   * name, shape and bytes, in name order. The same weights dropped as ONNX or safetensors hash alike;
+   * runs are tied to it ("the model they were made on").
+   */
+  weightsHash: string;
 }
 
 export type LoadProgress = { stage: 'read' | 'parse' | 'build' | 'session' | 'check'; message: string; fraction: number };
@@ -189,10 +195,12 @@ export interface PruneRequest {
   evaluation?: PerplexityRequest;
   /** Prefill and decode speed, dense and pruned, measured in the same run. Omit to skip. */
   speed?: BenchRequest;
+  /** Greedy text from the same prompt, dense and pruned, in the same run. Omit to skip. */
+  generation?: GenerateRequest;
 }
 
 export interface PruneProgress {
-  phase: 'calibration-data' | 'planning' | 'applying' | 'evaluating-dense' | 'evaluating-pruned' | 'speed';
+  phase: 'calibration-data' | 'planning' | 'applying' | 'evaluating-dense' | 'evaluating-pruned' | 'speed' | 'generating';
   /** 0..1 over the whole job. */
   fraction: number;
   message: string;
@@ -237,6 +245,8 @@ export interface PruneResult {
    * Always set by Lab.prune; optional because results saved before it existed (stored runs) lack it.
    */
   exportable?: { safetensors: boolean; transformersJs: boolean; reason: string | null };
+  /** Greedy text, dense and pruned, from request.generation's prompt (null when not asked). */
+  generation?: { prompt: string; dense: GenerateResult; pruned: GenerateResult } | null;
 }
 
 export interface ExportedFile {

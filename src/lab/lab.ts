@@ -33,9 +33,10 @@ import type {
 } from './lab-api';
 import { runImportCheck } from './import-check';
 import { summarizeModel } from './model-summary';
+import { weightsHash } from './weights-hash';
 import { evaluatePerplexity } from '../evaluation/perplexity';
 import { runBenchmark } from '../evaluation/benchmark';
-import { generateGreedy } from '../evaluation/generate';
+import { generateText } from './generate-text';
 import type { ModelSpec } from '../model/model-spec';
 import { methodInfo } from '../pruning/registry';
 import { exportHfFolder } from '../export/hf-folder';
@@ -99,7 +100,8 @@ export class Lab implements LabApi {
         onProgress?.({ stage: 'check', message: 'comparing logits with the dropped ONNX file', fraction: 0.9 });
         const importCheck = loaded.referenceOnnx ? await runImportCheck(loaded, engine, tokenizer, backend.backend) : null;
         throwIfCancelled(signal);
-        const summary = summarizeModel(loaded, importCheck, performance.now() - started);
+        const hash = await weightsHash(loaded.spec);
+        const summary = summarizeModel(loaded, importCheck, performance.now() - started, hash);
         const previous = this.current;
         this.current = { loaded, tokenizer, engine, summary, encoded: new Map(), densePpl: new Map(), pruned: null };
         await previous?.engine.dispose();
@@ -148,25 +150,7 @@ export class Lab implements LabApi {
   generate(request: GenerateRequest, options: JobOptions<GenerateProgress> = {}): Promise<GenerateResult> {
     return this.exclusive(async () => {
       const model = this.requireModel();
-      const { tokenizer } = model;
-      const { config } = model.loaded.spec;
-      const promptIds = tokenizer.encode(request.prompt);
-      const result = await generateGreedy(model.engine, promptIds, {
-        maxNewTokens: request.maxNewTokens ?? 40,
-        eosTokenIds: config.eosTokenIds,
-        contextLength: config.maxPositionEmbeddings,
-        decode: (ids) => tokenizer.decode(ids),
-        signal: options.signal,
-        onProgress: options.onProgress,
-      });
-      return {
-        text: tokenizer.decode(result.tokenIds),
-        promptTokens: promptIds.length,
-        newTokens: result.newTokens,
-        tokenIds: result.tokenIds,
-        stoppedBy: result.stoppedBy,
-        elapsedMs: result.elapsedMs,
-      };
+      return generateText(model.engine, model.tokenizer, model.loaded.spec.config, request, options);
     });
   }
 
@@ -187,6 +171,7 @@ export class Lab implements LabApi {
           resolveText: (source) => this.resolveText(source),
           textName: (source) => (source.kind === 'bundled' ? bundledTextNames[source.id] : source.name),
           encode: (text) => this.encode(model, text),
+          tokenizer: model.tokenizer,
           densePpl: model.densePpl,
         },
         request,

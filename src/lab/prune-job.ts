@@ -14,6 +14,8 @@ import { createEngine, type Engine } from '../runtime/engine';
 import { evaluatePerplexity } from '../evaluation/perplexity';
 import { runBenchmark, stat } from '../evaluation/benchmark';
 import { checkExportable } from '../export/exportable';
+import type { TextTokenizer } from '../tokenizer/text-tokenizer';
+import { generateText } from './generate-text';
 import type { BackendInfo, BenchRequest, BenchResult, JobOptions, PerplexityResult, PruneProgress, PruneRequest, PruneResult, TextSource } from './lab-api';
 
 export interface PruneJobContext {
@@ -26,6 +28,7 @@ export interface PruneJobContext {
   textName(source: TextSource): string;
   /** Token ids of a text, cached by the lab. */
   encode(text: string): number[];
+  tokenizer: TextTokenizer;
   /** Dense perplexity results by request key, so a re-run does not recompute them. */
   densePpl: Map<string, PerplexityResult>;
 }
@@ -39,6 +42,7 @@ function progressMap(request: PruneRequest) {
   const weights: [Phase, number][] = [['calibration-data', 0.02], ['planning', 1], ['applying', 0.03]];
   if (request.evaluation) weights.push(['evaluating-dense', 0.15], ['evaluating-pruned', 0.15]);
   if (request.speed) weights.push(['speed', 0.3]);
+  if (request.generation) weights.push(['generating', 0.1]);
   const total = weights.reduce((s, [, w]) => s + w, 0);
   const start = new Map<Phase, [number, number]>();
   let at = 0;
@@ -105,7 +109,7 @@ export async function runPruneJob(ctx: PruneJobContext, request: PruneRequest, o
     let pplAfter: PerplexityResult | null = null;
     let speedBefore: BenchResult | null = null;
     let speedAfter: BenchResult | null = null;
-    if (request.evaluation || request.speed) pruned = await createEngine(prunedSpec, { backend: ctx.backend.backend });
+    if (request.evaluation || request.speed || request.generation) pruned = await createEngine(prunedSpec, { backend: ctx.backend.backend });
     if (request.evaluation) {
       const ev = request.evaluation;
       const { name, text } = await ctx.resolveText(ev.text);
@@ -132,6 +136,19 @@ export async function runPruneJob(ctx: PruneJobContext, request: PruneRequest, o
     if (request.speed) {
       [speedBefore, speedAfter] = await alternatingSpeed(ctx, ctx.engine, pruned!, request.speed, signal, (within, message) => report('speed', within, message));
     }
+    let generation: PruneResult['generation'] = null;
+    if (request.generation) {
+      const ask = request.generation;
+      const side = async (engine: Engine, name: 'dense' | 'pruned', from: number) =>
+        generateText(engine, ctx.tokenizer, spec.config, ask, {
+          signal,
+          onProgress: (p) => report('generating', from + (0.5 * p.tokens) / (ask.maxNewTokens ?? 40), `${name} text, ${p.tokens} tokens`),
+        });
+      const dense = await side(ctx.engine, 'dense', 0);
+      const prunedText = await side(pruned!, 'pruned', 0.5);
+      generation = { prompt: ask.prompt, dense, pruned: prunedText };
+      report('generating', 1, 'text generated, dense and pruned');
+    }
     const result: PruneResult = {
       methodId: method.id,
       params: plan.params,
@@ -153,6 +170,7 @@ export async function runPruneJob(ctx: PruneJobContext, request: PruneRequest, o
       speedNote: speedNote(method.kind, spec.layers.length, prunedSpec.layers.length),
       elapsedMs: performance.now() - started,
       exportable: checkExportable(prunedSpec),
+      generation,
     };
     return { result, spec: prunedSpec };
   } finally {

@@ -47,6 +47,11 @@ export interface PruningMethod {
   summary: string;
   paper: { title: string; url: string };
   params: ParamSpec[];
+  /**
+   * The parameter a sweep varies ("ratio"): 'fraction' = a 0..1 sparsity param; 'blocks' = an integer
+   * count of blocks to remove (a sweep ratio r becomes round(r · layers)). Absent: not sweepable.
+   */
+  ratioParam?: { name: string; unit: 'fraction' | 'blocks' };
   needsCalibration: boolean;
   run(context: PruningContext, params: Record<string, ParamValue>): Promise<PruningPlan>;
 }

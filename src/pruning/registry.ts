@@ -30,6 +30,7 @@ export function methodInfo(): MethodInfo[] {
     summary: m.summary,
     paper: { ...m.paper },
     params: m.params.map((p) => (p.options ? { ...p, options: p.options.map((o) => ({ ...o })) } : { ...p })),
+    ...(m.ratioParam ? { ratioParam: { ...m.ratioParam } } : {}),
     needsCalibration: m.needsCalibration,
   }));
 }

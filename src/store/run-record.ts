@@ -3,13 +3,14 @@
 
 import type { ModelSummary, PruneResult } from '../lab/lab-api';
 import type { ParamValue } from '../pruning/method';
+import type { TraceEntry } from '../pruning/plan';
 
 export interface RunRecord {
   id: string;
   /** When the run finished, ms since the epoch. */
   finishedAtMs: number;
   modelName: string;
-  /** modelKeyOf(summary): tells runs of different models apart (not a weight hash, see there). */
+  /** modelKeyOf(summary): the weights' SHA-256 (first 16 hex); runs stored before it existed hold an 8-hex FNV key. */
   modelKey: string;
   methodId: string;
   methodLabel: string;
@@ -37,14 +38,25 @@ export interface RunRecord {
   removedBlocks: number[];
   /** Per block of the pruned model, 0..1. */
   blockSparsity: number[];
+  /** Per linear weight of the pruned model (block = pruned model's index), 0..1; the heat map's cells. Optional: older records lack it. */
+  layerSparsity?: { block: number; name: string; sparsity: number }[];
+  /** The method's search trace (SLEB candidates per step, NeuroAL grid, …). Optional: older records lack it. */
+  trace?: TraceEntry[];
+  /** Greedy text from one prompt, dense and pruned, same run. Optional / null when the run did not generate. */
+  generation?: { prompt: string; dense: string; pruned: string } | null;
+  /** Bytes of the pruned model's weights in fp32 (parametersAfter × 4). Optional: older records lack it. */
+  fp32BytesAfter?: number;
 }
 
+type KeyedModel = Pick<ModelSummary, 'name' | 'parameters' | 'numLayers' | 'fileBytes'> & { weightsHash?: string };
+
 /**
- * A key for "the same model": FNV-1a (32 bit, hex) over name, parameters, layer count and file bytes.
- * Weight hashing is not available yet, so two different checkpoints of the same architecture and size
- * with the same name share a key.
+ * A key for "the same model": the first 16 hex digits of the weights' SHA-256 (ModelSummary.weightsHash).
+ * Without a hash (never for a loaded model; kept for callers with partial summaries) it falls back to
+ * FNV-1a (32 bit, 8 hex) over name, parameters, layer count and file bytes.
  */
-export function modelKeyOf(model: Pick<ModelSummary, 'name' | 'parameters' | 'numLayers' | 'fileBytes'>): string {
+export function modelKeyOf(model: KeyedModel): string {
+  if (model.weightsHash) return model.weightsHash.slice(0, 16);
   const text = `${model.name}|${model.parameters}|${model.numLayers}|${model.fileBytes}`;
   let hash = 0x811c9dc5;
   for (let i = 0; i < text.length; i++) {
@@ -55,7 +67,7 @@ export function modelKeyOf(model: Pick<ModelSummary, 'name' | 'parameters' | 'nu
 }
 
 export interface RunContext {
-  model: Pick<ModelSummary, 'name' | 'parameters' | 'numLayers' | 'fileBytes'>;
+  model: KeyedModel;
   method: { label: string; kind: 'blocks' | 'sparsity' } | null;
   finishedAtMs: number;
   id: string;
@@ -91,6 +103,10 @@ export function runRecordOf(result: PruneResult, context: RunContext): RunRecord
     elapsedMs: result.elapsedMs,
     removedBlocks: [...result.removedBlocks],
     blockSparsity: [...result.blockSparsity],
+    layerSparsity: result.layerSparsity.map((l) => ({ ...l })),
+    trace: structuredClone(result.trace),
+    generation: result.generation ? { prompt: result.generation.prompt, dense: result.generation.dense.text, pruned: result.generation.pruned.text } : null,
+    fp32BytesAfter: result.parametersAfter * 4,
   };
 }
 

@@ -25,12 +25,23 @@ import type { ModelFileRef } from '../../src/model/loaded-model';
 
 export const tick = (ms = 1) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** 64 hex chars that differ for different inputs (the fake's stand-in for a SHA-256 of weights). */
+function fakeWeightsHash(text: string): string {
+  let out = '';
+  for (let round = 0; round < 8; round++) {
+    let hash = 0x811c9dc5 ^ round;
+    for (let i = 0; i < text.length; i++) hash = Math.imul(hash ^ text.charCodeAt(i), 0x01000193) >>> 0;
+    out += hash.toString(16).padStart(8, '0');
+  }
+  return out;
+}
+
 export function summaryFor(name: string, fileBytes: number): ModelSummary {
   return {
     name, family: 'llama', modelType: 'llama', layout: 'onnx-optimum', weightsDtype: 'float32', parameters: 1000,
     fileBytes, fp32Bytes: 4000, vocabSize: 512, hiddenSize: 64, maxPositionEmbeddings: 512, numLayers: 5,
     numHeads: 8, numKvHeads: 4, headDim: 8, intermediateSize: 172, tieWordEmbeddings: true, layers: [],
-    importCheck: null, files: [], loadMs: 1,
+    importCheck: null, files: [], loadMs: 1, weightsHash: fakeWeightsHash(`${name}|${fileBytes}`),
   };
 }
 

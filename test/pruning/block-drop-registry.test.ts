@@ -64,6 +64,18 @@ describe('registry', () => {
     for (const m of info) for (const p of m.params) expect(p.help.length).toBeGreaterThan(10);
   });
 
+  it('names the parameter a sweep varies (a declared param of the right type), except for drop-blocks', () => {
+    for (const m of methodInfo()) {
+      if (m.id === 'drop-blocks') {
+        expect(m.ratioParam).toBeUndefined();
+        continue;
+      }
+      const spec = m.params.find((p) => p.name === m.ratioParam?.name);
+      expect(spec?.type, m.id).toBe(m.ratioParam!.unit === 'fraction' ? 'number' : 'integer');
+      expect(m.ratioParam!.unit).toBe(m.kind === 'blocks' ? 'blocks' : 'fraction');
+    }
+  });
+
   it('getMethod finds by id and names the known ids for an unknown one', () => {
     expect(getMethod('shortgpt').label).toBe('ShortGPT');
     expect(() => getMethod('slep')).toThrow(/unknown pruning method 'slep'; known: magnitude, wanda, sparsegpt, owl, neuroal, sleb, shortgpt, drop-blocks/);

@@ -14,6 +14,7 @@ export const magnitude: PruningMethod = {
   summary: 'Zeros the smallest |W| of every block linear matrix; no data needed.',
   paper: { title: 'Wanda repository baseline (prune_magnitude); Han et al. 2015, Learning both Weights and Connections', url: 'https://arxiv.org/abs/1506.02626' },
   params,
+  ratioParam: { name: 'sparsity', unit: 'fraction' },
   needsCalibration: false,
   run: async (ctx, values) => {
     const p = resolveParams('magnitude', params, values);

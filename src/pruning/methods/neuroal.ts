@@ -130,6 +130,7 @@ export const neuroal: PruningMethod = {
   summary: 'Searches block- and row-wise sparsity allocations that keep sparse activations aligned with dense ones.',
   paper: { title: 'Zeroth-Order Adaptive Neuron Alignment Based Pruning without Re-Training (Cunegatti et al., TMLR 2025)', url: 'https://arxiv.org/abs/2411.07066' },
   params,
+  ratioParam: { name: 'sparsity', unit: 'fraction' },
   needsCalibration: true,
   run: async (ctx, values) => {
     const p = resolveParams('neuroal', params, values);

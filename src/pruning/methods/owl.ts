@@ -67,6 +67,7 @@ export const owl: PruningMethod = {
   summary: 'Gives blocks with more activation outliers a lower sparsity, then prunes with the base method.',
   paper: { title: 'Outlier Weighed Layerwise Sparsity (OWL) (Yin et al., 2024)', url: 'https://arxiv.org/abs/2310.05175' },
   params,
+  ratioParam: { name: 'sparsity', unit: 'fraction' },
   needsCalibration: true,
   run: async (ctx, values) => {
     const p = resolveParams('owl', params, values);

@@ -27,6 +27,7 @@ export const shortgpt: PruningMethod = {
   summary: 'Removes the blocks that change their input least (lowest Block Influence), in one shot.',
   paper: { title: 'ShortGPT: Layers in Large Language Models are More Redundant Than You Expect (Men et al., 2024)', url: 'https://arxiv.org/abs/2403.03853' },
   params,
+  ratioParam: { name: 'blocks', unit: 'blocks' },
   needsCalibration: true,
   async run(ctx, values) {
     const p = resolveParams('shortgpt', params, values);

@@ -43,6 +43,7 @@ export const sleb: PruningMethod = {
   summary: 'Removes whole blocks one at a time, each time the one whose removal hurts calibration perplexity least.',
   paper: { title: 'SLEB: Streamlining LLMs through Redundancy Verification and Elimination of Transformer Blocks (Song et al., ICML 2024)', url: 'https://arxiv.org/abs/2402.09025' },
   params,
+  ratioParam: { name: 'blocks', unit: 'blocks' },
   needsCalibration: true,
   async run(ctx, values) {
     const p = resolveParams('sleb', params, values);

@@ -14,6 +14,7 @@ export const sparsegpt: PruningMethod = {
   summary: 'Zeros weights by second-order saliency and updates the remaining ones to reconstruct each layer output.',
   paper: { title: 'SparseGPT: Massive Language Models Can Be Accurately Pruned in One-Shot (Frantar & Alistarh, 2023)', url: 'https://arxiv.org/abs/2301.00774' },
   params,
+  ratioParam: { name: 'sparsity', unit: 'fraction' },
   needsCalibration: true,
   run: async (ctx, values) => {
     const p = resolveParams('sparsegpt', params, values);

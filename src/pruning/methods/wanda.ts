@@ -14,6 +14,7 @@ export const wanda: PruningMethod = {
   summary: 'Zeros the weights with the smallest |weight| × input activation norm in every output row.',
   paper: { title: 'A Simple and Effective Pruning Approach for Large Language Models (Sun et al., 2023)', url: 'https://arxiv.org/abs/2306.11695' },
   params,
+  ratioParam: { name: 'sparsity', unit: 'fraction' },
   needsCalibration: true,
   run: async (ctx, values) => {
     const p = resolveParams('wanda', params, values);
