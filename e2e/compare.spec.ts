@@ -1,24 +1,25 @@
-// The Runs panel on the demo model: two drop-blocks runs (tiny settings: no speed, 1 × 64 held-out
-// tokens) → two rows and a chart; a reload brings them back from IndexedDB; CSV has a header + 2 rows;
-// "Clear runs" empties the table, also after another reload.
+// The issue's comparison on the demo model, started from a shared link: the URL sets a sweep of
+// Magnitude and ShortGPT at ratios 0.2 and 0.4 with tiny settings (1 × 64 calibration and evaluation,
+// speed 8 + 4 tokens, 4 generated tokens). A long SLEB run is queued first and cancelled while it runs;
+// the 4 sweep runs finish; the table and every chart fill in; a reload keeps the runs and the
+// experiment; the CSV has a header + 4 rows; "Clear runs" empties the table, also after a reload.
 
 import { expect, test, type Page } from '@playwright/test';
 import { openLab, screensDir } from './helpers';
 
-async function dropBlocks(page: Page, blocks: string): Promise<void> {
-  await page.getByTestId('method-drop-blocks').check();
-  await expect(page.getByTestId('method-params')).toHaveAttribute('data-method', 'drop-blocks');
-  await page.getByTestId('param-blocks').fill(blocks);
-  await page.getByTestId('prune-calibrationWindows').fill('1');
-  await page.getByTestId('prune-calibrationSeqLen').fill('64');
-  await page.getByTestId('prune-evaluate').setChecked(true);
-  await page.getByTestId('prune-evalMaxWindows').fill('1');
-  await page.getByTestId('prune-evalSeqLen').fill('64');
-  await page.getByTestId('prune-measureSpeed').setChecked(false);
-  await page.getByTestId('prune-run').click();
-  await expect(page.getByTestId('prune-status')).toHaveAttribute('data-status', 'done', { timeout: 240_000 });
-  await expect(page.getByTestId('error-alert')).toHaveCount(0);
-}
+const experiment = new URLSearchParams({
+  method: 'sleb',
+  'sweep.methods': 'magnitude,shortgpt',
+  'sweep.ratios': '0.2, 0.4',
+  calibrationWindows: '1',
+  calibrationSeqLen: '64',
+  evalMaxWindows: '1',
+  evalSeqLen: '64',
+  speedPromptTokens: '8',
+  speedGenTokens: '4',
+  speedRuns: '1',
+  generateTokens: '4',
+});
 
 async function readDownload(page: Page, click: () => Promise<void>): Promise<{ name: string; text: string }> {
   const [download] = await Promise.all([page.waitForEvent('download'), click()]);
@@ -27,44 +28,87 @@ async function readDownload(page: Page, click: () => Promise<void>): Promise<{ n
   return { name: download.suggestedFilename(), text: Buffer.concat(chunks).toString('utf8') };
 }
 
-test('runs are kept side by side, survive a reload, export as CSV / JSON and clear', async ({ page }) => {
-  await openLab(page);
+test('a sweep of two methods at two ratios fills the table and charts, survives a reload, exports as CSV; a cancelled run leaves the others intact', async ({ page }) => {
+  await openLab(page, `/?${experiment}`);
   const rows = page.getByTestId('run-row');
+  const items = page.getByTestId('queue-item');
   await expect(page.getByTestId('runs-panel')).toHaveAttribute('data-status', 'done');
   await expect(rows).toHaveCount(0);
 
-  await dropBlocks(page, '2');
-  await expect(rows).toHaveCount(1);
-  await dropBlocks(page, '1,3');
-  await expect(rows).toHaveCount(2);
-  await expect(rows.nth(0).getByTestId('run-layers')).toHaveText('5 → 4');
-  await expect(rows.nth(1).getByTestId('run-layers')).toHaveText('5 → 3');
-  await expect(rows.nth(1).getByTestId('run-ratio')).toHaveAttribute('data-value', '0.4');
-  expect(Number(await rows.nth(1).getByTestId('run-ppl').getAttribute('data-after'))).toBeGreaterThan(1);
-  await expect(page.getByTestId('runs-chart')).toHaveAttribute('data-points', '2');
-  await expect(page.getByTestId('runs-chart')).toHaveAttribute('data-series', '1');
-  await expect(page.getByTestId('runs-chart')).toHaveAccessibleDescription(/runs behind the chart/);
-  await page.getByTestId('runs-panel').screenshot({ path: `${screensDir}/compare-01-two-runs.png` });
+  // The link set the experiment: method, settings and sweep.
+  await expect(page.getByTestId('method-params')).toHaveAttribute('data-method', 'sleb');
+  await expect(page.getByTestId('prune-calibrationWindows')).toHaveValue('1');
+  await expect(page.getByTestId('prune-speedRuns')).toHaveValue('1');
+  await page.getByTestId('sweep').locator('summary').click();
+  await expect(page.getByTestId('sweep-methods-magnitude')).toBeChecked();
+  await expect(page.getByTestId('sweep-methods-shortgpt')).toBeChecked();
+  await expect(page.getByTestId('sweep-methods-wanda')).not.toBeChecked();
+  await expect(page.getByTestId('sweep-count')).toHaveAttribute('data-value', '4');
 
-  // Sorting by Δ perplexity descending puts the worse run (two blocks removed) first.
+  // A long SLEB run (40 speed runs) first; the URL follows the form.
+  await page.getByTestId('prune-speedRuns').fill('40');
+  await expect.poll(() => new URL(page.url()).searchParams.get('speedRuns')).toBe('40');
+  await page.getByTestId('prune-run').click();
+  await expect(items).toHaveCount(1);
+  await page.getByTestId('prune-speedRuns').fill('1');
+  await expect.poll(() => new URL(page.url()).searchParams.get('speedRuns')).toBe('1');
+  await page.getByTestId('sweep-add').click();
+  await expect(items).toHaveCount(5);
+  const long = items.nth(0);
+  await expect(long).toHaveAttribute('data-status', 'running', { timeout: 60_000 });
+  await expect(page.locator('[data-testid="queue-item"][data-status="queued"]')).toHaveCount(4);
+  await page.getByTestId('prune-panel').screenshot({ path: `${screensDir}/compare-01-queue.png` });
+  await long.getByTestId('queue-cancel').click();
+  await expect(long).toHaveAttribute('data-status', 'cancelled');
+
+  await expect(page.locator('[data-testid="queue-item"][data-status="done"]')).toHaveCount(4, { timeout: 240_000 });
+  await expect(long).toHaveAttribute('data-status', 'cancelled');
+  await expect(page.getByTestId('error-alert')).toHaveCount(0);
+  await expect(rows).toHaveCount(4);
+  expect(await rows.evaluateAll((els) => els.map((e) => e.getAttribute('data-method')))).toEqual(['magnitude', 'magnitude', 'shortgpt', 'shortgpt']);
+  await expect(rows.nth(2).getByTestId('run-layers')).toHaveText('5 → 4');
+  await expect(rows.nth(3).getByTestId('run-layers')).toHaveText('5 → 3');
+  await expect(rows.nth(3).getByTestId('run-ratio')).toHaveAttribute('data-value', '0.4');
+  for (let i = 0; i < 4; i++) expect(Number(await rows.nth(i).getByTestId('run-ppl').getAttribute('data-after'))).toBeGreaterThan(1);
+
+  // Every view has all four runs.
+  await expect(page.getByTestId('runs-chart')).toHaveAttribute('data-series', '2');
+  await expect(page.getByTestId('runs-chart')).toHaveAttribute('data-points', '4');
+  await expect(page.getByTestId('runs-speed-chart')).toHaveAttribute('data-points', '4');
+  await expect(page.getByTestId('runs-frontier-chart')).toHaveAttribute('data-points', '4');
+  await expect(page.getByTestId('runs-heatmap').getByTestId('heat-row')).toHaveCount(4);
+  await expect(page.getByTestId('run-diagram')).toHaveCount(4);
+  await expect(page.getByTestId('run-generation')).toHaveCount(4);
+  await page.getByTestId('runs-panel').screenshot({ path: `${screensDir}/compare-02-runs.png` });
+
+  // Sorting by Δ perplexity descending puts a worse run first.
   await page.getByTestId('runs-sort-delta').click();
   await page.getByTestId('runs-sort-delta').click();
-  await expect(rows.nth(0).getByTestId('run-layers')).toHaveText('5 → 3');
+  const deltas = await rows.evaluateAll((els) => els.map((e) => {
+    const cell = e.querySelector('[data-testid="run-ppl"]');
+    return Number(cell?.getAttribute('data-after')) - Number(cell?.getAttribute('data-before'));
+  }));
+  expect(deltas).toEqual([...deltas].sort((a, b) => b - a));
 
   await page.reload();
   await expect(page.getByTestId('load-status')).toHaveAttribute('data-status', 'done', { timeout: 240_000 });
-  await expect(rows).toHaveCount(2);
-  await expect(rows.nth(0)).toHaveAttribute('data-other-model', 'false');
+  await expect(rows).toHaveCount(4);
+  await expect(rows.nth(0)).toHaveAttribute('data-other-model', 'false'); // same weights hash
+  await expect(page.getByTestId('runs-chart')).toHaveAttribute('data-points', '4');
+  expect(new URL(page.url()).searchParams.get('sweep.methods')).toBe('magnitude,shortgpt');
+  await page.getByTestId('sweep').locator('summary').click();
+  await expect(page.getByTestId('sweep-count')).toHaveAttribute('data-value', '4');
 
   const csv = await readDownload(page, () => page.getByTestId('runs-export-csv').click());
   expect(csv.name).toMatch(/\.csv$/);
   const lines = csv.text.split('\r\n').filter((line) => line !== '');
-  expect(lines).toHaveLength(3);
+  expect(lines).toHaveLength(5);
   expect(lines[0].split(',')).toEqual(expect.arrayContaining(['method_id', 'ppl_before', 'ppl_after', 'layers_after']));
-  expect(lines[1]).toContain('drop-blocks');
+  expect(lines.filter((line) => line.includes('shortgpt'))).toHaveLength(2);
   const json = await readDownload(page, () => page.getByTestId('runs-export-json').click());
-  const parsed = JSON.parse(json.text) as { removedBlocks: number[] }[];
-  expect(parsed.map((r) => r.removedBlocks)).toEqual([[2], [1, 3]]);
+  const parsed = JSON.parse(json.text) as { methodId: string; removedBlocks: number[] }[];
+  expect(parsed.map((r) => r.methodId)).toEqual(['magnitude', 'magnitude', 'shortgpt', 'shortgpt']);
+  expect(parsed.map((r) => r.removedBlocks.length)).toEqual([0, 0, 1, 2]);
 
   await page.getByTestId('runs-clear').click();
   await expect(rows).toHaveCount(0);

@@ -39,7 +39,7 @@ export function createLabStore(api: LabApi, runStorage: RunStorage = defaultRunS
   // AbortControllers are not state (not plain data); they live beside the store.
   const controllers = new Map<JobKind, AbortController>();
 
-  return createStore<LabStoreState>()((set, get) => {
+  const store = createStore<LabStoreState>()((set, get) => {
     /** Runs one job: status 'running' → 'done' | 'cancelled' | 'failed', with the error shown on failure. */
     async function runJob<R>(
       kind: JobKind,
@@ -66,7 +66,7 @@ export function createLabStore(api: LabApi, runStorage: RunStorage = defaultRunS
     return {
       ...initialLabState(),
       ...createRunsActions(runStorage, set, get),
-      ...createPruningActions(api, set, get, () => isBusy(get()), (result, method) => void get().recordRun(result, method)),
+      ...createPruningActions(api, set, get, () => isBusy(get()), (result, method) => get().recordRun(result, method)),
 
       async start(demoFiles, demoName) {
         void get().loadRuns();
@@ -165,4 +165,10 @@ export function createLabStore(api: LabApi, runStorage: RunStorage = defaultRunS
       },
     };
   });
+  // Queued runs wait while another job (evaluation, speed, generation, export, a load) holds the lab,
+  // and start when it ends.
+  store.subscribe((state, previous) => {
+    if (isBusy(previous) && !isBusy(state) && state.pruning.queue.some((item) => item.status === 'queued')) void state.runQueue();
+  });
+  return store;
 }

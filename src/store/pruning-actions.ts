@@ -1,11 +1,22 @@
-// The pruning slice's actions: list the methods, keep the form, run / cancel a pruning job with live
-// progress and trace, export the pruned model. Part of createLabStore; must not import React or the engine.
+// The pruning slice's actions: list the methods, keep the form, queue runs (one, or a sweep) and run
+// them one at a time with live progress and trace, cancel any, export the pruned model. Part of
+// createLabStore; must not import React or the engine.
 
 import { LabError, toLabErrorData } from '../errors';
 import type { ExportedFile, ExportRequest, LabApi, MethodInfo, PruneResult } from '../lab/lab-api';
 import type { FormValue } from './param-values';
 import type { LabState, ShownError } from './lab-state';
-import { buildPruneRequest, formValuesFor, idlePruneJob, mergeTrace, type PruneSettings, type PruningState } from './pruning-state';
+import {
+  buildPruneRequest,
+  formValuesFor,
+  idlePruneJob,
+  mergeTrace,
+  type PruneSettings,
+  type PruningState,
+  type QueuedRun,
+  type SweepForm,
+} from './pruning-state';
+import { runLabel, sweepRuns, type SweepRun } from './run-queue';
 
 export interface PruningActions {
   /** Asks the lab for its methods; selects the first one unless a known one is selected. */
@@ -13,9 +24,27 @@ export interface PruningActions {
   selectMethod(methodId: string): void;
   setParamValue(methodId: string, name: string, value: FormValue): void;
   setPruneSettings(settings: Partial<PruneSettings>): void;
-  /** Runs the selected method with the form's values; invalid values show an error and run nothing. */
+  /**
+   * Queues the selected method with the form's values and starts the queue; resolves when the queue
+   * stops (empty, or another job holds the lab). Invalid values show an error and queue nothing.
+   */
   prune(): Promise<void>;
+  /** Cancels the running queue item only (the queued ones go on). */
   cancelPrune(): void;
+  /** Queues the selected method + form as one run; its queue id, or null when a value is invalid (error shown). */
+  enqueueCurrent(): string | null;
+  /** Queues every run of the sweep form (methods × ratios × calibration texts); their ids, [] when invalid (error shown). */
+  enqueueSweep(): string[];
+  setSweep(sweep: Partial<SweepForm>): void;
+  /** A queued item is skipped ('cancelled'); the running one is aborted. The others keep going. */
+  cancelQueued(id: string): void;
+  /** Drops done / cancelled / failed items from the queue list (their runs stay in the Runs table). */
+  clearFinishedQueue(): void;
+  /**
+   * Runs queued items one after another while no other job runs and a model is loaded. Called by the
+   * enqueue actions and when another job ends; calling it while it runs returns the same promise.
+   */
+  runQueue(): Promise<void>;
   /**
    * Exports the last pruned model and hands its files to `save` (a folder picker or downloads in the
    * app); records the saved paths and sizes. A `save` that throws an AbortError counts as cancelled.
@@ -26,20 +55,98 @@ export interface PruningActions {
 type Set = (partial: Partial<LabState> | ((state: LabState) => Partial<LabState>)) => void;
 type Get = () => LabState & { showError(error: unknown, during: string): void };
 
-/** `onRunDone` hears every finished run (the runs slice records it). */
+/** What the runs slice gives back for a finished run: the RunRecord's id (null when nothing was recorded). */
+type RunDone = (result: PruneResult, method: MethodInfo) => Promise<string | null> | string | null | void;
+
+let queueCounter = 0;
+const newQueueId = () => `q${++queueCounter}-${Math.random().toString(36).slice(2, 7)}`;
+const finished = (status: QueuedRun['status']) => status === 'done' || status === 'cancelled' || status === 'failed';
+
+/** `onRunDone` hears every finished run (the runs slice records it and returns the record's id). */
 export function createPruningActions(
   api: LabApi,
   set: Set,
   get: Get,
   isBusy: () => boolean,
-  onRunDone: (result: PruneResult, method: MethodInfo) => void = () => {},
+  onRunDone: RunDone = () => {},
 ): PruningActions {
+  // The running item's controller; not state (not plain data).
   let controller: AbortController | null = null;
+  let runningId: string | null = null;
+  // The queue loop's promise, and whether the loop is under way (set and cleared synchronously).
+  let drainPromise: Promise<void> = Promise.resolve();
+  let draining = false;
   const patch = (update: (pruning: PruningState) => Partial<PruningState>) =>
     set((state) => ({ pruning: { ...state.pruning, ...update(state.pruning) } }));
+  const patchItem = (id: string, update: (item: QueuedRun) => Partial<QueuedRun>) =>
+    patch((p) => ({ queue: p.queue.map((item) => (item.id === id ? { ...item, ...update(item) } : item)) }));
   const fail = (error: unknown, during: string): ShownError => ({ ...toLabErrorData(error), during });
 
-  return {
+  /** Shows invalid values as one bad-argument error; the job shows it too unless a run is under way. */
+  function refuse(errors: Record<string, string>, during: string): void {
+    const error = new LabError('bad-argument', Object.values(errors).join(' '), { fields: Object.keys(errors) });
+    if (get().pruning.job.status !== 'running') patch(() => ({ job: { ...idlePruneJob(), status: 'failed', error: error.toData() } }));
+    set({ error: fail(error, during) });
+  }
+
+  function enqueue(runs: SweepRun[]): string[] {
+    const items: QueuedRun[] = runs.map(({ method, request, label }) => ({
+      id: newQueueId(), methodId: method.id, methodLabel: method.label, label, request,
+      status: 'queued', progress: null, error: null, runId: null,
+    }));
+    patch((p) => ({ queue: [...p.queue, ...items] }));
+    set({ error: null });
+    void actions.runQueue();
+    return items.map((item) => item.id);
+  }
+
+  /** One queue item, mirrored into `job` (status, progress, live trace, result) while it runs. */
+  async function runItem(item: QueuedRun): Promise<void> {
+    const method = get().pruning.methods.find((m) => m.id === item.methodId) ?? null;
+    controller = new AbortController();
+    runningId = item.id;
+    patchItem(item.id, () => ({ status: 'running', progress: null, error: null }));
+    patch(() => ({ job: { ...idlePruneJob(), status: 'running' }, exported: { status: 'idle', files: [], savedTo: null } }));
+    try {
+      const result = await api.prune(item.request, {
+        signal: controller.signal,
+        onProgress: (progress) =>
+          patch((p) => ({
+            job: { ...p.job, progress, trace: progress.trace ? mergeTrace(p.job.trace, progress.trace) : p.job.trace },
+            queue: p.queue.map((q) => (q.id === item.id ? { ...q, progress } : q)),
+          })),
+      });
+      patch((p) => ({ job: { ...p.job, status: 'done', result, trace: result.trace } }));
+      patchItem(item.id, () => ({ status: 'done' }));
+      const runId = method ? await onRunDone(result, method) : null;
+      patchItem(item.id, () => ({ runId: runId ?? null }));
+    } catch (error) {
+      const data = toLabErrorData(error);
+      const cancelled = data.code === 'cancelled';
+      patch((p) => ({ job: { ...p.job, status: cancelled ? 'cancelled' : 'failed', error: cancelled ? null : data } }));
+      patchItem(item.id, () => ({ status: cancelled ? 'cancelled' : 'failed', error: cancelled ? null : data }));
+      if (!cancelled) set({ error: fail(error, `Pruning with ${item.label}`) });
+    } finally {
+      controller = null;
+      runningId = null;
+    }
+  }
+
+  async function drain(): Promise<void> {
+    draining = true;
+    try {
+      for (;;) {
+        if (isBusy() || !get().model) return;
+        const next = get().pruning.queue.find((item) => item.status === 'queued');
+        if (!next) return;
+        await runItem(next);
+      }
+    } finally {
+      draining = false;
+    }
+  }
+
+  const actions: PruningActions = {
     async loadMethods() {
       patch(() => ({ methodsStatus: 'loading' }));
       try {
@@ -69,40 +176,55 @@ export function createPruningActions(
     },
 
     async prune() {
-      if (isBusy()) return;
-      const { pruning, model } = get();
-      const method = pruning.methods.find((m) => m.id === pruning.selectedMethodId);
-      if (!method) return;
-      const built = buildPruneRequest(method, pruning.formValues[method.id] ?? {}, pruning.settings, model?.numLayers);
-      if (built.errors) {
-        const error = new LabError('bad-argument', Object.values(built.errors).join(' '), { fields: Object.keys(built.errors) });
-        patch(() => ({ job: { ...idlePruneJob(), status: 'failed', error: error.toData() } }));
-        set({ error: fail(error, `Pruning with ${method.label}`) });
-        return;
-      }
-      controller = new AbortController();
-      patch(() => ({ job: { ...idlePruneJob(), status: 'running' }, exported: { status: 'idle', files: [], savedTo: null } }));
-      set({ error: null });
-      try {
-        const result = await api.prune(built.request, {
-          signal: controller.signal,
-          onProgress: (progress) =>
-            patch((p) => ({ job: { ...p.job, progress, trace: progress.trace ? mergeTrace(p.job.trace, progress.trace) : p.job.trace } })),
-        });
-        patch((p) => ({ job: { ...p.job, status: 'done', result, trace: result.trace } }));
-        onRunDone(result, method);
-      } catch (error) {
-        const data = toLabErrorData(error);
-        const cancelled = data.code === 'cancelled';
-        patch((p) => ({ job: { ...p.job, status: cancelled ? 'cancelled' : 'failed', error: cancelled ? null : data } }));
-        if (!cancelled) set({ error: fail(error, `Pruning with ${method.label}`) });
-      } finally {
-        controller = null;
-      }
+      if (actions.enqueueCurrent() === null) return;
+      await actions.runQueue();
     },
 
     cancelPrune() {
       controller?.abort();
+    },
+
+    enqueueCurrent() {
+      const { pruning, model } = get();
+      const method = pruning.methods.find((m) => m.id === pruning.selectedMethodId);
+      if (!method) return null;
+      const built = buildPruneRequest(method, pruning.formValues[method.id] ?? {}, pruning.settings, model?.numLayers);
+      if (built.errors) {
+        refuse(built.errors, `Pruning with ${method.label}`);
+        return null;
+      }
+      return enqueue([{ method, request: built.request, label: runLabel(method, built.request) }])[0];
+    },
+
+    enqueueSweep() {
+      const { pruning, model } = get();
+      const sweep = sweepRuns(pruning.methods, pruning.formValues, pruning.settings, pruning.sweep, model?.numLayers);
+      if (sweep.errors) {
+        refuse(sweep.errors, 'Adding the sweep to the queue');
+        return [];
+      }
+      return enqueue(sweep.runs);
+    },
+
+    setSweep(sweep) {
+      patch((p) => ({ sweep: { ...p.sweep, ...sweep } }));
+    },
+
+    cancelQueued(id) {
+      if (id === runningId) {
+        controller?.abort();
+        return;
+      }
+      patch((p) => ({ queue: p.queue.map((item) => (item.id === id && item.status === 'queued' ? { ...item, status: 'cancelled' } : item)) }));
+    },
+
+    clearFinishedQueue() {
+      patch((p) => ({ queue: p.queue.filter((item) => !finished(item.status)) }));
+    },
+
+    runQueue() {
+      if (!draining) drainPromise = drain();
+      return drainPromise;
     },
 
     async exportPruned(save, format = 'safetensors') {
@@ -120,4 +242,5 @@ export function createPruningActions(
       }
     },
   };
+  return actions;
 }

@@ -27,6 +27,10 @@ export interface PruneSettings {
   speedPromptTokens: string;
   speedGenTokens: string;
   speedRuns: string;
+  /** Greedy text from one prompt, dense and pruned, in the same run (side by side in the Runs panel). */
+  generate: boolean;
+  generatePrompt: string;
+  generateTokens: string;
 }
 
 export interface PruneJob {
@@ -45,6 +49,31 @@ export interface ExportState {
   savedTo: 'folder' | 'downloads' | null;
 }
 
+/** One run waiting in, or taken from, the queue (plain data). Runs one at a time, oldest first. */
+export interface QueuedRun {
+  id: string;
+  methodId: string;
+  methodLabel: string;
+  /** Short line for the queue list, e.g. "Wanda · sparsity=0.5 · tinystories ×16". */
+  label: string;
+  request: PruneRequest;
+  status: 'queued' | 'running' | 'done' | 'cancelled' | 'failed';
+  progress: PruneProgress | null;
+  error: LabErrorData | null;
+  /** The RunRecord's id once the run is done and recorded. */
+  runId: string | null;
+}
+
+/** The sweep form: the chosen methods × ratios × calibration texts become queued runs. Text as typed. */
+export interface SweepForm {
+  /** Methods to compare, each with its current form values (its ratio param replaced per ratio). */
+  methodIds: string[];
+  /** Comma-separated ratios 0..1, e.g. "0.25, 0.5": sparsity for 'fraction' methods, round(r·layers) blocks for 'blocks' methods. */
+  ratios: string;
+  /** One or more bundled calibration texts (empty = the settings' calibration text). */
+  calibrationTexts: ('tinystories' | 'wikitext2')[];
+}
+
 export interface PruningState {
   methods: MethodInfo[];
   methodsStatus: 'idle' | 'loading' | 'done' | 'failed';
@@ -52,8 +81,12 @@ export interface PruningState {
   /** Method id → its form values (kept when switching methods). */
   formValues: Record<string, FormValues>;
   settings: PruneSettings;
+  /** The running / last finished run (mirrors the queue's running item; the Prune panel shows it). */
   job: PruneJob;
   exported: ExportState;
+  /** Every queued run of this page visit, oldest first (finished ones stay until cleared). */
+  queue: QueuedRun[];
+  sweep: SweepForm;
 }
 
 /** Defaults sized for a software adapter (SwiftShader): few, short windows. */
@@ -73,6 +106,9 @@ export function defaultPruneSettings(): PruneSettings {
     speedPromptTokens: '32',
     speedGenTokens: '16',
     speedRuns: '2',
+    generate: true,
+    generatePrompt: 'Once upon a time',
+    generateTokens: '24',
   };
 }
 
@@ -89,6 +125,8 @@ export function initialPruningState(): PruningState {
     settings: defaultPruneSettings(),
     job: idlePruneJob(),
     exported: { status: 'idle', files: [], savedTo: null },
+    queue: [],
+    sweep: { methodIds: [], ratios: '0.25, 0.5', calibrationTexts: [] },
   };
 }
 
@@ -155,6 +193,13 @@ export function buildPruneRequest(method: MethodInfo, form: FormValues, settings
       genTokens: wholeNumber(settings.speedGenTokens, 'Generated tokens', 1, errors, 'speedGenTokens'),
       runs: wholeNumber(settings.speedRuns, 'Speed runs', 1, errors, 'speedRuns'),
       warmupRuns: 1,
+    };
+  }
+  if (settings.generate) {
+    if (settings.generatePrompt.trim() === '') errors.generatePrompt = 'Prompt: enter some text.';
+    request.generation = {
+      prompt: settings.generatePrompt,
+      maxNewTokens: wholeNumber(settings.generateTokens, 'New tokens', 1, errors, 'generateTokens'),
     };
   }
   return Object.keys(errors).length > 0 ? { errors } : { request };

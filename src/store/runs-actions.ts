@@ -30,8 +30,11 @@ export interface RunsActions {
   loadRuns(): Promise<void>;
   clearRuns(): Promise<void>;
   setShowAllModels(show: boolean): void;
-  /** Appends a finished run and stores it (a storage failure shows an error; the run stays in the table). */
-  recordRun(result: PruneResult, method: MethodInfo | null): Promise<void>;
+  /**
+   * Appends a finished run and stores it (a storage failure shows an error; the run stays in the table).
+   * Resolves to the RunRecord's id (null when no model is loaded, nothing recorded).
+   */
+  recordRun(result: PruneResult, method: MethodInfo | null): Promise<string | null>;
 }
 
 type SetState = (partial: Partial<LabState> | ((state: LabState) => Partial<LabState>)) => void;
@@ -75,7 +78,7 @@ export function createRunsActions(storage: RunStorage, set: SetState, get: Get, 
 
     async recordRun(result, method) {
       const model = get().model;
-      if (!model) return;
+      if (!model) return null;
       const finishedAtMs = now();
       const run = runRecordOf(result, { model, method, finishedAtMs, id: newRunId(finishedAtMs) });
       patch((r) => ({ runs: [...r.runs, run] }));
@@ -84,6 +87,7 @@ export function createRunsActions(storage: RunStorage, set: SetState, get: Get, 
       } catch (error) {
         get().showError(error, 'Saving the run');
       }
+      return run.id;
     },
   };
 }

@@ -32,6 +32,7 @@ const columns: [string, (run: RunRecord) => Cell][] = [
   ['ppl_windows', (r) => r.pplWindows],
   ['ppl_seq_len', (r) => r.pplSeqLen],
   ['ppl_text', (r) => r.pplTextName],
+  ['calibration', (r) => `${r.calibration.textName} × ${r.calibration.windows}`],
   ['calibration_text', (r) => r.calibration.textName],
   ['calibration_windows', (r) => r.calibration.windows],
   ['calibration_seq_len', (r) => r.calibration.seqLen],
@@ -40,8 +41,13 @@ const columns: [string, (run: RunRecord) => Cell][] = [
   ['prefill_ms_dense', (r) => r.prefillMsDense],
   ['prefill_ms_pruned', (r) => r.prefillMsPruned],
   ['speed_adapter', (r) => r.speedAdapter],
+  ['fp32_bytes_after', (r) => r.fp32BytesAfter ?? r.parametersAfter * 4],
   ['elapsed_ms', (r) => r.elapsedMs],
   ['block_sparsity', (r) => r.blockSparsity.join(' ')],
+  // Older records lack generation; a run that did not generate holds null: both give empty cells.
+  ['generation_prompt', (r) => r.generation?.prompt ?? null],
+  ['generated_text_dense', (r) => r.generation?.dense ?? null],
+  ['generated_text_pruned', (r) => r.generation?.pruned ?? null],
 ];
 
 export const runsCsvHeader = columns.map(([name]) => name);

@@ -1,10 +1,11 @@
-// The page: header, error, model in (drop zone) and model card, pruning, the runs so far, then the three measurement panels.
+// The page: header, error, the intro (what this is), model in (drop zone) and model card, pruning, the runs so far, then the three measurement panels.
 
 import { DropZone } from './DropZone';
 import { ErrorAlert } from './ErrorAlert';
 import { EvaluationPanel } from './EvaluationPanel';
 import { GeneratePanel } from './GeneratePanel';
 import { Header } from './Header';
+import { Intro } from './Intro';
 import { ModelCard } from './ModelCard';
 import { PrunePanel } from './PrunePanel';
 import { RunsPanel } from './RunsPanel';
@@ -16,6 +17,7 @@ export function App() {
       <Header />
       <main className="main">
         <ErrorAlert />
+        <Intro />
         <DropZone />
         <ModelCard />
         <PrunePanel />

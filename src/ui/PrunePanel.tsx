@@ -1,24 +1,19 @@
 // The Prune panel: pick a method, fill its declared parameters and the calibration / evaluation
-// settings, run with live progress (SLEB candidates as they arrive), cancel, read the result.
+// settings, run (or queue behind the running one) or add a sweep, watch the queue and the running
+// item live (SLEB candidates as they arrive), cancel any, read the result.
 
 import { useMemo } from 'react';
 import { isBusy } from '../store/lab-state';
 import { buildPruneRequest } from '../store/pruning-state';
+import { sweepableMethods, sweepRuns } from '../store/run-queue';
 import { useLab } from '../store/use-lab';
 import { MethodPicker } from './MethodPicker';
 import { ParamForm } from './ParamForm';
 import { PruneResultView } from './PruneResultView';
 import { PruneSettingsForm } from './PruneSettingsForm';
+import { phaseNames, QueuePanel } from './QueuePanel';
 import { SlebChart, SlebTable, slebSteps } from './SlebTrace';
-
-const phaseNames = {
-  'calibration-data': 'Preparing calibration data',
-  planning: 'Planning',
-  applying: 'Applying the plan',
-  'evaluating-dense': 'Perplexity of the dense model',
-  'evaluating-pruned': 'Perplexity of the pruned model',
-  speed: 'Measuring speed',
-} as const;
+import { SweepForm } from './SweepForm';
 
 function LiveProgress() {
   const job = useLab((s) => s.pruning.job);
@@ -55,6 +50,32 @@ function LiveProgress() {
   );
 }
 
+/** The sweep form wired to the store: methods × ratios × calibration texts → queued runs. */
+function Sweep() {
+  // Narrow selections: progress reports of the running run do not re-render the form.
+  const allMethods = useLab((s) => s.pruning.methods);
+  const formValues = useLab((s) => s.pruning.formValues);
+  const settings = useLab((s) => s.pruning.settings);
+  const sweep = useLab((s) => s.pruning.sweep);
+  const numLayers = useLab((s) => s.model?.numLayers);
+  const setSweep = useLab((s) => s.setSweep);
+  const enqueueSweep = useLab((s) => s.enqueueSweep);
+  const methods = useMemo(() => sweepableMethods(allMethods), [allMethods]);
+  const preview = useMemo(
+    () => sweepRuns(allMethods, formValues, settings, sweep, numLayers),
+    [allMethods, formValues, settings, sweep, numLayers],
+  );
+  return (
+    <details className="sweep" data-testid="sweep">
+      <summary>Compare: sweep methods over ratios</summary>
+      <p className="muted small">
+        Queues one run per method × ratio × calibration text, each with the settings above and the method&apos;s other parameters.
+      </p>
+      <SweepForm methods={methods} sweep={sweep} preview={preview} canAdd={numLayers !== undefined} onChange={setSweep} onAdd={() => void enqueueSweep()} />
+    </details>
+  );
+}
+
 export function PrunePanel() {
   const pruning = useLab((s) => s.pruning);
   const model = useLab((s) => s.model);
@@ -64,6 +85,8 @@ export function PrunePanel() {
   const setPruneSettings = useLab((s) => s.setPruneSettings);
   const prune = useLab((s) => s.prune);
   const cancelPrune = useLab((s) => s.cancelPrune);
+  const cancelQueued = useLab((s) => s.cancelQueued);
+  const clearFinishedQueue = useLab((s) => s.clearFinishedQueue);
   const showError = useLab((s) => s.showError);
   const method = pruning.methods.find((m) => m.id === pruning.selectedMethodId) ?? null;
   const form = method ? (pruning.formValues[method.id] ?? {}) : {};
@@ -73,6 +96,7 @@ export function PrunePanel() {
   );
   const errors = built?.errors ?? {};
   const running = pruning.job.status === 'running';
+  const queueActive = running || pruning.queue.some((item) => item.status === 'queued');
   const resultMethod = pruning.methods.find((m) => m.id === pruning.job.result?.methodId);
 
   return (
@@ -80,7 +104,7 @@ export function PrunePanel() {
       <h2 id="prune-title">Prune</h2>
       {pruning.methodsStatus === 'loading' && <p className="muted">Listing methods…</p>}
       {pruning.methodsStatus === 'failed' && <p className="fail">The lab could not list its pruning methods.</p>}
-      <MethodPicker methods={pruning.methods} selectedId={pruning.selectedMethodId} disabled={running} onSelect={selectMethod} />
+      <MethodPicker methods={pruning.methods} selectedId={pruning.selectedMethodId} onSelect={selectMethod} />
       {method && (
         <fieldset className="settings" data-testid="method-params" data-method={method.id}>
           <legend>{method.label} parameters</legend>
@@ -89,7 +113,6 @@ export function PrunePanel() {
             params={method.params}
             values={form}
             errors={errors}
-            disabled={running}
             onChange={(name, value) => setParamValue(method.id, name, value)}
           />
         </fieldset>
@@ -97,19 +120,30 @@ export function PrunePanel() {
       <PruneSettingsForm
         settings={pruning.settings}
         errors={errors}
-        disabled={running}
+        disabled={false}
         onChange={setPruneSettings}
         onFileError={(error) => showError(error, 'Reading the calibration text')}
       />
       {method && !method.needsCalibration && <p className="muted small">{method.label} needs no calibration data; the settings above only matter for evaluation.</p>}
       <div className="row">
-        <button type="button" data-testid="prune-run" onClick={() => void prune()} disabled={busy || !model || !method || built?.errors !== undefined}>
-          Run
+        <button
+          type="button"
+          data-testid="prune-run"
+          aria-describedby="prune-run-hint"
+          onClick={() => void prune()}
+          disabled={!model || !method || built?.errors !== undefined}
+        >
+          {busy || queueActive ? 'Run (add to queue)' : 'Run'}
         </button>
         <button type="button" data-testid="prune-cancel" onClick={cancelPrune} disabled={!running}>
           Cancel
         </button>
+        <span id="prune-run-hint" className="muted run-hint">
+          {busy || queueActive ? 'A job is under way: Run adds this run to the queue; it starts when the lab is free.' : 'Runs one at a time; later runs wait in the queue.'}
+        </span>
       </div>
+      <Sweep />
+      <QueuePanel queue={pruning.queue} waitingForOtherJob={busy && !running} onCancel={cancelQueued} onClearFinished={clearFinishedQueue} />
       <LiveProgress />
       {pruning.job.result && <PruneResultView result={pruning.job.result} methodLabel={resultMethod?.label ?? pruning.job.result.methodId} />}
     </section>

@@ -123,6 +123,21 @@ export function PruneSettingsForm(props: Props) {
             <NumberSetting {...props} id="speedRuns" label="Runs" min={1} />
           </>
         )}
+        <label className="check">
+          <input type="checkbox" data-testid="prune-generate" disabled={disabled} checked={settings.generate} onChange={(e) => onChange({ generate: e.target.checked })} />{' '}
+          Generate text from one prompt (dense and pruned, side by side)
+        </label>
+        {settings.generate && (
+          <>
+            <Field id="generatePrompt" label="Prompt" error={props.errors.generatePrompt}>
+              {(describedBy) => (
+                <input id="prune-generatePrompt" data-testid="prune-generatePrompt" type="text" aria-describedby={describedBy} disabled={disabled}
+                  value={settings.generatePrompt} onChange={(e) => onChange({ generatePrompt: e.target.value })} />
+              )}
+            </Field>
+            <NumberSetting {...props} id="generateTokens" label="New tokens" min={1} />
+          </>
+        )}
       </fieldset>
     </>
   );

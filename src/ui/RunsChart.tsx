@@ -1,11 +1,20 @@
 // Perplexity after pruning vs ratio, one line per method (uPlot), from the runs shown in the Runs table.
 // x = overall sparsity (sparsity methods) or removed / total blocks (block methods); runs without ppl are left out.
 
+import { useRef } from 'react';
 import type uPlot from 'uplot';
 import { runRatio, type RunRecord } from '../store/run-record';
+import { uplotPng, uplotSvg } from './runs/chart-export';
+import { ChartExportButtons } from './runs/ChartExportButtons';
+import { methodColors } from './runs/run-views-data';
 import { useUPlot } from './use-uplot';
 
-const methodColors = ['#1d4ed8', '#b45309', '#047857', '#7c3aed', '#be123c', '#0e7490', '#4d7c0f', '#6b7280'];
+const TITLE = 'Perplexity after pruning vs ratio';
+
+function canvasOf(plot: uPlot | null): HTMLCanvasElement {
+  if (!plot) throw new Error('the chart is not drawn yet');
+  return plot.ctx.canvas;
+}
 
 interface ChartSeries {
   methodId: string;
@@ -34,9 +43,11 @@ export function chartData(runs: RunRecord[], series: ChartSeries[]): uPlot.Align
 
 export function RunsChart({ runs, describedBy }: { runs: RunRecord[]; describedBy: string }) {
   const series = chartSeries(runs);
+  const plot = useRef<uPlot | null>(null);
   // A new method adds a series: rebuild the plot then; new runs of known methods only set data.
   const container = useUPlot({
     height: 220,
+    plotRef: plot,
     build: () =>
       series.length === 0
         ? null
@@ -56,15 +67,21 @@ export function RunsChart({ runs, describedBy }: { runs: RunRecord[]; describedB
   const points = runs.filter((r) => r.pplAfter !== null).length;
   if (series.length === 0) return <p className="muted small" data-testid="runs-chart-empty">The chart shows runs that evaluated perplexity.</p>;
   return (
-    <div
-      ref={container}
-      className="chart"
-      data-testid="runs-chart"
-      data-series={series.length}
-      data-points={points}
-      role="img"
-      aria-label={`Perplexity after pruning vs ratio, one line per method: ${series.map((s) => s.label).join(', ')}`}
-      aria-describedby={describedBy}
-    />
+    <div className="runs-chart-frame">
+      <div className="runs-view-head">
+        <h3 className="runs-view-title">{TITLE}</h3>
+        <ChartExportButtons name="perplexity-vs-ratio" title={TITLE} png={() => uplotPng(canvasOf(plot.current), TITLE)} svg={() => uplotSvg(canvasOf(plot.current), TITLE)} />
+      </div>
+      <div
+        ref={container}
+        className="chart"
+        data-testid="runs-chart"
+        data-series={series.length}
+        data-points={points}
+        role="img"
+        aria-label={`Perplexity after pruning vs ratio, one line per method: ${series.map((s) => s.label).join(', ')}`}
+        aria-describedby={describedBy}
+      />
+    </div>
   );
 }

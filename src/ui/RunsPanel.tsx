@@ -1,5 +1,6 @@
 // The Runs panel: every finished prune run side by side (sortable table), perplexity vs ratio chart,
-// CSV / JSON export, "Clear runs", and a switch to show runs of other models (labelled as such).
+// CSV / JSON export, "Clear runs", a switch to show runs of other models (labelled as such), and the
+// side-by-side views (src/ui/runs/) built from the same rows in the same order.
 
 import { useState } from 'react';
 import { modelKeyOf, paramsText, pplDelta, runRatio, type RunRecord } from '../store/run-record';
@@ -8,9 +9,10 @@ import { visibleRuns } from '../store/runs-actions';
 import { useLab } from '../store/use-lab';
 import { downloadText } from './download-text';
 import { formatCount, formatNumber } from './format';
-import { RunsChart } from './RunsChart';
+import { fp32BytesAfter } from './runs/run-views-data';
+import { RunsViews } from './runs/RunsViews';
 
-type SortKey = 'finished' | 'method' | 'ratio' | 'pplAfter' | 'delta' | 'decode' | 'parameters' | 'layers' | 'elapsed';
+type SortKey = 'finished' | 'method' | 'ratio' | 'pplAfter' | 'delta' | 'decode' | 'prefill' | 'parameters' | 'size' | 'layers' | 'elapsed';
 
 const sortValue: Record<SortKey, (run: RunRecord) => number | string | null> = {
   finished: (r) => r.finishedAtMs,
@@ -19,7 +21,9 @@ const sortValue: Record<SortKey, (run: RunRecord) => number | string | null> = {
   pplAfter: (r) => r.pplAfter,
   delta: (r) => pplDelta(r),
   decode: (r) => r.decodeTokensPerSPruned,
+  prefill: (r) => r.prefillMsPruned,
   parameters: (r) => r.parametersAfter,
+  size: (r) => fp32BytesAfter(r),
   layers: (r) => r.layersAfter,
   elapsed: (r) => r.elapsedMs,
 };
@@ -50,10 +54,12 @@ function Header({ label, column, sort, onSort }: { label: string; column: SortKe
   );
 }
 
-function RunRow({ run, otherModel }: { run: RunRecord; otherModel: boolean }) {
+function RunRow({ run, number, otherModel }: { run: RunRecord; number: number; otherModel: boolean }) {
   const delta = pplDelta(run);
+  const bytes = fp32BytesAfter(run);
   return (
     <tr data-testid="run-row" data-run-id={run.id} data-method={run.methodId} data-other-model={otherModel}>
+      <td data-testid="run-number" data-value={number}>#{number}</td>
       <td>
         {run.methodLabel}
         {otherModel && <span className="other-model small" data-testid="run-other-model"> (other model: {run.modelName})</span>}
@@ -73,8 +79,28 @@ function RunRow({ run, otherModel }: { run: RunRecord; otherModel: boolean }) {
           `${maybe(run.decodeTokensPerSDense, 1)} → ${maybe(run.decodeTokensPerSPruned, 1)}`
         )}
       </td>
+      <td data-testid="run-prefill" title={run.speedAdapter ?? undefined} data-dense={run.prefillMsDense ?? ''} data-pruned={run.prefillMsPruned ?? ''}>
+        {run.prefillMsDense === null && run.prefillMsPruned === null ? (
+          <span className="muted small">not measured</span>
+        ) : (
+          `${maybe(run.prefillMsDense, 1)} → ${maybe(run.prefillMsPruned, 1)}`
+        )}
+      </td>
+      <td data-testid="run-calibration" data-text={run.calibration.textName} data-windows={run.calibration.windows}>
+        {run.calibration.windows === 0 ? (
+          <span className="muted small">none (data-free)</span>
+        ) : (
+          <>
+            {run.calibration.textName} × {run.calibration.windows}
+            <span className="muted small"> ({run.calibration.seqLen} tokens)</span>
+          </>
+        )}
+      </td>
       <td data-testid="run-parameters" data-value={run.parametersAfter}>
         {formatCount(run.parametersBefore)} → {formatCount(run.parametersAfter)}
+      </td>
+      <td data-testid="run-size" data-value={bytes} title="fp32 weights of the pruned model">
+        {(bytes / 1e6).toFixed(2)} MB
       </td>
       <td data-testid="run-layers" data-value={run.layersAfter}>
         {run.layersBefore} → {run.layersAfter}
@@ -103,7 +129,7 @@ export function RunsPanel() {
       <p className="muted small">
         Every finished prune run, kept in this browser (IndexedDB). Runs of the loaded model are shown
         {hidden > 0 ? `; ${hidden} run${hidden === 1 ? '' : 's'} of other models hidden` : ''}. Models are told apart by
-        name, parameters, layers and file size (not a weight hash).
+        a hash of their weights.
       </p>
       <div className="row">
         <label className="check">
@@ -124,31 +150,35 @@ export function RunsPanel() {
         <p className="muted" data-testid="runs-empty">No runs yet: run a pruning method above.</p>
       ) : (
         <>
-          <RunsChart runs={sorted} describedBy="runs-table-caption" />
-          <div className="table-scroll">
+          <div className="table-scroll" tabIndex={0} role="region" aria-label="Runs table (scrolls sideways)">
             <table className="table" data-testid="runs-table" data-rows={sorted.length}>
               <caption id="runs-table-caption" className="small muted">
-                The runs behind the chart: perplexity before → after on held-out text, decode speed dense → pruned.
+                The runs behind the charts: perplexity before → after on held-out text, decode tokens/s and prefill ms dense → pruned, calibration text × windows, size of the fp32 weights.
               </caption>
               <thead>
                 <tr>
+                  <th scope="col">#</th>
                   <Header label="Method" column="method" sort={sort} onSort={onSort} />
                   <Header label="Ratio / params" column="ratio" sort={sort} onSort={onSort} />
                   <Header label="Perplexity before → after" column="pplAfter" sort={sort} onSort={onSort} />
                   <Header label="Δ perplexity" column="delta" sort={sort} onSort={onSort} />
                   <Header label="Decode tok/s dense → pruned" column="decode" sort={sort} onSort={onSort} />
+                  <Header label="Prefill ms dense → pruned" column="prefill" sort={sort} onSort={onSort} />
+                  <th scope="col">Calibration</th>
                   <Header label="Parameters" column="parameters" sort={sort} onSort={onSort} />
+                  <Header label="Size (fp32)" column="size" sort={sort} onSort={onSort} />
                   <Header label="Layers" column="layers" sort={sort} onSort={onSort} />
                   <Header label="Time taken" column="elapsed" sort={sort} onSort={onSort} />
                 </tr>
               </thead>
               <tbody>
-                {sorted.map((run) => (
-                  <RunRow key={run.id} run={run} otherModel={run.modelKey !== loadedKey} />
+                {sorted.map((run, i) => (
+                  <RunRow key={run.id} run={run} number={i + 1} otherModel={run.modelKey !== loadedKey} />
                 ))}
               </tbody>
             </table>
           </div>
+          <RunsViews runs={sorted} describedBy="runs-table-caption" />
         </>
       )}
     </section>

@@ -1,6 +1,7 @@
 // SLEB's search, live and after: a uPlot chart of candidate perplexity per step (one series per step,
 // x = block index in the original model) and a table of every candidate per step.
 
+import type { MutableRefObject } from 'react';
 import type uPlot from 'uplot';
 import type { TraceEntry } from '../pruning/plan';
 import { formatNumber } from './format';
@@ -20,7 +21,8 @@ function toData(steps: SlebStep[], numBlocks: number): uPlot.AlignedData {
   return [xs, ...series];
 }
 
-export function SlebChart({ steps, numBlocks }: { steps: SlebStep[]; numBlocks: number }) {
+/** `plotRef` (optional) receives the live plot, e.g. for PNG / SVG export. */
+export function SlebChart({ steps, numBlocks, plotRef }: { steps: SlebStep[]; numBlocks: number; plotRef?: MutableRefObject<uPlot | null> }) {
   const seriesCount = steps.length;
   // A new step adds a series: rebuild the plot then (steps are few); new candidates only set data.
   const container = useUPlot({
@@ -45,6 +47,7 @@ export function SlebChart({ steps, numBlocks }: { steps: SlebStep[]; numBlocks: 
     data: () => toData(steps, numBlocks),
     rebuildKey: `${seriesCount}:${numBlocks}`,
     dataKey: steps,
+    plotRef,
   });
 
   const candidates = steps.reduce((sum, step) => sum + step.candidates.length, 0);

@@ -1,8 +1,9 @@
 // One uPlot chart's lifecycle for a React component: build it in the container (again when
 // `rebuildKey` changes, e.g. a new series), follow the container's width, set new data when
-// `dataKey` changes, destroy it on unmount. The charts (PerplexityChart, SlebChart, RunsChart) share it.
+// `dataKey` changes, destroy it on unmount. The charts (PerplexityChart, SlebChart, RunsChart, runs/*) share it;
+// `plotRef` hands the plot out (the Runs views export its canvas).
 
-import { useEffect, useRef, type RefObject } from 'react';
+import { useEffect, useRef, type MutableRefObject, type RefObject } from 'react';
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 
@@ -15,6 +16,8 @@ export function useUPlot(options: {
   data: () => uPlot.AlignedData;
   rebuildKey: unknown;
   dataKey: unknown;
+  /** Optional: receives the live plot (null when none), e.g. for PNG / SVG export of its canvas. */
+  plotRef?: MutableRefObject<uPlot | null>;
 }): RefObject<HTMLDivElement | null> {
   const container = useRef<HTMLDivElement>(null);
   const plot = useRef<uPlot | null>(null);
@@ -28,12 +31,14 @@ export function useUPlot(options: {
     if (!element || !built) return;
     const width = () => Math.max(MIN_WIDTH, element.clientWidth);
     plot.current = new uPlot({ ...built, width: width(), height }, latest.current.data(), element);
+    if (latest.current.plotRef) latest.current.plotRef.current = plot.current;
     const resize = new ResizeObserver(() => plot.current?.setSize({ width: width(), height }));
     resize.observe(element);
     return () => {
       resize.disconnect();
       plot.current?.destroy();
       plot.current = null;
+      if (latest.current.plotRef) latest.current.plotRef.current = null;
     };
   }, [rebuildKey, height]);
 

@@ -169,9 +169,19 @@ describe('pruning-state helpers', () => {
     expect(evaluationTextId({ ...settings, evalText: 'tinystories' })).toBe('tinystories');
   });
 
-  it('buildPruneRequest leaves out evaluation and speed when unticked, and needs a file for file calibration', () => {
+  it('buildPruneRequest adds generation when ticked (default) and checks its prompt and token count', () => {
     const wanda = fakeMethods().find((m) => m.id === 'wanda')!;
     const settings = { ...defaultPruneSettings(), evaluate: false, measureSpeed: false };
+    expect(buildPruneRequest(wanda, {}, settings, 5).request?.generation).toEqual({ prompt: 'Once upon a time', maxNewTokens: 24 });
+    expect(buildPruneRequest(wanda, {}, { ...settings, generatePrompt: '  ', generateTokens: '0' }, 5).errors).toEqual({
+      generatePrompt: 'Prompt: enter some text.',
+      generateTokens: 'New tokens: enter a whole number ≥ 1.',
+    });
+  });
+
+  it('buildPruneRequest leaves out evaluation, speed and generation when unticked, and needs a file for file calibration', () => {
+    const wanda = fakeMethods().find((m) => m.id === 'wanda')!;
+    const settings = { ...defaultPruneSettings(), evaluate: false, measureSpeed: false, generate: false };
     const built = buildPruneRequest(wanda, {}, settings, 5);
     expect(built.request).toEqual({
       methodId: 'wanda', params: { sparsity: 0.5, pattern: 'unstructured', perRow: true },

@@ -69,6 +69,26 @@ describe('runsToCsv', () => {
     expect(rows[2][col('ppl_delta')]).toBe('');
   });
 
+  it('prefill ms, fp32 bytes after, calibration and generated text (quoted when they hold , " or newlines); absent fields empty', () => {
+    const generated = run({
+      prefillMsDense: 12.5, prefillMsPruned: 8.25, fp32BytesAfter: 123_456,
+      generation: { prompt: 'Once upon a time', dense: 'Once upon a time, there was "Lily".\nShe', pruned: 'Once upon a time, the the' },
+    });
+    const old = run({ id: 'old' }); // a record stored before fp32BytesAfter / generation existed
+    const rows = parseCsv(runsToCsv([generated, old]));
+    const col = (name: string) => runsCsvHeader.indexOf(name);
+    for (const name of ['prefill_ms_dense', 'prefill_ms_pruned', 'fp32_bytes_after', 'calibration', 'generated_text_dense', 'generated_text_pruned']) expect(col(name)).toBeGreaterThanOrEqual(0);
+    expect(rows[1][col('prefill_ms_dense')]).toBe('12.5');
+    expect(rows[1][col('prefill_ms_pruned')]).toBe('8.25');
+    expect(rows[1][col('fp32_bytes_after')]).toBe('123456');
+    expect(rows[1][col('calibration')]).toBe('tinystories × 4');
+    expect(rows[1][col('generated_text_dense')]).toBe('Once upon a time, there was "Lily".\nShe');
+    expect(rows[1][col('generated_text_pruned')]).toBe('Once upon a time, the the');
+    expect(rows[2][col('fp32_bytes_after')]).toBe('800000'); // parametersAfter × 4
+    expect(rows[2][col('generated_text_dense')]).toBe('');
+    expect(rows[2][col('prefill_ms_dense')]).toBe('');
+  });
+
   it('no runs: only the header', () => {
     expect(parseCsv(runsToCsv([]))).toEqual([runsCsvHeader]);
   });

@@ -1,0 +1,103 @@
+// Accessibility of the lab on the demo model: axe (WCAG 2 A + AA rules) on the first screen and after a
+// quick pruning run; every control has an accessible name; the keyboard reaches the method picker, Run and
+// the Runs panel in page order, and Enter on a focused Run starts a run.
+
+import AxeBuilder from '@axe-core/playwright';
+import { expect, test, type Page } from '@playwright/test';
+import { fillQuickPrune, openLab, saveScreenshot, screensDir, waitForPruneDone } from './helpers';
+
+/** axe's violations as readable lines: rule, impact, and each offending element's selector and HTML. */
+async function axeViolations(page: Page): Promise<string[]> {
+  const results = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa']).analyze();
+  return results.violations.flatMap((v) =>
+    v.nodes.map((node) => `${v.id} (${v.impact ?? 'n/a'}): ${v.help}\n    at ${node.target.join(' ')}\n    ${node.html.slice(0, 200)}`),
+  );
+}
+
+/** Every <input>, <select>, <button>, <textarea> without an accessible name (described as testid or HTML). */
+async function unnamedControls(page: Page): Promise<string[]> {
+  const controls = page.locator('input, select, button, textarea');
+  const unnamed: string[] = [];
+  for (const control of await controls.all()) {
+    if (!(await control.isVisible())) continue;
+    // A plain approximation of the accessible name: aria-label(ledby), <label>s, button text, title.
+    const name = await control.evaluate((el) => {
+      const labelled = el.getAttribute('aria-label') ?? '';
+      const byIds = (el.getAttribute('aria-labelledby') ?? '').split(/\s+/).map((id) => document.getElementById(id)?.textContent ?? '').join(' ');
+      const labels = 'labels' in el ? Array.from((el as HTMLInputElement).labels ?? []).map((l) => l.textContent ?? '').join(' ') : '';
+      const own = el.tagName === 'BUTTON' ? (el.textContent ?? '') : '';
+      const title = el.getAttribute('title') ?? '';
+      return `${labelled} ${byIds} ${labels} ${own} ${title}`.trim();
+    });
+    if (name === '') unnamed.push((await control.getAttribute('data-testid')) ?? (await control.evaluate((el) => el.outerHTML.slice(0, 160))));
+  }
+  return unnamed;
+}
+
+/** Presses Tab until the focus is inside the element `testId`; returns how many presses it took. */
+async function tabsUntil(page: Page, testId: string, limit = 200): Promise<number> {
+  for (let presses = 1; presses <= limit; presses++) {
+    await page.keyboard.press('Tab');
+    const inside = await page.evaluate((id) => document.activeElement?.closest(`[data-testid="${id}"]`) != null, testId);
+    if (inside) return presses;
+  }
+  throw new Error(`Tab never reached ${testId} in ${limit} presses`);
+}
+
+test.describe('accessibility on the demo model', () => {
+  let page: Page;
+
+  test.beforeAll(async ({ browser }) => {
+    // axe needs a page of an explicitly created context.
+    page = await (await browser.newContext()).newPage();
+    await openLab(page);
+  });
+  test.afterAll(async () => {
+    await page.context().close();
+  });
+
+  test('the first screen explains itself and has no axe violations', async () => {
+    const intro = page.getByTestId('intro');
+    await expect(intro).toContainText('stories260K');
+    await expect(intro).toContainText('IndexedDB');
+    await expect(page.getByTestId('intro-method-wanda')).toBeAttached();
+    const paper = page.getByTestId('intro-method-sleb').locator('a');
+    await expect(paper).toHaveAttribute('target', '_blank');
+    await expect(paper).toHaveAttribute('rel', 'noreferrer');
+    await page.screenshot({ path: `${screensDir}/intro-01-first-screen.png` });
+    await page.getByTestId('intro-methods').locator('summary').click();
+    await page.getByTestId('intro-glossary').locator('summary').click();
+    await expect(page.getByTestId('intro-method-wanda')).toBeVisible();
+    await intro.screenshot({ path: `${screensDir}/intro-02-open.png` });
+    expect(await unnamedControls(page)).toEqual([]);
+    const violations = await axeViolations(page);
+    if (violations.length > 0) console.log(`axe, first screen:\n${violations.join('\n')}`);
+    expect(violations).toEqual([]);
+  });
+
+  test('Enter on the focused Run button starts a run; after it, still no axe violations', async () => {
+    await fillQuickPrune(page, { methodId: 'drop-blocks', params: { blocks: '2' } });
+    const rows = page.getByTestId('run-row');
+    const before = await rows.count();
+    await page.getByTestId('prune-run').focus();
+    await page.keyboard.press('Enter');
+    await expect(rows).toHaveCount(before + 1, { timeout: 240_000 });
+    await waitForPruneDone(page);
+    await saveScreenshot(page, 'intro-03-after-run');
+    expect(await unnamedControls(page)).toEqual([]);
+    const violations = await axeViolations(page);
+    if (violations.length > 0) console.log(`axe, after a run:\n${violations.join('\n')}`);
+    expect(violations).toEqual([]);
+  });
+
+  test('Tab reaches the method picker, Run and the Runs panel in page order (after a run, so the Runs panel has controls)', async () => {
+    await page.locator('body').click({ position: { x: 1, y: 1 } });
+    await page.evaluate(() => (document.activeElement as HTMLElement | null)?.blur());
+    await page.evaluate(() => window.scrollTo(0, 0));
+    const picker = await tabsUntil(page, 'method-picker');
+    const run = picker + (await tabsUntil(page, 'prune-run'));
+    const runs = run + (await tabsUntil(page, 'runs-panel'));
+    expect(picker).toBeLessThan(run);
+    expect(run).toBeLessThan(runs);
+  });
+});

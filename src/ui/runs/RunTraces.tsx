@@ -1,0 +1,101 @@
+// The stored trace of a search method for one run picked from a select: SLEB's candidate perplexity per
+// step (SlebChart + SlebTable), NeuroAL's λ grid (objective, chosen marked), ShortGPT's block influence,
+// OWL's outlier ratios. Older records lack traces. Must not import the store.
+
+import { useRef, useState } from 'react';
+import type uPlot from 'uplot';
+import type { TraceEntry } from '../../pruning/plan';
+import { formatNumber } from '../format';
+import { SlebChart, SlebTable, slebSteps } from '../SlebTrace';
+import { uplotPng, uplotSvg } from './chart-export';
+import { ChartExportButtons } from './ChartExportButtons';
+import type { NumberedRun } from './run-views-data';
+import './runs.css';
+
+type Of<K extends TraceEntry['kind']> = Extract<TraceEntry, { kind: K }>;
+const ofKind = <K extends TraceEntry['kind']>(trace: TraceEntry[], kind: K): Of<K>[] => trace.filter((e): e is Of<K> => e.kind === kind);
+
+/** A search trace worth showing: anything but per-layer progress entries. */
+export const hasSearchTrace = (trace: TraceEntry[] | undefined): boolean => (trace ?? []).some((e) => e.kind !== 'layer-pruned');
+
+function slebCanvas(plot: uPlot | null): HTMLCanvasElement {
+  if (!plot) throw new Error('the SLEB chart is not drawn yet');
+  return plot.ctx.canvas;
+}
+
+export function RunTraces({ runs }: { runs: NumberedRun[] }) {
+  const traced = runs.filter(({ run }) => hasSearchTrace(run.trace));
+  const [picked, setPicked] = useState<string | null>(null);
+  const latest = [...traced].sort((a, b) => b.run.finishedAtMs - a.run.finishedAtMs)[0];
+  const chosen = traced.find(({ run }) => run.id === picked) ?? latest;
+  const trace = chosen?.run.trace ?? [];
+  const sleb = slebSteps(trace);
+  const grid = ofKind(trace, 'neuroal-grid');
+  const influence = ofKind(trace, 'block-influence');
+  const owl = ofKind(trace, 'owl-outliers');
+  const slebPlot = useRef<uPlot | null>(null);
+  const slebTitle = `SLEB candidates, run #${chosen?.number ?? ''}`;
+  return (
+    <section className="runs-view" data-testid="runs-trace" data-runs={traced.length} data-run-id={chosen?.run.id ?? ''} aria-labelledby="runs-trace-title">
+      <h3 id="runs-trace-title" className="runs-view-title">Search traces</h3>
+      {traced.length === 0 ? (
+        <p className="muted small">No run with a search trace yet (SLEB, ShortGPT, OWL and NeuroAL keep one).</p>
+      ) : (
+        <>
+          <label className="runs-trace-pick small">
+            Run{' '}
+            <select value={chosen.run.id} onChange={(e) => setPicked(e.target.value)} data-testid="runs-trace-select">
+              {traced.map(({ run, number }) => (
+                <option key={run.id} value={run.id}>#{number} {run.methodLabel}</option>
+              ))}
+            </select>
+          </label>
+          {sleb.length > 0 && (
+            <>
+              <ChartExportButtons name="sleb-trace" title={slebTitle}
+                png={() => uplotPng(slebCanvas(slebPlot.current), slebTitle)} svg={() => uplotSvg(slebCanvas(slebPlot.current), slebTitle)} />
+              <SlebChart steps={sleb} numBlocks={chosen.run.layersBefore} plotRef={slebPlot} />
+              <details>
+                <summary>Data table</summary>
+                <SlebTable steps={sleb} testId="runs-trace-sleb" />
+              </details>
+            </>
+          )}
+          {grid.length > 0 && (
+            <table className="table compact" data-testid="runs-trace-neuroal">
+              <caption className="small muted">NeuroAL: objective per λ tried (lower is better); the chosen λ is marked.</caption>
+              <thead><tr><th scope="col">Stage</th><th scope="col">λ</th><th scope="col">Objective</th><th scope="col">Chosen</th></tr></thead>
+              <tbody>
+                {grid.map((g, i) => (
+                  <tr key={i} className={g.chosen ? 'chosen' : undefined}><td>{g.stage}</td><td>{g.lambda}</td><td data-value={String(g.objective)}>{formatNumber(g.objective, 5)}</td><td>{g.chosen ? '✓ chosen' : ''}</td></tr>
+                ))}
+              </tbody>
+            </table>
+          )}
+          {influence.map((entry, i) => (
+            <table key={`bi-${i}`} className="table compact" data-testid="runs-trace-influence">
+              <caption className="small muted">ShortGPT: block influence, 1 − cos(input, output); the least influential go first.</caption>
+              <thead><tr><th scope="col">Block</th><th scope="col">Influence</th></tr></thead>
+              <tbody>
+                {entry.scores.map((s) => (
+                  <tr key={s.block}><td>{s.block}</td><td data-value={String(s.influence)}>{formatNumber(s.influence, 5)}</td></tr>
+                ))}
+              </tbody>
+            </table>
+          ))}
+          {owl.map((entry, i) => (
+            <table key={`owl-${i}`} className="table compact" data-testid="runs-trace-owl">
+              <caption className="small muted">OWL: outlier ratio and the sparsity it gave each block.</caption>
+              <thead><tr><th scope="col">Block</th><th scope="col">Outlier ratio</th><th scope="col">Block sparsity</th></tr></thead>
+              <tbody>
+                {entry.blocks.map((b) => (
+                  <tr key={b.block}><td>{b.block}</td><td>{formatNumber(b.outlierRatio, 4)}</td><td>{formatNumber(b.sparsity, 4)}</td></tr>
+                ))}
+              </tbody>
+            </table>
+          ))}
+        </>
+      )}
+    </section>
+  );
+}
