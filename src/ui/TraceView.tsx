@@ -1,14 +1,67 @@
 // A finished run's trace, per entry kind: SLEB candidates per step, block influence scores, OWL
 // outlier ratios, NeuroAL grid points. Layer-done entries are progress only and not repeated here.
+// The per-kind tables are exported: the Runs panel's stored traces (runs/RunTraces.tsx) use them too.
 
 import type { TraceEntry } from '../pruning/plan';
 import { formatNumber } from './format';
 import { SlebChart, SlebTable, slebSteps } from './SlebTrace';
 
-type Of<K extends TraceEntry['kind']> = Extract<TraceEntry, { kind: K }>;
+export type TraceOf<K extends TraceEntry['kind']> = Extract<TraceEntry, { kind: K }>;
 
-function ofKind<K extends TraceEntry['kind']>(trace: TraceEntry[], kind: K): Of<K>[] {
-  return trace.filter((entry): entry is Of<K> => entry.kind === kind);
+export function ofKind<K extends TraceEntry['kind']>(trace: TraceEntry[], kind: K): TraceOf<K>[] {
+  return trace.filter((entry): entry is TraceOf<K> => entry.kind === kind);
+}
+
+const Caption = ({ text }: { text?: string }) => (text ? <caption className="small muted">{text}</caption> : null);
+
+export function InfluenceTable({ entry, testId, caption }: { entry: TraceOf<'block-influence'>; testId: string; caption?: string }) {
+  return (
+    <table className="table compact" data-testid={testId}>
+      <Caption text={caption} />
+      <thead>
+        <tr><th scope="col">Block</th><th scope="col">Block influence (1 − cos(in, out))</th></tr>
+      </thead>
+      <tbody>
+        {entry.scores.map((s) => (
+          <tr key={s.block}><td>{s.block}</td><td data-value={String(s.influence)}>{formatNumber(s.influence, 5)}</td></tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
+export function OwlTable({ entry, testId, caption }: { entry: TraceOf<'owl-outliers'>; testId: string; caption?: string }) {
+  return (
+    <table className="table compact" data-testid={testId}>
+      <Caption text={caption} />
+      <thead>
+        <tr><th scope="col">Block</th><th scope="col">Outlier ratio</th><th scope="col">Block sparsity</th></tr>
+      </thead>
+      <tbody>
+        {entry.blocks.map((b) => (
+          <tr key={b.block}><td>{b.block}</td><td>{formatNumber(b.outlierRatio, 4)}</td><td>{formatNumber(b.sparsity, 4)}</td></tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
+export function NeuroalGridTable({ grid, testId, caption }: { grid: TraceOf<'neuroal-grid'>[]; testId: string; caption?: string }) {
+  return (
+    <table className="table compact" data-testid={testId}>
+      <Caption text={caption} />
+      <thead>
+        <tr><th scope="col">Stage</th><th scope="col">λ</th><th scope="col">Objective</th><th scope="col">Chosen</th></tr>
+      </thead>
+      <tbody>
+        {grid.map((g, i) => (
+          <tr key={i} className={g.chosen ? 'chosen' : undefined}>
+            <td>{g.stage}</td><td>{g.lambda}</td><td data-value={String(g.objective)}>{formatNumber(g.objective, 5)}</td><td>{g.chosen ? '✓ chosen' : ''}</td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
 }
 
 export function TraceView({ trace, numBlocks }: { trace: TraceEntry[]; numBlocks: number }) {
@@ -26,42 +79,9 @@ export function TraceView({ trace, numBlocks }: { trace: TraceEntry[]; numBlocks
           <SlebTable steps={sleb} testId="sleb-trace" />
         </>
       )}
-      {influence.map((entry, i) => (
-        <table key={`bi-${i}`} className="table compact" data-testid="influence-trace">
-          <thead>
-            <tr><th scope="col">Block</th><th scope="col">Block influence (1 − cos(in, out))</th></tr>
-          </thead>
-          <tbody>
-            {entry.scores.map((s) => (
-              <tr key={s.block}><td>{s.block}</td><td data-value={String(s.influence)}>{formatNumber(s.influence, 5)}</td></tr>
-            ))}
-          </tbody>
-        </table>
-      ))}
-      {owl.map((entry, i) => (
-        <table key={`owl-${i}`} className="table compact" data-testid="owl-trace">
-          <thead>
-            <tr><th scope="col">Block</th><th scope="col">Outlier ratio</th><th scope="col">Block sparsity</th></tr>
-          </thead>
-          <tbody>
-            {entry.blocks.map((b) => (
-              <tr key={b.block}><td>{b.block}</td><td>{formatNumber(b.outlierRatio, 4)}</td><td>{formatNumber(b.sparsity, 4)}</td></tr>
-            ))}
-          </tbody>
-        </table>
-      ))}
-      {grid.length > 0 && (
-        <table className="table compact" data-testid="neuroal-trace">
-          <thead>
-            <tr><th scope="col">Stage</th><th scope="col">λ</th><th scope="col">Objective</th><th scope="col">Chosen</th></tr>
-          </thead>
-          <tbody>
-            {grid.map((g, i) => (
-              <tr key={i}><td>{g.stage}</td><td>{g.lambda}</td><td>{formatNumber(g.objective, 5)}</td><td>{g.chosen ? 'yes' : ''}</td></tr>
-            ))}
-          </tbody>
-        </table>
-      )}
+      {influence.map((entry, i) => <InfluenceTable key={`bi-${i}`} entry={entry} testId="influence-trace" />)}
+      {owl.map((entry, i) => <OwlTable key={`owl-${i}`} entry={entry} testId="owl-trace" />)}
+      {grid.length > 0 && <NeuroalGridTable grid={grid} testId="neuroal-trace" />}
     </details>
   );
 }

@@ -1,7 +1,8 @@
-// Saves a text as a download via an object URL (the Runs table's CSV / JSON). No store, no engine.
+// Saves a Blob or a text as a download via an object URL (the Runs table's CSV / JSON, chart exports).
+// No store, no engine.
 
-export function downloadText(fileName: string, text: string, mimeType: string): void {
-  const url = URL.createObjectURL(new Blob([text], { type: mimeType }));
+export function downloadBlob(fileName: string, blob: Blob): void {
+  const url = URL.createObjectURL(blob);
   const link = document.createElement('a');
   link.href = url;
   link.download = fileName;
@@ -11,4 +12,8 @@ export function downloadText(fileName: string, text: string, mimeType: string): 
   link.remove();
   // The download has started from the click; revoke later so slow browsers still read the Blob.
   setTimeout(() => URL.revokeObjectURL(url), 60_000);
+}
+
+export function downloadText(fileName: string, text: string, mimeType: string): void {
+  downloadBlob(fileName, new Blob([text], { type: mimeType }));
 }

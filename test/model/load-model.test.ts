@@ -6,7 +6,7 @@ import { LabError } from '../../src/errors';
 import { readSafetensorsHeader } from '../../src/formats/safetensors';
 import { loadModelFromFiles } from '../../src/model/load-model';
 import { gpt2Names, llamaNames, parameterCount } from '../../src/model/model-spec';
-import { f32Bytes, genaiDir, maxAbsDiff, randomFloats, randomGpt2Files, refOf, refsFrom, storiesDir, writeSafetensors } from './helpers';
+import { genaiDir, maxAbsDiff, randomGpt2Files, refOf, refsFrom, storiesDir, writeSafetensors } from './helpers';
 
 const meta = ['config.json', 'tokenizer.json', 'tokenizer_config.json', 'generation_config.json'];
 

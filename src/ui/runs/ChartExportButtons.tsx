@@ -2,7 +2,8 @@
 // Must not import the store.
 
 import { useState } from 'react';
-import { downloadBlob, fileStem } from './chart-export';
+import { downloadBlob } from '../download-text';
+import { fileStem } from './chart-export';
 
 export function ChartExportButtons(props: { name: string; title: string; png: () => Promise<Blob>; svg: () => Blob | Promise<Blob>; disabled?: boolean }) {
   const [error, setError] = useState<string | null>(null);

@@ -5,15 +5,13 @@
 import { useRef, useState } from 'react';
 import type uPlot from 'uplot';
 import type { TraceEntry } from '../../pruning/plan';
-import { formatNumber } from '../format';
 import { SlebChart, SlebTable, slebSteps } from '../SlebTrace';
+import { InfluenceTable, NeuroalGridTable, OwlTable, ofKind } from '../TraceView';
 import { uplotPng, uplotSvg } from './chart-export';
 import { ChartExportButtons } from './ChartExportButtons';
 import type { NumberedRun } from './run-views-data';
 import './runs.css';
 
-type Of<K extends TraceEntry['kind']> = Extract<TraceEntry, { kind: K }>;
-const ofKind = <K extends TraceEntry['kind']>(trace: TraceEntry[], kind: K): Of<K>[] => trace.filter((e): e is Of<K> => e.kind === kind);
 
 /** A search trace worth showing: anything but per-layer progress entries. */
 export const hasSearchTrace = (trace: TraceEntry[] | undefined): boolean => (trace ?? []).some((e) => e.kind !== 'layer-pruned');
@@ -61,39 +59,11 @@ export function RunTraces({ runs }: { runs: NumberedRun[] }) {
               </details>
             </>
           )}
-          {grid.length > 0 && (
-            <table className="table compact" data-testid="runs-trace-neuroal">
-              <caption className="small muted">NeuroAL: objective per λ tried (lower is better); the chosen λ is marked.</caption>
-              <thead><tr><th scope="col">Stage</th><th scope="col">λ</th><th scope="col">Objective</th><th scope="col">Chosen</th></tr></thead>
-              <tbody>
-                {grid.map((g, i) => (
-                  <tr key={i} className={g.chosen ? 'chosen' : undefined}><td>{g.stage}</td><td>{g.lambda}</td><td data-value={String(g.objective)}>{formatNumber(g.objective, 5)}</td><td>{g.chosen ? '✓ chosen' : ''}</td></tr>
-                ))}
-              </tbody>
-            </table>
-          )}
+          {grid.length > 0 && <NeuroalGridTable grid={grid} testId="runs-trace-neuroal" caption="NeuroAL: objective per λ tried (lower is better); the chosen λ is marked." />}
           {influence.map((entry, i) => (
-            <table key={`bi-${i}`} className="table compact" data-testid="runs-trace-influence">
-              <caption className="small muted">ShortGPT: block influence, 1 − cos(input, output); the least influential go first.</caption>
-              <thead><tr><th scope="col">Block</th><th scope="col">Influence</th></tr></thead>
-              <tbody>
-                {entry.scores.map((s) => (
-                  <tr key={s.block}><td>{s.block}</td><td data-value={String(s.influence)}>{formatNumber(s.influence, 5)}</td></tr>
-                ))}
-              </tbody>
-            </table>
+            <InfluenceTable key={`bi-${i}`} entry={entry} testId="runs-trace-influence" caption="ShortGPT: block influence, 1 − cos(input, output); the least influential go first." />
           ))}
-          {owl.map((entry, i) => (
-            <table key={`owl-${i}`} className="table compact" data-testid="runs-trace-owl">
-              <caption className="small muted">OWL: outlier ratio and the sparsity it gave each block.</caption>
-              <thead><tr><th scope="col">Block</th><th scope="col">Outlier ratio</th><th scope="col">Block sparsity</th></tr></thead>
-              <tbody>
-                {entry.blocks.map((b) => (
-                  <tr key={b.block}><td>{b.block}</td><td>{formatNumber(b.outlierRatio, 4)}</td><td>{formatNumber(b.sparsity, 4)}</td></tr>
-                ))}
-              </tbody>
-            </table>
-          ))}
+          {owl.map((entry, i) => <OwlTable key={`owl-${i}`} entry={entry} testId="runs-trace-owl" caption="OWL: outlier ratio and the sparsity it gave each block." />)}
         </>
       )}
     </section>

@@ -14,19 +14,6 @@ export function xmlEscape(text: string): string {
 /** A safe file name stem: 'Decode speed' → 'decode-speed'. */
 export const fileStem = (name: string): string => name.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '');
 
-export function downloadBlob(fileName: string, blob: Blob): void {
-  const url = URL.createObjectURL(blob);
-  const link = document.createElement('a');
-  link.href = url;
-  link.download = fileName;
-  link.style.display = 'none';
-  document.body.append(link);
-  link.click();
-  link.remove();
-  // The download has started from the click; revoke later so slow browsers still read the Blob.
-  setTimeout(() => URL.revokeObjectURL(url), 60_000);
-}
-
 /** The chart's canvas on white with the title drawn above it (device pixels kept). */
 export function titledCanvas(source: HTMLCanvasElement, title: string): HTMLCanvasElement {
   const ratio = source.width / Math.max(1, source.clientWidth || source.width);
