@@ -13,6 +13,12 @@ interface Violation {
 }
 
 test('a whole session makes no request that leaves the origin, and the CSP refuses other origins', async ({ page, baseURL }) => {
+  // Blocked requests never reach Playwright's request events, so the page's CSP violations are recorded too.
+  await page.addInitScript(() => {
+    const seen: string[] = [];
+    Object.assign(window, { __cspViolations: seen });
+    document.addEventListener('securitypolicyviolation', (event) => seen.push(`${event.effectiveDirective} ${event.blockedURI}`));
+  });
   const lab = await openLab(page);
   // The worker's own requests are recorded too: the onnxruntime wasm is fetched inside the lab worker.
   expect(lab.requests.some((url) => url.includes('/ort/') && url.endsWith('.wasm'))).toBe(true);
@@ -41,6 +47,9 @@ test('a whole session makes no request that leaves the origin, and the CSP refus
   expect(csp).toContain("default-src 'self'");
   expect(csp).toMatch(/connect-src 'self'[^;]*;/);
   expect(csp).not.toMatch(/https?:|\*/);
+
+  // Nothing the app did during the session was refused by the policy either.
+  expect(await page.evaluate(() => (window as unknown as { __cspViolations: string[] }).__cspViolations)).toEqual([]);
 
   // A fetch to another origin is refused by the policy (the violation event names the blocked URL).
   const violation = await page.evaluate(async (): Promise<Violation> => {

@@ -15,7 +15,7 @@ import { evaluatePerplexity } from '../evaluation/perplexity';
 import { runBenchmark, stat } from '../evaluation/benchmark';
 import { checkExportable } from '../export/exportable';
 import type { TextTokenizer } from '../tokenizer/text-tokenizer';
-import { generateText } from './generate-text';
+import { DEFAULT_NEW_TOKENS, generateText } from './generate-text';
 import type { BackendInfo, BenchRequest, BenchResult, JobOptions, PerplexityResult, PruneProgress, PruneRequest, PruneResult, TextSource } from './lab-api';
 
 export interface PruneJobContext {
@@ -142,7 +142,7 @@ export async function runPruneJob(ctx: PruneJobContext, request: PruneRequest, o
       const side = async (engine: Engine, name: 'dense' | 'pruned', from: number) =>
         generateText(engine, ctx.tokenizer, spec.config, ask, {
           signal,
-          onProgress: (p) => report('generating', from + (0.5 * p.tokens) / (ask.maxNewTokens ?? 40), `${name} text, ${p.tokens} tokens`),
+          onProgress: (p) => report('generating', from + (0.5 * p.tokens) / (ask.maxNewTokens ?? DEFAULT_NEW_TOKENS), `${name} text, ${p.tokens} tokens`),
         });
       const dense = await side(ctx.engine, 'dense', 0);
       const prunedText = await side(pruned!, 'pruned', 0.5);

@@ -16,6 +16,7 @@ import {
   type QueuedRun,
   type SweepForm,
 } from './pruning-state';
+import { modelKeyOf } from './run-record';
 import { runLabel, sweepRuns, type SweepRun } from './run-queue';
 
 export interface PruningActions {
@@ -90,8 +91,10 @@ export function createPruningActions(
   }
 
   function enqueue(runs: SweepRun[]): string[] {
+    const model = get().model;
+    const modelKey = model ? modelKeyOf(model) : null;
     const items: QueuedRun[] = runs.map(({ method, request, label }) => ({
-      id: newQueueId(), methodId: method.id, methodLabel: method.label, label, request,
+      id: newQueueId(), methodId: method.id, methodLabel: method.label, label, request, modelKey,
       status: 'queued', progress: null, error: null, runId: null,
     }));
     patch((p) => ({ queue: [...p.queue, ...items] }));
@@ -139,6 +142,13 @@ export function createPruningActions(
         if (isBusy() || !get().model) return;
         const next = get().pruning.queue.find((item) => item.status === 'queued');
         if (!next) return;
+        const model = get().model!;
+        if (next.modelKey !== null && next.modelKey !== modelKeyOf(model)) {
+          // Built for another model (its block counts, its key): never run it on this one.
+          const message = `Queued for another model; ${model.name} is loaded now, so this run was not started.`;
+          patchItem(next.id, () => ({ status: 'cancelled', error: { code: 'cancelled', message } }));
+          continue;
+        }
         await runItem(next);
       }
     } finally {

@@ -57,6 +57,8 @@ export interface QueuedRun {
   /** Short line for the queue list, e.g. "Wanda · sparsity=0.5 · tinystories ×16". */
   label: string;
   request: PruneRequest;
+  /** modelKeyOf the model loaded when it was queued: it runs only on that model (else it is cancelled). */
+  modelKey: string | null;
   status: 'queued' | 'running' | 'done' | 'cancelled' | 'failed';
   progress: PruneProgress | null;
   error: LabErrorData | null;

@@ -87,6 +87,12 @@ export function sweepRuns(
 
   const texts = sweep.calibrationTexts.length > 0 ? sweep.calibrationTexts : [null];
   const fixedEvalText = sweep.calibrationTexts.length > 0 ? evaluationTextId(settings) : null;
+  // A run calibrated on the held-out text would be scored on its own calibration windows.
+  if (fixedEvalText && settings.evaluate && sweep.calibrationTexts.includes(fixedEvalText) && chosen.some((m) => m.needsCalibration)) {
+    const name = fixedEvalText === 'tinystories' ? 'TinyStories' : 'WikiText-2';
+    errors.calibrationTexts = `Calibration texts: ${name} is the held-out evaluation text, so runs calibrated on it would be scored on their own calibration windows; untick it or choose another held-out text.`;
+    return { errors };
+  }
   const ratioProblems: string[] = [];
   const runs: SweepRun[] = [];
   const seen = new Set<string>();

@@ -56,7 +56,11 @@ type KeyedModel = Pick<ModelSummary, 'name' | 'parameters' | 'numLayers' | 'file
  * FNV-1a (32 bit, 8 hex) over name, parameters, layer count and file bytes.
  */
 export function modelKeyOf(model: KeyedModel): string {
-  if (model.weightsHash) return model.weightsHash.slice(0, 16);
+  return model.weightsHash ? model.weightsHash.slice(0, 16) : legacyModelKeyOf(model);
+}
+
+/** The key runs were stored under before weight hashing (session 1): FNV-1a, 32 bit, 8 hex. */
+export function legacyModelKeyOf(model: KeyedModel): string {
   const text = `${model.name}|${model.parameters}|${model.numLayers}|${model.fileBytes}`;
   let hash = 0x811c9dc5;
   for (let i = 0; i < text.length; i++) {
@@ -64,6 +68,12 @@ export function modelKeyOf(model: KeyedModel): string {
     hash = Math.imul(hash, 0x01000193) >>> 0;
   }
   return hash.toString(16).padStart(8, '0');
+}
+
+/** Whether a stored run was made on this model: its weights key, or (older runs) the legacy key. */
+export function isRunOfModel(run: Pick<RunRecord, 'modelKey'>, model: KeyedModel): boolean {
+  if (run.modelKey === modelKeyOf(model)) return true;
+  return run.modelKey.length === 8 && run.modelKey === legacyModelKeyOf(model);
 }
 
 export interface RunContext {

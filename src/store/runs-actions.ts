@@ -3,7 +3,7 @@
 
 import type { MethodInfo, PruneResult } from '../lab/lab-api';
 import type { LabState } from './lab-state';
-import { modelKeyOf, runRecordOf, type RunRecord } from './run-record';
+import { isRunOfModel, runRecordOf, type RunRecord } from './run-record';
 import type { RunStorage } from './run-storage';
 
 export interface RunsState {
@@ -21,8 +21,8 @@ export function initialRunsState(): RunsState {
 /** The runs the table shows: the loaded model's, or all when asked (or when no model is loaded). */
 export function visibleRuns(state: Pick<LabState, 'runs' | 'model'>): RunRecord[] {
   if (state.runs.showAllModels || !state.model) return state.runs.runs;
-  const key = modelKeyOf(state.model);
-  return state.runs.runs.filter((r) => r.modelKey === key);
+  const model = state.model;
+  return state.runs.runs.filter((r) => isRunOfModel(r, model));
 }
 
 export interface RunsActions {

@@ -1,15 +1,27 @@
 // Live chart of perplexity per window while an evaluation runs (uPlot; the store appends points).
 
+import { useRef } from 'react';
 import type uPlot from 'uplot';
 import type { PerplexityPoint } from '../store/lab-state';
+import { legendOf, uplotPng, uplotSvg } from './runs/chart-export';
+import { ChartExportButtons } from './runs/ChartExportButtons';
 import { useUPlot } from './use-uplot';
+
+const TITLE = 'Perplexity per window';
+
+function canvasOf(plot: uPlot | null): HTMLCanvasElement {
+  if (!plot) throw new Error('the chart is not drawn yet');
+  return plot.ctx.canvas;
+}
 
 function toData(points: PerplexityPoint[]): uPlot.AlignedData {
   return [points.map((p) => p.windowsDone), points.map((p) => p.runningPpl), points.map((p) => p.windowPpl)];
 }
 
 export function PerplexityChart({ points }: { points: PerplexityPoint[] }) {
+  const plot = useRef<uPlot | null>(null);
   const container = useUPlot({
+    plotRef: plot,
     height: 220,
     build: () => ({
       scales: { x: { time: false } },
@@ -27,13 +39,17 @@ export function PerplexityChart({ points }: { points: PerplexityPoint[] }) {
   });
 
   return (
-    <div
-      ref={container}
-      className="chart"
-      data-testid="eval-chart"
-      data-points={points.length}
-      role="img"
-      aria-label={`Perplexity per window, ${points.length} points`}
-    />
+    <>
+      <ChartExportButtons name="perplexity-per-window" title={TITLE} disabled={points.length === 0}
+        png={() => uplotPng(canvasOf(plot.current), TITLE, legendOf(plot.current!))} svg={() => uplotSvg(canvasOf(plot.current), TITLE, legendOf(plot.current!))} />
+      <div
+        ref={container}
+        className="chart"
+        data-testid="eval-chart"
+        data-points={points.length}
+        role="img"
+        aria-label={`${TITLE}, ${points.length} points`}
+      />
+    </>
   );
 }

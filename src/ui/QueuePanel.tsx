@@ -42,6 +42,7 @@ function ItemProgress({ item }: { item: QueuedRun }) {
     );
   }
   if (item.status === 'failed') return <span className="fail">{item.error?.message ?? 'Failed.'}</span>;
+  if (item.status === 'cancelled' && item.error) return <span className="muted" data-testid="queue-note">{item.error.message}</span>;
   if (item.status === 'cancelled' && item.progress) return <span className="muted">during: {phaseNames[item.progress.phase].toLowerCase()}</span>;
   if (item.status === 'done') return <span className="muted">{item.runId ? 'in the Runs table' : ''}</span>;
   return null;
@@ -83,7 +84,7 @@ export function QueuePanel({ queue, waitingForOtherJob, onCancel, onClearFinishe
               </td>
               <td>
                 {(item.status === 'queued' || item.status === 'running') && (
-                  <button type="button" className="queue-cancel" data-testid="queue-cancel" aria-label={`Cancel ${item.label}`} onClick={() => onCancel(item.id)}>
+                  <button type="button" className="queue-cancel" data-testid="queue-cancel" aria-label={`Cancel ${item.label} (queue item ${index + 1})`} onClick={() => onCancel(item.id)}>
                     Cancel
                   </button>
                 )}

@@ -4,7 +4,7 @@
 import { useRef } from 'react';
 import type uPlot from 'uplot';
 import { runRatio, type RunRecord } from '../store/run-record';
-import { uplotPng, uplotSvg } from './runs/chart-export';
+import { legendOf, uplotPng, uplotSvg } from './runs/chart-export';
 import { ChartExportButtons } from './runs/ChartExportButtons';
 import { methodColors } from './runs/run-views-data';
 import { useUPlot } from './use-uplot';
@@ -70,7 +70,7 @@ export function RunsChart({ runs, describedBy }: { runs: RunRecord[]; describedB
     <div className="runs-chart-frame">
       <div className="runs-view-head">
         <h3 className="runs-view-title">{TITLE}</h3>
-        <ChartExportButtons name="perplexity-vs-ratio" title={TITLE} png={() => uplotPng(canvasOf(plot.current), TITLE)} svg={() => uplotSvg(canvasOf(plot.current), TITLE)} />
+        <ChartExportButtons name="perplexity-vs-ratio" title={TITLE} png={() => uplotPng(canvasOf(plot.current), TITLE, legendOf(plot.current!))} svg={() => uplotSvg(canvasOf(plot.current), TITLE, legendOf(plot.current!))} />
       </div>
       <div
         ref={container}

@@ -3,7 +3,7 @@
 // side-by-side views (src/ui/runs/) built from the same rows in the same order.
 
 import { useState } from 'react';
-import { modelKeyOf, paramsText, pplDelta, runRatio, type RunRecord } from '../store/run-record';
+import { isRunOfModel, paramsText, pplDelta, runRatio, type RunRecord } from '../store/run-record';
 import { runsToCsv, runsToJson } from '../store/runs-csv';
 import { visibleRuns } from '../store/runs-actions';
 import { useLab } from '../store/use-lab';
@@ -118,7 +118,6 @@ export function RunsPanel() {
   const [sort, setSort] = useState<[SortKey, boolean]>(['finished', true]);
   const shown = visibleRuns({ runs, model });
   const hidden = runs.runs.length - shown.length;
-  const loadedKey = model ? modelKeyOf(model) : null;
   const sorted = sortRuns(shown, sort[0], sort[1]);
   const onSort = (column: SortKey) => setSort(([key, ascending]) => [column, key === column ? !ascending : true]);
   const stamp = () => new Date().toISOString().replace(/[:.]/g, '-');
@@ -173,7 +172,7 @@ export function RunsPanel() {
               </thead>
               <tbody>
                 {sorted.map((run, i) => (
-                  <RunRow key={run.id} run={run} number={i + 1} otherModel={run.modelKey !== loadedKey} />
+                  <RunRow key={run.id} run={run} number={i + 1} otherModel={!model || !isRunOfModel(run, model)} />
                 ))}
               </tbody>
             </table>

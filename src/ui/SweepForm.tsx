@@ -83,7 +83,7 @@ export function SweepForm(props: Props) {
             </label>
           ))}
           <span id="sweep-texts-help" className="help">
-            None ticked: the calibration text above. Ticked: one run per text, all evaluated on the same held-out text.
+            None ticked: the calibration text above. Ticked: one run per text, all scored on the same held-out text, which cannot also be a calibration text.
           </span>
         </fieldset>
       </div>

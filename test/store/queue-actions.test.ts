@@ -178,4 +178,22 @@ describe('run queue', () => {
     expect(lab.log).toEqual(['start wanda:0.5', 'end wanda:0.5', 'start sleb:1', 'end sleb:1']);
     expect(store.getState().runs.runs).toHaveLength(2);
   });
+
+  it('an item queued for one model is cancelled, not run, when another model is loaded before it starts', async () => {
+    const { lab, store } = await startedStore();
+    const loading = store.getState().loadModel([{ path: 'other/model.onnx', blob: new Blob([new Uint8Array(20)]) }], 'other');
+    expect(isBusy(store.getState())).toBe(true);
+    store.getState().selectMethod('wanda');
+    const id = store.getState().enqueueCurrent(); // built for the demo model, which is still loaded
+    expect(store.getState().pruning.queue[0]).toMatchObject({ id, status: 'queued' });
+    await loading;
+    await until(() => store.getState().pruning.queue[0].status !== 'queued');
+    expect(store.getState().pruning.queue[0].status).toBe('cancelled');
+    expect(store.getState().pruning.queue[0].error?.message).toMatch(/Queued for another model/);
+    expect(lab.log).toEqual([]);
+    // Queued now, for the loaded model, it runs.
+    store.getState().enqueueCurrent();
+    await until(() => store.getState().pruning.queue[1].status === 'done');
+    expect(lab.log).toEqual(['start wanda:0.5', 'end wanda:0.5']);
+  });
 });

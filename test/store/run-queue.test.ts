@@ -26,7 +26,8 @@ const forms = formValuesFor(methods());
 describe('sweepRuns', () => {
   it('crosses methods × ratios × calibration texts, in the methods\' order, with the other form values kept', () => {
     const form = { ...forms, wanda: { ...forms.wanda, pattern: '2:4' } };
-    const out = sweepRuns(methods(), form, settings, sweep({ methodIds: ['wanda', 'sleb'], ratios: '0.2, 0.4', calibrationTexts: ['tinystories', 'wikitext2'] }), 5);
+    const noEval = { ...settings, evaluate: false };
+    const out = sweepRuns(methods(), form, noEval, sweep({ methodIds: ['wanda', 'sleb'], ratios: '0.2, 0.4', calibrationTexts: ['tinystories', 'wikitext2'] }), 5);
     expect(out.errors).toBeUndefined();
     const runs = out.runs!;
     expect(runs).toHaveLength(2 * 2 * 2);
@@ -35,10 +36,17 @@ describe('sweepRuns', () => {
       ['wanda', 0.2, 'tinystories'], ['wanda', 0.2, 'wikitext2'], ['wanda', 0.4, 'tinystories'], ['wanda', 0.4, 'wikitext2'],
     ]);
     expect(runs.filter((r) => r.method.id === 'wanda').every((r) => r.request.params.pattern === '2:4')).toBe(true);
-    // Every run is evaluated on the same held-out text, so their perplexities compare.
-    expect(new Set(runs.map((r) => JSON.stringify(r.request.evaluation?.text)))).toEqual(new Set(['{"kind":"bundled","id":"wikitext2"}']));
     expect(runs[4].label).toBe('Wanda · sparsity=0.2 · TinyStories ×16');
     expect(runs[1].label).toBe('SLEB · numBlocks=1 · WikiText-2 ×16');
+  });
+
+  it('evaluates every run on the same held-out text, and refuses to calibrate on that text', () => {
+    const one = sweepRuns(methods(), forms, settings, sweep({ methodIds: ['wanda', 'sleb'], ratios: '0.2', calibrationTexts: ['tinystories'] }), 5);
+    expect(new Set(one.runs!.map((r) => JSON.stringify(r.request.evaluation?.text)))).toEqual(new Set(['{"kind":"bundled","id":"wikitext2"}']));
+    const both = sweepRuns(methods(), forms, settings, sweep({ methodIds: ['wanda'], ratios: '0.2', calibrationTexts: ['tinystories', 'wikitext2'] }), 5);
+    expect(both.errors?.calibrationTexts).toMatch(/WikiText-2 is the held-out evaluation text/);
+    const heldOutTiny = { ...settings, evalText: 'tinystories' as const };
+    expect(sweepRuns(methods(), forms, heldOutTiny, sweep({ methodIds: ['wanda'], ratios: '0.2', calibrationTexts: ['tinystories'] }), 5).errors?.calibrationTexts).toMatch(/TinyStories/);
   });
 
   it('uses the settings\' calibration when no text is ticked', () => {

@@ -4,7 +4,7 @@
 
 import { describe, expect, it } from 'vitest';
 import { createLabStore } from '../../src/store/lab-store';
-import { modelKeyOf, pplDelta, runRatio, type RunRecord } from '../../src/store/run-record';
+import { isRunOfModel, legacyModelKeyOf, modelKeyOf, pplDelta, runRatio, type RunRecord } from '../../src/store/run-record';
 import { memoryRunStorage, type RunStorage } from '../../src/store/run-storage';
 import { visibleRuns } from '../../src/store/runs-actions';
 import { FakeLab, summaryFor } from '../lab/fake-lab';
@@ -126,6 +126,16 @@ describe('run-record helpers', () => {
     expect(modelKeyOf({ ...base })).toBe(modelKeyOf(base));
     const variants = [{ ...base, name: 'x' }, { ...base, parameters: 1 }, { ...base, numLayers: 4 }, { ...base, fileBytes: 1 }];
     for (const v of variants) expect(modelKeyOf(v)).not.toBe(modelKeyOf(base));
+  });
+
+  it('model key: the weights hash (16 hex) when known; runs stored under the legacy key still count as this model\'s', () => {
+    const base = { name: 'stories260K', parameters: 260_000, numLayers: 5, fileBytes: 1_000_000 };
+    const hashed = { ...base, weightsHash: 'ab'.repeat(32) };
+    expect(modelKeyOf(hashed)).toBe('ab'.repeat(8));
+    expect(isRunOfModel({ modelKey: 'ab'.repeat(8) }, hashed)).toBe(true);
+    expect(isRunOfModel({ modelKey: legacyModelKeyOf(base) }, hashed)).toBe(true);
+    expect(isRunOfModel({ modelKey: legacyModelKeyOf({ ...base, name: 'other' }) }, hashed)).toBe(false);
+    expect(isRunOfModel({ modelKey: 'cd'.repeat(8) }, hashed)).toBe(false);
   });
 
   it('ratio is overall sparsity for sparsity methods; Δppl is after − before or null', async () => {

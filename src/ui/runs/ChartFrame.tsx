@@ -3,7 +3,7 @@
 
 import type { MutableRefObject, ReactNode } from 'react';
 import type uPlot from 'uplot';
-import { stackCanvases, uplotPng, uplotSvg } from './chart-export';
+import { legendOf, stackCanvases, uplotPng, uplotSvg, type LegendItem } from './chart-export';
 import { ChartExportButtons } from './ChartExportButtons';
 import './runs.css';
 
@@ -12,6 +12,12 @@ function canvasOf(plots: MutableRefObject<uPlot | null>[], title: string): HTMLC
   const canvases = plots.map((p) => p.current?.ctx.canvas).filter((c): c is HTMLCanvasElement => c !== undefined);
   if (canvases.length === 0) throw new Error(`the ${title} chart is not drawn yet`);
   return stackCanvases(canvases);
+}
+
+/** The first drawn plot's legend (stacked plots share their series). */
+function legendOfPlots(plots: MutableRefObject<uPlot | null>[]): LegendItem[] {
+  const first = plots.find((p) => p.current)?.current;
+  return first ? legendOf(first) : [];
 }
 
 export function ChartFrame(props: {
@@ -29,9 +35,9 @@ export function ChartFrame(props: {
     <figure className="runs-view" data-testid={props.testId} {...Object.fromEntries(Object.entries(props.dataAttrs).map(([k, v]) => [`data-${k}`, String(v)]))}>
       <figcaption className="runs-view-head">
         <h3 className="runs-view-title">{props.title}</h3>
-        <ChartExportButtons name={props.name} title={props.title}
-          png={() => uplotPng(canvasOf(props.plots, props.title), props.title)}
-          svg={() => uplotSvg(canvasOf(props.plots, props.title), props.title)} />
+        <ChartExportButtons name={props.name} title={props.title} disabled={props.dataAttrs.points === 0}
+          png={() => uplotPng(canvasOf(props.plots, props.title), props.title, legendOfPlots(props.plots))}
+          svg={() => uplotSvg(canvasOf(props.plots, props.title), props.title, legendOfPlots(props.plots))} />
       </figcaption>
       {props.children}
       {props.note && <p className="muted small runs-view-note">{props.note}</p>}

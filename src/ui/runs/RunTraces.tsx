@@ -7,7 +7,7 @@ import type uPlot from 'uplot';
 import type { TraceEntry } from '../../pruning/plan';
 import { SlebChart, SlebTable, slebSteps } from '../SlebTrace';
 import { InfluenceTable, NeuroalGridTable, OwlTable, ofKind } from '../TraceView';
-import { uplotPng, uplotSvg } from './chart-export';
+import { legendOf, uplotPng, uplotSvg } from './chart-export';
 import { ChartExportButtons } from './ChartExportButtons';
 import type { NumberedRun } from './run-views-data';
 import './runs.css';
@@ -51,7 +51,7 @@ export function RunTraces({ runs }: { runs: NumberedRun[] }) {
           {sleb.length > 0 && (
             <>
               <ChartExportButtons name="sleb-trace" title={slebTitle}
-                png={() => uplotPng(slebCanvas(slebPlot.current), slebTitle)} svg={() => uplotSvg(slebCanvas(slebPlot.current), slebTitle)} />
+                png={() => uplotPng(slebCanvas(slebPlot.current), slebTitle, legendOf(slebPlot.current!))} svg={() => uplotSvg(slebCanvas(slebPlot.current), slebTitle, legendOf(slebPlot.current!))} />
               <SlebChart steps={sleb} numBlocks={chosen.run.layersBefore} plotRef={slebPlot} />
               <details>
                 <summary>Data table</summary>

@@ -2,6 +2,7 @@
 // embedded in an <image>: uPlot draws to a canvas only), the heat map as real SVG <rect>s and its PNG.
 // Browser APIs only at call time; the SVG builders are pure strings. Must not import React or the store.
 
+import type uPlot from 'uplot';
 import { heatColor, heatTextColor, removedColor, type HeatColumn, type HeatRow } from './run-views-data';
 
 const TITLE_PX = 28;
@@ -14,13 +15,30 @@ export function xmlEscape(text: string): string {
 /** A safe file name stem: 'Decode speed' → 'decode-speed'. */
 export const fileStem = (name: string): string => name.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '');
 
-/** The chart's canvas on white with the title drawn above it (device pixels kept). */
-export function titledCanvas(source: HTMLCanvasElement, title: string): HTMLCanvasElement {
+/** One legend entry of an exported chart (uPlot draws its legend in HTML, not on the canvas). */
+export interface LegendItem {
+  label: string;
+  color: string;
+}
+
+/** The series of a uPlot chart that are shown, with their colours (stroke, else fill). */
+export function legendOf(plot: uPlot): LegendItem[] {
+  return plot.series.slice(1).flatMap((series, i) => {
+    if (series.show === false || !series.label) return [];
+    const paint = (value: unknown) => (typeof value === 'function' ? value(plot, i + 1) : value);
+    const color = paint(series.stroke) ?? paint(series.fill);
+    return [{ label: String(series.label), color: typeof color === 'string' ? color : '#111827' }];
+  });
+}
+
+/** The chart's canvas on white with the title above it and its legend below (device pixels kept). */
+export function titledCanvas(source: HTMLCanvasElement, title: string, legend: LegendItem[] = []): HTMLCanvasElement {
   const ratio = source.width / Math.max(1, source.clientWidth || source.width);
   const band = Math.round(TITLE_PX * ratio);
+  const legendBand = legend.length > 0 ? band : 0;
   const out = document.createElement('canvas');
   out.width = source.width;
-  out.height = source.height + band;
+  out.height = source.height + band + legendBand;
   const ctx = out.getContext('2d')!;
   ctx.fillStyle = '#ffffff';
   ctx.fillRect(0, 0, out.width, out.height);
@@ -29,6 +47,18 @@ export function titledCanvas(source: HTMLCanvasElement, title: string): HTMLCanv
   ctx.textBaseline = 'middle';
   ctx.fillText(title, Math.round(8 * ratio), band / 2);
   ctx.drawImage(source, 0, band);
+  ctx.font = `${Math.round(13 * ratio)}px system-ui, sans-serif`;
+  let x = Math.round(8 * ratio);
+  const y = band + source.height + legendBand / 2;
+  const swatch = Math.round(12 * ratio);
+  for (const item of legend) {
+    ctx.fillStyle = item.color;
+    ctx.fillRect(x, y - swatch / 2, swatch, swatch);
+    ctx.fillStyle = '#111827';
+    x += swatch + Math.round(5 * ratio);
+    ctx.fillText(item.label, x, y);
+    x += ctx.measureText(item.label).width + Math.round(16 * ratio);
+  }
   return out;
 }
 
@@ -66,12 +96,12 @@ export function svgWithImage(dataUrl: string, width: number, height: number, tit
 }
 
 /** A uPlot chart as PNG and as SVG (the same titled raster embedded: uPlot has no vector output). */
-export async function uplotPng(canvas: HTMLCanvasElement, title: string): Promise<Blob> {
-  return canvasToPng(titledCanvas(canvas, title));
+export async function uplotPng(canvas: HTMLCanvasElement, title: string, legend: LegendItem[] = []): Promise<Blob> {
+  return canvasToPng(titledCanvas(canvas, title, legend));
 }
 
-export function uplotSvg(canvas: HTMLCanvasElement, title: string): Blob {
-  const titled = titledCanvas(canvas, title);
+export function uplotSvg(canvas: HTMLCanvasElement, title: string, legend: LegendItem[] = []): Blob {
+  const titled = titledCanvas(canvas, title, legend);
   const cssWidth = canvas.clientWidth || canvas.width;
   const cssHeight = Math.round((titled.height * cssWidth) / titled.width);
   return new Blob([svgWithImage(titled.toDataURL('image/png'), cssWidth, cssHeight, title)], { type: 'image/svg+xml' });
