@@ -3,16 +3,10 @@
 import { useRef } from 'react';
 import type uPlot from 'uplot';
 import type { PerplexityPoint } from '../store/lab-state';
-import { legendOf, uplotPng, uplotSvg } from './runs/chart-export';
-import { ChartExportButtons } from './runs/ChartExportButtons';
+import { PlotExportButtons } from './runs/ChartExportButtons';
 import { useUPlot } from './use-uplot';
 
 const TITLE = 'Perplexity per window';
-
-function canvasOf(plot: uPlot | null): HTMLCanvasElement {
-  if (!plot) throw new Error('the chart is not drawn yet');
-  return plot.ctx.canvas;
-}
 
 function toData(points: PerplexityPoint[]): uPlot.AlignedData {
   return [points.map((p) => p.windowsDone), points.map((p) => p.runningPpl), points.map((p) => p.windowPpl)];
@@ -40,8 +34,7 @@ export function PerplexityChart({ points }: { points: PerplexityPoint[] }) {
 
   return (
     <>
-      <ChartExportButtons name="perplexity-per-window" title={TITLE} disabled={points.length === 0}
-        png={() => uplotPng(canvasOf(plot.current), TITLE, legendOf(plot.current!))} svg={() => uplotSvg(canvasOf(plot.current), TITLE, legendOf(plot.current!))} />
+      <PlotExportButtons name="perplexity-per-window" title={TITLE} plot={plot} disabled={points.length === 0} />
       <div
         ref={container}
         className="chart"

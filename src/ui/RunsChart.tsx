@@ -4,17 +4,11 @@
 import { useRef } from 'react';
 import type uPlot from 'uplot';
 import { runRatio, type RunRecord } from '../store/run-record';
-import { legendOf, uplotPng, uplotSvg } from './runs/chart-export';
-import { ChartExportButtons } from './runs/ChartExportButtons';
+import { PlotExportButtons } from './runs/ChartExportButtons';
 import { methodColors } from './runs/run-views-data';
 import { useUPlot } from './use-uplot';
 
 const TITLE = 'Perplexity after pruning vs ratio';
-
-function canvasOf(plot: uPlot | null): HTMLCanvasElement {
-  if (!plot) throw new Error('the chart is not drawn yet');
-  return plot.ctx.canvas;
-}
 
 interface ChartSeries {
   methodId: string;
@@ -70,7 +64,7 @@ export function RunsChart({ runs, describedBy }: { runs: RunRecord[]; describedB
     <div className="runs-chart-frame">
       <div className="runs-view-head">
         <h3 className="runs-view-title">{TITLE}</h3>
-        <ChartExportButtons name="perplexity-vs-ratio" title={TITLE} png={() => uplotPng(canvasOf(plot.current), TITLE, legendOf(plot.current!))} svg={() => uplotSvg(canvasOf(plot.current), TITLE, legendOf(plot.current!))} />
+        <PlotExportButtons name="perplexity-vs-ratio" title={TITLE} plot={plot} />
       </div>
       <div
         ref={container}

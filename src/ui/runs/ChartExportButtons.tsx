@@ -1,9 +1,10 @@
 // "PNG" / "SVG" download buttons for one chart; the caller says how to make each Blob (chart-export.ts).
 // Must not import the store.
 
-import { useState } from 'react';
+import { useState, type RefObject } from 'react';
+import type uPlot from 'uplot';
 import { downloadBlob } from '../download-text';
-import { fileStem } from './chart-export';
+import { fileStem, legendOf, uplotPng, uplotSvg } from './chart-export';
 
 export function ChartExportButtons(props: { name: string; title: string; png: () => Promise<Blob>; svg: () => Blob | Promise<Blob>; disabled?: boolean }) {
   const [error, setError] = useState<string | null>(null);
@@ -27,5 +28,18 @@ export function ChartExportButtons(props: { name: string; title: string; png: ()
       </button>
       {error && <span className="field-error" role="alert">{error}</span>}
     </span>
+  );
+}
+
+/** The buttons for one uPlot chart: its canvas, titled, with its legend (the chart must be drawn). */
+export function PlotExportButtons(props: { name: string; title: string; plot: RefObject<uPlot | null>; disabled?: boolean }) {
+  const drawn = (): uPlot => {
+    if (!props.plot.current) throw new Error('the chart is not drawn yet');
+    return props.plot.current;
+  };
+  return (
+    <ChartExportButtons name={props.name} title={props.title} disabled={props.disabled}
+      png={() => uplotPng(drawn().ctx.canvas, props.title, legendOf(drawn()))}
+      svg={() => uplotSvg(drawn().ctx.canvas, props.title, legendOf(drawn()))} />
   );
 }

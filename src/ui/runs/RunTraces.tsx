@@ -7,19 +7,13 @@ import type uPlot from 'uplot';
 import type { TraceEntry } from '../../pruning/plan';
 import { SlebChart, SlebTable, slebSteps } from '../SlebTrace';
 import { InfluenceTable, NeuroalGridTable, OwlTable, ofKind } from '../TraceView';
-import { legendOf, uplotPng, uplotSvg } from './chart-export';
-import { ChartExportButtons } from './ChartExportButtons';
+import { PlotExportButtons } from './ChartExportButtons';
 import type { NumberedRun } from './run-views-data';
 import './runs.css';
 
 
 /** A search trace worth showing: anything but per-layer progress entries. */
 export const hasSearchTrace = (trace: TraceEntry[] | undefined): boolean => (trace ?? []).some((e) => e.kind !== 'layer-pruned');
-
-function slebCanvas(plot: uPlot | null): HTMLCanvasElement {
-  if (!plot) throw new Error('the SLEB chart is not drawn yet');
-  return plot.ctx.canvas;
-}
 
 export function RunTraces({ runs }: { runs: NumberedRun[] }) {
   const traced = runs.filter(({ run }) => hasSearchTrace(run.trace));
@@ -50,8 +44,7 @@ export function RunTraces({ runs }: { runs: NumberedRun[] }) {
           </label>
           {sleb.length > 0 && (
             <>
-              <ChartExportButtons name="sleb-trace" title={slebTitle}
-                png={() => uplotPng(slebCanvas(slebPlot.current), slebTitle, legendOf(slebPlot.current!))} svg={() => uplotSvg(slebCanvas(slebPlot.current), slebTitle, legendOf(slebPlot.current!))} />
+              <PlotExportButtons name="sleb-trace" title={slebTitle} plot={slebPlot} />
               <SlebChart steps={sleb} numBlocks={chosen.run.layersBefore} plotRef={slebPlot} />
               <details>
                 <summary>Data table</summary>
