@@ -9,7 +9,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { Stryker } from '@stryker-mutator/core';
-import type { MutantResult } from '@stryker-mutator/api/core';
+import type { LogLevel, MutantResult } from '@stryker-mutator/api/core';
 import { intFlag, log, machineInfo, parseFlags, printResult } from './common';
 
 interface Scope {
@@ -85,7 +85,7 @@ for (const name of chosen) {
     jsonReporter: { fileName: path.join(outDir, `${name}.json`) },
     tempDirName: `.stryker-tmp`,
     cleanTempDir: true,
-    logLevel: 'warn',
+    logLevel: 'warning' as LogLevel,
   });
   const results = await stryker.runMutationTest();
   const t = tally(results);
