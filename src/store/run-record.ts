@@ -120,10 +120,45 @@ export function runRecordOf(result: PruneResult, context: RunContext): RunRecord
   };
 }
 
-/** The chart's x: overall sparsity for sparsity methods, removed / total blocks for block methods (0..1). */
+/**
+ * The chart's x and the CSV's `ratio`: overall sparsity for sparsity methods, removed / total blocks for
+ * block methods (0..1). Both are measured, so it equals realisedSparsity for every run that has
+ * `overallSparsity` and kept its remaining blocks dense; use realisedSparsity where "—" matters.
+ */
 export function runRatio(run: RunRecord): number {
   if (run.methodKind === 'blocks') return run.layersBefore > 0 ? run.removedBlocks.length / run.layersBefore : 0;
   return run.overallSparsity;
+}
+
+/**
+ * The ratio the run asked for, 0..1: a sparsity method's `sparsity` param (an N:M `pattern` asks N/M),
+ * a block method's removed / total blocks (it removes exactly the count asked for). null when the params
+ * say nothing usable (then the Runs table falls back to runRatio).
+ */
+export function targetRatio(run: RunRecord): number | null {
+  if (run.methodKind === 'blocks') return run.layersBefore > 0 ? run.removedBlocks.length / run.layersBefore : null;
+  const pattern = run.params.pattern;
+  const nm = typeof pattern === 'string' ? /^(\d+):(\d+)$/.exec(pattern) : null;
+  if (nm && Number(nm[2]) > 0) return Number(nm[1]) / Number(nm[2]);
+  const sparsity = run.params.sparsity;
+  return typeof sparsity === 'number' && Number.isFinite(sparsity) ? sparsity : null;
+}
+
+/**
+ * The sparsity the run actually reached, 0..1, measured on the model (the target is only what was asked:
+ * Wanda asked for 0.7 may land on 0.690). Sparsity methods: `overallSparsity`, zeros / weights over the
+ * block linear layers. Block methods: the removed share of the dense model's block-linear parameters,
+ * counting zeros in the kept blocks too: 1 − (1 − removed / total blocks) · (1 − overallSparsity); the blocks
+ * of one model have the same linear shapes, so removed / total blocks is that parameter share (a pure
+ * block removal gives removed / total). null when the record lacks `overallSparsity` (shown as "—").
+ */
+export function realisedSparsity(run: RunRecord): number | null {
+  const overall = (run as Partial<RunRecord>).overallSparsity;
+  if (typeof overall !== 'number' || !Number.isFinite(overall)) return null;
+  if (run.methodKind !== 'blocks') return overall;
+  if (!(run.layersBefore > 0)) return null;
+  const removed = run.removedBlocks.length / run.layersBefore;
+  return overall === 0 ? removed : 1 - (1 - removed) * (1 - overall);
 }
 
 /** Perplexity after − before, or null when the run did not evaluate. */

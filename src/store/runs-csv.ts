@@ -1,7 +1,7 @@
 // Runs as CSV (RFC 4180: header row, one row per run, CRLF, fields with , " CR LF quoted, quotes doubled)
-// and as JSON (the RunRecords as stored). Pure: must not import React, the worker or the engine.
+// and as JSON (the RunRecords as stored, plus the derived target ratio and realised sparsity). Pure: must not import React, the worker or the engine.
 
-import { paramsText, pplDelta, runRatio, type RunRecord } from './run-record';
+import { paramsText, pplDelta, realisedSparsity, runRatio, targetRatio, type RunRecord } from './run-record';
 
 type Cell = string | number | boolean | null;
 
@@ -20,7 +20,10 @@ const columns: [string, (run: RunRecord) => Cell][] = [
   ['method_kind', (r) => r.methodKind],
   ['params', (r) => paramsText(r.params)],
   ['ratio', (r) => runRatio(r)],
-  ['overall_sparsity', (r) => r.overallSparsity],
+  // What the run asked for vs what it reached (0..1; empty when unknown, e.g. an old record without overallSparsity).
+  ['target_ratio', (r) => targetRatio(r)],
+  ['realised_sparsity', (r) => realisedSparsity(r)],
+  ['overall_sparsity', (r) => r.overallSparsity ?? null],
   ['removed_blocks', (r) => r.removedBlocks.join(' ')],
   ['layers_before', (r) => r.layersBefore],
   ['layers_after', (r) => r.layersAfter],
@@ -57,6 +60,7 @@ export function runsToCsv(runs: RunRecord[]): string {
   return `${lines.join('\r\n')}\r\n`;
 }
 
+/** The records as stored, each with the derived `targetRatio` and `realisedSparsity` (0..1 or null) added. */
 export function runsToJson(runs: RunRecord[]): string {
-  return `${JSON.stringify(runs, null, 2)}\n`;
+  return `${JSON.stringify(runs.map((run) => ({ ...run, targetRatio: targetRatio(run), realisedSparsity: realisedSparsity(run) })), null, 2)}\n`;
 }

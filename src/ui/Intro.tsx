@@ -63,7 +63,12 @@ export function Intro() {
           <dt>Decode tokens/s</dt>
           <dd>Tokens generated per second, one at a time after the prompt: higher is better.</dd>
           <dt>Ratio</dt>
-          <dd>How much was pruned: the fraction of weights set to zero (sparsity 0..1), or the blocks removed out of all blocks.</dd>
+          <dd>How much was asked for: the fraction of weights to set to zero (sparsity 0..1), or the blocks removed out of all blocks.</dd>
+          <dt>Realised sparsity</dt>
+          <dd>
+            How much was actually pruned, measured on the pruned model: zero weights over all block linear layers (for block
+            methods, the share of those weights removed). It can differ from the ratio asked for: Wanda at 0.7 may land on 69.0%.
+          </dd>
           <dt>Speed-up</dt>
           <dd>
             Only removing blocks makes the model faster here. Unstructured and N:M sparsity zero weights but the

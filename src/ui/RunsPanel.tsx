@@ -3,21 +3,25 @@
 // side-by-side views (src/ui/runs/) built from the same rows in the same order.
 
 import { useState } from 'react';
-import { isRunOfModel, paramsText, pplDelta, runRatio, type RunRecord } from '../store/run-record';
+import { isRunOfModel, paramsText, pplDelta, realisedSparsity, runRatio, targetRatio, type RunRecord } from '../store/run-record';
 import { runsToCsv, runsToJson } from '../store/runs-csv';
 import { visibleRuns } from '../store/runs-actions';
 import { useLab } from '../store/use-lab';
 import { downloadText } from './download-text';
 import { formatCount, formatNumber } from './format';
-import { fp32BytesAfter } from './runs/run-views-data';
+import { fp32BytesAfter, percentText } from './runs/run-views-data';
 import { RunsViews } from './runs/RunsViews';
 
-type SortKey = 'finished' | 'method' | 'ratio' | 'pplAfter' | 'delta' | 'decode' | 'prefill' | 'parameters' | 'size' | 'layers' | 'elapsed';
+type SortKey = 'finished' | 'method' | 'ratio' | 'realised' | 'pplAfter' | 'delta' | 'decode' | 'prefill' | 'parameters' | 'size' | 'layers' | 'elapsed';
+
+/** The table's ratio: what the run asked for (targetRatio), else the measured ratio (runRatio). */
+const shownRatio = (run: RunRecord): number => targetRatio(run) ?? runRatio(run);
 
 const sortValue: Record<SortKey, (run: RunRecord) => number | string | null> = {
   finished: (r) => r.finishedAtMs,
   method: (r) => r.methodLabel,
-  ratio: (r) => runRatio(r),
+  ratio: (r) => shownRatio(r),
+  realised: (r) => realisedSparsity(r),
   pplAfter: (r) => r.pplAfter,
   delta: (r) => pplDelta(r),
   decode: (r) => r.decodeTokensPerSPruned,
@@ -57,6 +61,7 @@ function Header({ label, column, sort, onSort }: { label: string; column: SortKe
 function RunRow({ run, number, otherModel }: { run: RunRecord; number: number; otherModel: boolean }) {
   const delta = pplDelta(run);
   const bytes = fp32BytesAfter(run);
+  const realised = realisedSparsity(run);
   return (
     <tr data-testid="run-row" data-run-id={run.id} data-method={run.methodId} data-other-model={otherModel}>
       <td data-testid="run-number" data-value={number}>#{number}</td>
@@ -64,8 +69,12 @@ function RunRow({ run, number, otherModel }: { run: RunRecord; number: number; o
         {run.methodLabel}
         {otherModel && <span className="other-model small" data-testid="run-other-model"> (other model: {run.modelName})</span>}
       </td>
-      <td data-testid="run-ratio" data-value={runRatio(run)}>
-        {formatNumber(runRatio(run), 3)} <span className="muted small">{paramsText(run.params)}</span>
+      <td data-testid="run-ratio" data-value={shownRatio(run)}>
+        {formatNumber(shownRatio(run), 3)} <span className="muted small">{paramsText(run.params)}</span>
+      </td>
+      <td data-testid="run-realised-sparsity" data-value={realised ?? ''}
+        title={realised === null ? 'Not recorded for this run' : run.methodKind === 'blocks' ? 'Share of the block linear weights removed (blocks dropped, plus zeros in kept blocks)' : 'Share of zero weights over the block linear layers, measured'}>
+        {percentText(realised)}
       </td>
       <td data-testid="run-ppl" data-before={run.pplBefore ?? ''} data-after={run.pplAfter ?? ''}>
         {maybe(run.pplBefore)} → {maybe(run.pplAfter)}
@@ -152,13 +161,14 @@ export function RunsPanel() {
           <div className="table-scroll" tabIndex={0} role="region" aria-label="Runs table (scrolls sideways)">
             <table className="table" data-testid="runs-table" data-rows={sorted.length}>
               <caption id="runs-table-caption" className="small muted">
-                The runs behind the charts: perplexity before → after on held-out text, decode tokens/s and prefill ms dense → pruned, calibration text × windows, size of the fp32 weights.
+                The runs behind the charts: target ratio and the sparsity the run actually reached (zeros over the block linear layers; for block methods the share of those weights removed), perplexity before → after on held-out text, decode tokens/s and prefill ms dense → pruned, calibration text × windows, size of the fp32 weights.
               </caption>
               <thead>
                 <tr>
                   <th scope="col">#</th>
                   <Header label="Method" column="method" sort={sort} onSort={onSort} />
-                  <Header label="Ratio / params" column="ratio" sort={sort} onSort={onSort} />
+                  <Header label="Target ratio / params" column="ratio" sort={sort} onSort={onSort} />
+                  <Header label="Realised sparsity" column="realised" sort={sort} onSort={onSort} />
                   <Header label="Perplexity before → after" column="pplAfter" sort={sort} onSort={onSort} />
                   <Header label="Δ perplexity" column="delta" sort={sort} onSort={onSort} />
                   <Header label="Decode tok/s dense → pruned" column="decode" sort={sort} onSort={onSort} />

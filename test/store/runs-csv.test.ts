@@ -1,7 +1,7 @@
 // Runs as CSV (RFC 4180 quoting, header + one row per run) and JSON (round trip of the records).
 
 import { describe, expect, it } from 'vitest';
-import type { RunRecord } from '../../src/store/run-record';
+import { realisedSparsity, runRatio, targetRatio, type RunRecord } from '../../src/store/run-record';
 import { csvField, runsCsvHeader, runsToCsv, runsToJson } from '../../src/store/runs-csv';
 
 function run(overrides: Partial<RunRecord>): RunRecord {
@@ -89,14 +89,71 @@ describe('runsToCsv', () => {
     expect(rows[2][col('prefill_ms_dense')]).toBe('');
   });
 
+  it('realised_sparsity (0..1) beside target_ratio: the measured value, not the target; empty when not recorded', () => {
+    const wanda = run({ id: 'wanda', methodId: 'wanda', methodLabel: 'Wanda', methodKind: 'sparsity', params: { sparsity: 0.7, pattern: 'unstructured' },
+      overallSparsity: 0.69, removedBlocks: [], layersAfter: 5 });
+    const blocks = run({}); // 2 of 5 blocks removed, kept blocks dense
+    const old: Partial<RunRecord> = run({ id: 'old', methodKind: 'sparsity', params: { sparsity: 0.7 }, removedBlocks: [], layersAfter: 5 });
+    delete old.overallSparsity; // as a record stored without it reads back
+    const rows = parseCsv(runsToCsv([wanda, blocks, old as RunRecord]));
+    const col = (name: string) => runsCsvHeader.indexOf(name);
+    expect(col('realised_sparsity')).toBeGreaterThan(col('ratio'));
+    expect(col('target_ratio')).toBeGreaterThan(col('ratio'));
+    expect(rows[1][col('target_ratio')]).toBe('0.7');
+    expect(rows[1][col('realised_sparsity')]).toBe('0.69');
+    expect(rows[2][col('target_ratio')]).toBe('0.4');
+    expect(rows[2][col('realised_sparsity')]).toBe('0.4');
+    expect(rows[3][col('target_ratio')]).toBe('0.7');
+    expect(rows[3][col('realised_sparsity')]).toBe('');
+    expect(rows[3][col('overall_sparsity')]).toBe('');
+  });
+
   it('no runs: only the header', () => {
     expect(parseCsv(runsToCsv([]))).toEqual([runsCsvHeader]);
   });
 });
 
 describe('runsToJson', () => {
-  it('round-trips the records', () => {
+  it('the records as stored, plus the derived targetRatio and realisedSparsity', () => {
     const runs = [run({}), run({ id: 'run-2', params: { sparsity: 0.5, perRow: true } })];
-    expect(JSON.parse(runsToJson(runs))).toEqual(runs);
+    const parsed = JSON.parse(runsToJson(runs)) as (RunRecord & { targetRatio: unknown; realisedSparsity: unknown })[];
+    expect(parsed.map(({ targetRatio: _t, realisedSparsity: _r, ...stored }) => stored)).toEqual(runs);
+    expect(parsed.map((r) => r.realisedSparsity)).toEqual([0.4, 0.4]);
+  });
+
+  it('realisedSparsity is the measured 0.69, targetRatio the asked 0.7; null when not recorded', () => {
+    const wanda = run({ methodKind: 'sparsity', params: { sparsity: 0.7 }, overallSparsity: 0.69, removedBlocks: [], layersAfter: 5 });
+    const old: Partial<RunRecord> = { ...wanda, id: 'old' };
+    delete old.overallSparsity;
+    const [a, b] = JSON.parse(runsToJson([wanda, old as RunRecord]));
+    expect([a.targetRatio, a.realisedSparsity]).toEqual([0.7, 0.69]);
+    expect([b.targetRatio, b.realisedSparsity]).toEqual([0.7, null]);
+  });
+});
+
+describe('targetRatio / realisedSparsity', () => {
+  const sparse = run({ methodKind: 'sparsity', params: { sparsity: 0.7 }, overallSparsity: 0.69, removedBlocks: [], layersAfter: 5 });
+
+  it('sparsity methods: target = the sparsity param (N:M pattern → N/M), realised = overallSparsity', () => {
+    expect(targetRatio(sparse)).toBe(0.7);
+    expect(realisedSparsity(sparse)).toBe(0.69);
+    expect(runRatio(sparse)).toBe(0.69); // the chart's x was already measured
+    expect(targetRatio({ ...sparse, params: { sparsity: 0.7, pattern: '2:4' }, overallSparsity: 0.5 })).toBe(0.5);
+    expect(targetRatio({ ...sparse, params: {} })).toBeNull();
+  });
+
+  it('block methods: the removed share of block-linear weights, counting zeros left in kept blocks', () => {
+    const blocks = run({}); // 2 of 5 removed
+    expect(targetRatio(blocks)).toBe(0.4);
+    expect(realisedSparsity(blocks)).toBe(0.4);
+    expect(realisedSparsity({ ...blocks, overallSparsity: 0.5 })).toBeCloseTo(1 - 0.6 * 0.5, 12);
+    expect(realisedSparsity({ ...blocks, layersBefore: 0 })).toBeNull();
+  });
+
+  it('a record without overallSparsity has no realised sparsity', () => {
+    const old: Partial<RunRecord> = { ...sparse };
+    delete old.overallSparsity;
+    expect(realisedSparsity(old as RunRecord)).toBeNull();
+    expect(realisedSparsity({ ...sparse, overallSparsity: Number.NaN })).toBeNull();
   });
 });

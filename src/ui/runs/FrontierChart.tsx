@@ -3,11 +3,11 @@
 
 import { useRef } from 'react';
 import type uPlot from 'uplot';
-import type { RunRecord } from '../../store/run-record';
+import { realisedSparsity, type RunRecord } from '../../store/run-record';
 import { formatNumber } from '../format';
 import { useUPlot } from '../use-uplot';
 import { ChartFrame } from './ChartFrame';
-import { densePointCount, frontierData, frontierPointCount, frontierSeries, methodColors, type NumberedRun } from './run-views-data';
+import { densePointCount, frontierData, frontierPointCount, frontierSeries, methodColors, realisedText, targetText, type NumberedRun } from './run-views-data';
 
 const DENSE = '#111827';
 
@@ -62,12 +62,13 @@ export function FrontierChart({ runs }: { runs: NumberedRun[] }) {
       table={
         <table className="table compact">
           <thead>
-            <tr><th scope="col">Run</th><th scope="col">Method</th><th scope="col">Decode tok/s pruned</th><th scope="col">Perplexity after</th><th scope="col">Decode tok/s dense</th><th scope="col">Perplexity dense</th></tr>
+            <tr><th scope="col">Run</th><th scope="col">Method</th><th scope="col">Target ratio</th><th scope="col">Realised sparsity</th><th scope="col">Decode tok/s pruned</th><th scope="col">Perplexity after</th><th scope="col">Decode tok/s dense</th><th scope="col">Perplexity dense</th></tr>
           </thead>
           <tbody>
             {shown.map(({ run, number }) => (
               <tr key={run.id}>
                 <th scope="row">#{number}</th><td>{run.methodLabel}</td>
+                <td>{targetText(run)}</td><td data-testid="frontier-realised" data-value={realisedSparsity(run) ?? ''}>{realisedText(run)}</td>
                 <td>{formatNumber(run.decodeTokensPerSPruned!, 1)}</td><td>{formatNumber(run.pplAfter!, 3)}</td>
                 <td>{run.decodeTokensPerSDense === null ? '—' : formatNumber(run.decodeTokensPerSDense, 1)}</td>
                 <td>{run.pplBefore === null ? '—' : formatNumber(run.pplBefore, 3)}</td>

@@ -5,7 +5,7 @@
 import type { RunRecord } from '../../store/run-record';
 import { heatmapSvg, heatmapSvgSize, svgToPng } from './chart-export';
 import { ChartExportButtons } from './ChartExportButtons';
-import { heatColor, heatColumns, heatRows, heatTextColor, type NumberedRun } from './run-views-data';
+import { heatColor, heatColumns, heatRowLabel, heatRows, heatTextColor, type NumberedRun } from './run-views-data';
 import './runs.css';
 
 const TITLE = 'Per-layer sparsity';
@@ -26,7 +26,8 @@ export function SparsityHeatmap({ runs }: { runs: NumberedRun[] }) {
       </figcaption>
       <p className="small muted runs-view-note" id="runs-heatmap-note">
         Share of zero weights per linear layer (0 = dense, 1 = all zero; cells show %), in the original model's block numbering;
-        × = block removed. Runs stored without per-layer data show their block's average.
+        × = block removed. Runs stored without per-layer data show their block's average. Each row's label ends with the run's
+        realised sparsity over all block linear weights (block methods: the share removed; — when not recorded).
       </p>
       <div className="table-scroll" tabIndex={0} role="region" aria-label="Per-layer sparsity table (scrolls sideways)">
         <table className="heatmap" aria-describedby="runs-heatmap-note">
@@ -48,7 +49,7 @@ export function SparsityHeatmap({ runs }: { runs: NumberedRun[] }) {
           <tbody>
             {rows.map((row) => (
               <tr key={row.run.id} data-testid="heat-row">
-                <th scope="row" className="heat-run">#{row.number} {row.run.methodLabel}</th>
+                <th scope="row" className="heat-run" data-testid="heat-row-label" title={`Run #${row.number}, ${row.run.methodLabel}: realised sparsity (whole model's block linears)`}>{heatRowLabel(row)}</th>
                 {row.cells.map((cell, i) => {
                   const col = columns[i];
                   const removed = cell.sparsity === null;

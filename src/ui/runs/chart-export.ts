@@ -3,7 +3,7 @@
 // Browser APIs only at call time; the SVG builders are pure strings. Must not import React or the store.
 
 import type uPlot from 'uplot';
-import { heatColor, heatTextColor, removedColor, type HeatColumn, type HeatRow } from './run-views-data';
+import { heatColor, heatRowLabel, heatTextColor, removedColor, type HeatColumn, type HeatRow } from './run-views-data';
 
 const TITLE_PX = 28;
 
@@ -111,7 +111,7 @@ export function uplotSvg(canvas: HTMLCanvasElement, title: string, legend: Legen
 
 const CELL_W = 26;
 const CELL_H = 22;
-const LEFT = 150;
+const LEFT = 190;
 const TOP = 64;
 
 export interface HeatmapSvgSize {
@@ -123,7 +123,7 @@ export function heatmapSvgSize(columns: HeatColumn[], rows: HeatRow[]): HeatmapS
   return { width: LEFT + columns.length * CELL_W + 10, height: TOP + rows.length * CELL_H + 10 };
 }
 
-/** The heat map as a standalone SVG: title, block / linear headers, one <rect> + value per cell. */
+/** The heat map as a standalone SVG: title, block / linear headers, row labels ("#2 Wanda · 69.0%": realised sparsity), one <rect> + value per cell. */
 export function heatmapSvg(title: string, columns: HeatColumn[], rows: HeatRow[]): string {
   const { width, height } = heatmapSvgSize(columns, rows);
   const parts: string[] = [
@@ -140,7 +140,7 @@ export function heatmapSvg(title: string, columns: HeatColumn[], rows: HeatRow[]
   });
   rows.forEach((row, r) => {
     const y = TOP + r * CELL_H;
-    parts.push(`<text x="8" y="${y + CELL_H / 2 + 4}" font-size="11" fill="#111827">#${row.number} ${xmlEscape(row.run.methodLabel)}</text>`);
+    parts.push(`<text x="8" y="${y + CELL_H / 2 + 4}" font-size="11" fill="#111827">${xmlEscape(heatRowLabel(row))}</text>`);
     row.cells.forEach((cell, c) => {
       const x = LEFT + c * CELL_W;
       const fill = cell.sparsity === null ? removedColor : heatColor(cell.sparsity);

@@ -1,8 +1,8 @@
 // Pure data shaping for the Runs views: uPlot aligned data (speed bars, quality–speed frontier), the
-// sparsity heat map's rows / columns / colours, size in MB. Must not import React, uPlot at runtime, or the store's actions.
+// sparsity heat map's rows / columns / colours, size in MB, realised sparsity / target ratio as text. Must not import React, uPlot at runtime, or the store's actions.
 
 import type uPlot from 'uplot';
-import type { RunRecord } from '../../store/run-record';
+import { realisedSparsity, targetRatio, type RunRecord } from '../../store/run-record';
 
 /** A run and its number in the table (1-based, the order the table shows). */
 export interface NumberedRun {
@@ -18,6 +18,23 @@ export const methodColors = ['#1d4ed8', '#b45309', '#047857', '#7c3aed', '#be123
 export function fp32BytesAfter(run: RunRecord): number {
   return run.fp32BytesAfter ?? run.parametersAfter * 4;
 }
+
+/** A 0..1 sparsity as a percentage with one decimal ("69.0%"); null (not measured / old record) → "—". */
+export function percentText(value: number | null): string {
+  return value === null || !Number.isFinite(value) ? '—' : `${(value * 100).toFixed(1)}%`;
+}
+
+/** A run's realised sparsity as the views show it ("69.0%", or "—" when the record lacks it). */
+export const realisedText = (run: RunRecord): string => percentText(realisedSparsity(run));
+
+/** A run's requested ratio as the views show it: 3 decimals (as the Runs table's ratio), or "—". */
+export const targetText = (run: RunRecord): string => {
+  const target = targetRatio(run);
+  return target === null ? '—' : target.toFixed(3);
+};
+
+/** A heat-map row's label: "#2 Wanda · 69.0%" (number, method, realised sparsity). */
+export const heatRowLabel = (row: { number: number; run: RunRecord }): string => `#${row.number} ${row.run.methodLabel} · ${realisedText(row.run)}`;
 
 export const hasSpeed = (run: RunRecord): boolean =>
   run.decodeTokensPerSDense !== null || run.decodeTokensPerSPruned !== null || run.prefillMsDense !== null || run.prefillMsPruned !== null;

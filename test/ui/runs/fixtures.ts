@@ -31,3 +31,19 @@ export function newRun(overrides: Partial<RunRecord> = {}): RunRecord {
     ...overrides,
   });
 }
+
+/** A Wanda run that asked for 0.7 and reached 0.69: target and realised sparsity differ on purpose. */
+export function wandaRun(overrides: Partial<RunRecord> = {}): RunRecord {
+  return newRun({
+    id: 'wanda-70', finishedAtMs: 3_000, methodId: 'wanda', methodLabel: 'Wanda', params: { sparsity: 0.7, pattern: 'unstructured' },
+    overallSparsity: 0.69, pplAfter: 8, decodeTokensPerSPruned: 102,
+    ...overrides,
+  });
+}
+
+/** A record as IndexedDB may hold it from before overallSparsity was kept: the field is absent. */
+export function noSparsityRun(overrides: Partial<RunRecord> = {}): RunRecord {
+  const run: Partial<RunRecord> = newRun({ id: 'no-sparsity', finishedAtMs: 4_000, methodId: 'magnitude', methodLabel: 'Magnitude', params: { sparsity: 0.7 }, ...overrides });
+  delete run.overallSparsity;
+  return run as RunRecord;
+}
