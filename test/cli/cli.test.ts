@@ -6,6 +6,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { readModelDir } from '../../src/cli/read-model-dir';
+import { Lab } from '../../src/lab/lab';
 import { repoRoot, stories260KDir, tinyStoriesPath } from '../helpers/model-files';
 
 function lab(...args: string[]) {
@@ -15,13 +17,34 @@ function lab(...args: string[]) {
 }
 
 describe('lab CLI', () => {
-  it('eval prints the perplexity JSON as the last line', () => {
-    const r = lab('eval', '--model', stories260KDir, '--text', tinyStoriesPath, '--seq-len', '256', '--max-windows', '3', '--json');
+  it('eval prints the perplexity JSON as the last line, equal to Lab on the same text and windows', async () => {
+    const [seqLen, maxWindows] = [128, 5];
+    const r = lab('eval', '--model', stories260KDir, '--text', tinyStoriesPath, '--seq-len', String(seqLen), '--max-windows', String(maxWindows), '--json');
     expect(r.status).toBe(0);
     const out = JSON.parse(r.last);
-    expect(out).toMatchObject({ windows: 3, tokensScored: 765, seqLen: 256, backend: 'wasm' });
-    expect(out.ppl).toBeCloseTo(Math.exp(out.nll), 10);
-    expect(out.ppl).toBeGreaterThan(1);
+    expect(out).toMatchObject({ windows: maxWindows, tokensScored: maxWindows * (seqLen - 1), seqLen, backend: 'wasm', textName: 'tinystories-valid-sample.txt' });
+
+    // The same folder (safetensors weights, ONNX reference) and text through Lab in this process.
+    const inThread = new Lab({ preferWebGpu: false, loadText: async () => '' });
+    try {
+      await inThread.loadModel(await readModelDir(stories260KDir));
+      const text = { kind: 'file', name: 'tinystories-valid-sample.txt', text: fs.readFileSync(tinyStoriesPath, 'utf8') } as const;
+      const ref = await inThread.evaluatePerplexity({ text, seqLen, maxWindows });
+      expect(ref.windowNlls).toHaveLength(maxWindows);
+      expect(out.textTokens).toBe(ref.textTokens);
+      expect(out.windowsAvailable).toBe(ref.windowsAvailable);
+      const rel = (a: number, b: number) => Math.abs(a - b) / Math.abs(b);
+      expect(rel(out.nll, ref.nll)).toBeLessThan(1e-6);
+      expect(rel(out.ppl, ref.ppl)).toBeLessThan(1e-6);
+      // Lab's own numbers are the protocol: mean of the window means, ppl = exp(nll).
+      expect(rel(ref.nll, ref.windowNlls.reduce((a, b) => a + b, 0) / maxWindows)).toBeLessThan(1e-12);
+      expect(rel(ref.ppl, Math.exp(ref.nll))).toBeLessThan(1e-12);
+      // A different window length gives a different number (so --seq-len was honoured).
+      const other = await inThread.evaluatePerplexity({ text, seqLen: 256, maxWindows });
+      expect(rel(other.nll, out.nll)).toBeGreaterThan(1e-4);
+    } finally {
+      await inThread.dispose();
+    }
   });
 
   it('bench and generate print their JSON', () => {
