@@ -3,7 +3,7 @@
 // tests would make every mutant cost seconds). Static mutants (module-level constants, evaluated
 // once at import) are ignored. Not run in CI: slow. Prints one JSON line with the score per scope.
 //   npx tsx bench/mutation.ts [--scopes pruning-row-wise,evaluation] [--concurrency 2]
-//   npx tsx bench/mutation.ts --mutate src/pruning/row-wise/masks.ts --tests test/pruning/row-wise/masks.test.ts
+//   npx tsx bench/mutation.ts --mutate src/pruning/row-wise/masks.ts --tests test/pruning/row-wise/masks.unit.test.ts
 // Score = (killed + timeout) / (killed + timeout + survived + no coverage), Stryker's definition.
 
 import fs from 'node:fs';
@@ -20,13 +20,13 @@ interface Scope {
 }
 
 const scopes: Record<string, Scope> = {
-  'pruning-row-wise': { mutate: ['src/pruning/row-wise/*.ts'], tests: ['test/pruning/row-wise/*.test.ts', 'test/pruning/**/*.unit.test.ts'] },
+  'pruning-row-wise': { mutate: ['src/pruning/row-wise/*.ts'], tests: ['test/pruning/**/*.unit.test.ts'] },
   'pruning-core': {
     mutate: ['src/pruning/*.ts', '!src/pruning/calibration.ts', '!src/pruning/method.ts'],
-    tests: ['test/pruning/**/*.unit.test.ts', 'test/pruning/apply-plan.test.ts', 'test/pruning/calibration-data.test.ts'],
+    tests: ['test/pruning/**/*.unit.test.ts'],
   },
   'pruning-methods': { mutate: ['src/pruning/methods/*.ts'], tests: ['test/pruning/**/*.unit.test.ts'] },
-  evaluation: { mutate: ['src/evaluation/*.ts'], tests: ['test/evaluation/*.test.ts'] },
+  evaluation: { mutate: ['src/evaluation/*.ts'], tests: ['test/evaluation/*.unit.test.ts'] },
   'model-importers': { mutate: ['src/model/importers/*.ts'], tests: ['test/model/**/*.unit.test.ts', 'test/model/bad-inputs.test.ts', 'test/model/load-model.test.ts'] },
 };
 

@@ -61,10 +61,13 @@ describe('registry', () => {
       ['protectEnds', 'boolean', true],
     ]);
     expect(info.find((m) => m.id === 'drop-blocks')!.params[0]).toMatchObject({ name: 'blocks', type: 'block-list' });
+    expect(info.length).toBe(8);
+    expect(info.every((m) => m.params.length > 0)).toBe(true);
     for (const m of info) for (const p of m.params) expect(p.help.length).toBeGreaterThan(10);
   });
 
   it('names the parameter a sweep varies (a declared param of the right type), except for drop-blocks', () => {
+    expect(methodInfo().length).toBe(8);
     for (const m of methodInfo()) {
       if (m.id === 'drop-blocks') {
         expect(m.ratioParam).toBeUndefined();

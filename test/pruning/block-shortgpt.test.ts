@@ -1,5 +1,5 @@
 // ShortGPT on the real stories260K: an identity block has Block Influence 0 and is the one removed;
-// removal takes the k smallest BI; SLEB's calibration ppl is ≤ ShortGPT's for the same k.
+// removal takes the k smallest BI; protected SLEB's calibration ppl vs ShortGPT's for the same k.
 
 import { afterAll, describe, expect, it } from 'vitest';
 import { llamaNames, type ModelSpec } from '../../src/model/model-spec';
@@ -38,6 +38,7 @@ describe('ShortGPT', () => {
     const scores = (dense.trace[0] as { scores: { influence: number }[] }).scores.map((s) => s.influence);
     const sorted = [...scores].sort((a, b) => a - b);
     expect(dense.removeBlocks).toEqual(smallestK(scores, 2).sort((a, b) => a - b));
+    expect(dense.removeBlocks.length).toBe(2);
     for (const b of dense.removeBlocks) expect(scores[b]).toBeLessThanOrEqual(sorted[1]);
     expect(dense.removeBlocks.every((b, i, a) => i === 0 || a[i - 1] < b)).toBe(true);
   });
@@ -47,18 +48,34 @@ describe('ShortGPT', () => {
     expect(smallestK([0.5, 0.5, 0.5], 1)).toEqual([0]);
   });
 
-  it('SLEB calibration ppl ≤ ShortGPT calibration ppl for the same number of blocks', async () => {
+  it('protected SLEB: k = 1 is the exhaustive optimum over blocks 1..L−2 and beats ShortGPT; k = 2 within 5% or better', async () => {
     const tokens = windows.length * (windows[0].length - 1);
     const calibrationPpl = async (removed: number[]) =>
       Math.exp((await ctx.runner.gatedNll(storiesSpec, windows, Array.from({ length: L }, (_, i) => (removed.includes(i) ? 0 : 1)))) / tokens);
+    // Exhaustive single removals among the candidates SLEB may touch (protectEnds: not 0, not L − 1).
+    const candidates = Array.from({ length: L - 2 }, (_, i) => i + 1);
+    expect(candidates.length).toBe(3);
+    const single = await Promise.all(candidates.map((b) => calibrationPpl([b])));
+    const best = Math.min(...single);
+    const results: string[] = [];
     for (const k of [1, 2]) {
-      // Unprotected SLEB at k = 1 is the exact optimum over single removals, so this is a hard bound;
-      // at k = 2 greedy is not guaranteed optimal: a violation beyond 5% is reported as a failure.
-      const s = await calibrationPpl((await sleb.run(ctx, { blocks: k, protectEnds: false })).removeBlocks);
-      const g = await calibrationPpl((await shortgpt.run(ctx, { blocks: k })).removeBlocks);
-      if (s > g) console.warn(`SLEB calibration ppl ${s} > ShortGPT ${g} at k = ${k} (greedy is not optimal)`);
-      expect(s).toBeLessThanOrEqual(k === 1 ? g * (1 + 1e-9) : g * 1.05);
+      const slebPlan = await sleb.run(ctx, { blocks: k });
+      expect(slebPlan.params.protectEnds).toBe(true);
+      expect(slebPlan.removeBlocks.length).toBe(k);
+      for (const b of slebPlan.removeBlocks) expect(candidates).toContain(b);
+      const shortPlan = await shortgpt.run(ctx, { blocks: k });
+      const s = await calibrationPpl(slebPlan.removeBlocks);
+      const g = await calibrationPpl(shortPlan.removeBlocks);
+      results.push(`k=${k}: SLEB ${slebPlan.removeBlocks} ${s.toFixed(3)} vs ShortGPT ${shortPlan.removeBlocks} ${g.toFixed(3)}`);
+      if (k === 1) {
+        expect(s).toBeCloseTo(best, 9); // the greedy step is the argmin of the exhaustive scan
+        // ShortGPT's block is a SLEB candidate here or not; either way SLEB optimises the very number compared.
+        if (candidates.includes(shortPlan.removeBlocks[0])) expect(s).toBeLessThanOrEqual(g * (1 + 1e-9));
+      }
+      // Greedy and the protected ends can lose to ShortGPT (methods.md check 14): a violation beyond 5% fails.
+      expect(s, results.join('; ')).toBeLessThanOrEqual(g * 1.05);
     }
+    console.info(results.join('; '));
   });
 
   it('refuses removing every block', async () => {

@@ -4,8 +4,6 @@ import { describe, expect, it } from 'vitest';
 import { blockLinearNames, getWeight } from '../../src/model/model-spec';
 import { applyPlan } from '../../src/pruning/apply-plan';
 import { owl, owlOutlierRatios } from '../../src/pruning/methods/owl';
-import { outlierRatio } from '../../src/pruning/row-wise/allocation';
-import { wandaScores } from '../../src/pruning/row-wise/layer-pruners';
 import { measureSparsity } from '../../src/pruning/sparsity';
 import { context, stories, storiesSpec as spec } from './helpers/stories';
 
@@ -15,12 +13,21 @@ describe('OWL', () => {
   it('outlier ratios come from the DENSE stream', async () => {
     const ctx = context(windows);
     const ratios = await owlOutlierRatios(ctx, 5, 1);
+    expect(ratios.length).toBe(spec.layers.length);
     // Independent recomputation: dense block outputs chained by hand.
     let hidden = await ctx.runner.embed(spec, windows);
     for (let block = 0; block < spec.layers.length; block++) {
       const run = await ctx.runner.runBlock(spec, block, hidden, 'norms');
-      const scores = blockLinearNames(spec, block).map((n) => wandaScores(getWeight(spec, n), run.inputs.get(n)!.sqNorm, windows.length));
-      expect(ratios[block]).toBeCloseTo(outlierRatio(scores, 5), 9);
+      // By hand, not via owl.ts's helpers: A = |W|·sqrt(Σx²/windows) over the whole block, 100·#{A > 5·mean}/#A.
+      const scores: number[] = [];
+      for (const n of blockLinearNames(spec, block)) {
+        const w = getWeight(spec, n);
+        const cols = w.shape[1];
+        const sq = run.inputs.get(n)!.sqNorm;
+        w.data.forEach((v, i) => scores.push(Math.abs(v) * Math.sqrt(sq[i % cols] / windows.length)));
+      }
+      const mean = scores.reduce((a, b) => a + b, 0) / scores.length;
+      expect(ratios[block]).toBeCloseTo((100 * scores.filter((a) => a > 5 * mean).length) / scores.length, 9);
       expect(ratios[block]).toBeGreaterThan(0);
       hidden = run.output;
     }
@@ -34,14 +41,18 @@ describe('OWL', () => {
     const target = plan.targetBlockSparsity!;
     expect(target.reduce((a, b) => a + b, 0) / target.length).toBeCloseTo(s, 12);
     expect(Math.max(...target) - Math.min(...target)).toBeCloseTo(2 * lambda, 12);
+    expect(target.length).toBe(5);
     for (const v of target) expect(Math.abs(v - s)).toBeLessThanOrEqual(2 * lambda);
     const ratios = outliers.blocks.map((b) => b.outlierRatio);
+    expect(ratios.length).toBe(5);
     for (let i = 0; i < ratios.length; i++)
       for (let j = 0; j < ratios.length; j++) if (ratios[i] > ratios[j]) expect(target[i]).toBeLessThan(target[j]);
     // Wanda base: each row of block ℓ has int(d_in·s_ℓ) zeros.
     const pruned = applyPlan(spec, plan);
     const report = measureSparsity(pruned);
+    expect(report.perBlock.length).toBe(5);
     report.perBlock.forEach((v, b) => expect(Math.abs(v - target[b])).toBeLessThan(0.02));
+    expect(blockLinearNames(spec, 3).length).toBe(7);
     for (const name of blockLinearNames(spec, 3)) {
       const [rows, cols] = spec.weights.get(name)!.shape;
       for (let r = 0; r < rows; r++) {
@@ -58,6 +69,7 @@ describe('OWL', () => {
       const a = await owl.run(context(stories(8, 128, 2)), { sparsity: 0.5, base });
       const b = await owl.run(context(stories(8, 128, 2)), { sparsity: 0.5, base });
       expect(a.targetBlockSparsity).toEqual(b.targetBlockSparsity);
+      expect(Object.keys(a.masks).length).toBe(35);
       for (const n of Object.keys(a.masks)) expect(a.masks[n]).toEqual(b.masks[n]);
       expect(Object.keys(a.updates).length).toBe(base === 'sparsegpt' ? 35 : 0);
       expect(Math.abs(measureSparsity(applyPlan(spec, a)).overall - 0.5)).toBeLessThan(0.01);

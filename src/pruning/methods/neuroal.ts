@@ -7,6 +7,7 @@ import type { PruningContext, PruningMethod } from '../method';
 import { emptyPlan, type PruningPlan, type TraceEntry } from '../plan';
 import { NEUROAL_ROW_GRID, neuroalBlockGrid, neuroalBlockSparsities } from '../row-wise/allocation';
 import type { BaseMethod, LayerTarget } from '../row-wise/layer-pruners';
+import type { RowRounding } from '../row-wise/masks';
 import { alignmentPass, neuroalBlockEdit, rowStepTargets, type AlignmentPass } from '../row-wise/neuroal-search';
 import { baseParam, resolveParams, sparsityParam } from '../row-wise/params';
 import { runSequential, startPlanStats } from '../sequential';
@@ -16,6 +17,17 @@ const params = [
   baseParam,
   { name: 'searchWindows', label: 'Search windows', type: 'integer' as const, default: 8, min: 1, max: 128, step: 1, help: 'The first N calibration windows score every λ candidate (the paper: 8 samples).' },
   { name: 'includeUniform', label: 'Try uniform (λ = 0)', type: 'boolean' as const, default: false, help: 'Adds λ_block = 0 to the block grid (not in the official code), so the result is never worse than uniform on the objective.' },
+  {
+    name: 'rounding',
+    label: 'Row rounding',
+    type: 'enum' as const,
+    default: 'official',
+    options: [
+      { value: 'official', label: 'Official (int per row)' },
+      { value: 'cumulative', label: 'Cumulative (exact layer total)' },
+    ],
+    help: "How per-row sparsities become zero counts: 'official' = the NeuroAL code (block step int(d_in·s) zeros per row, row step keeps int((1 − s_r)·d_in) weights, up to 1/d_in above target); 'cumulative' = rounded over the rows so each layer's total is exact.",
+  },
 ];
 
 export interface NeuroalOptions {
@@ -23,6 +35,8 @@ export interface NeuroalOptions {
   base: BaseMethod;
   searchWindows: number;
   includeUniform: boolean;
+  /** Integer zero counts per row: the NeuroAL code's int() rules, or cumulative rounding [lab choice]. */
+  rounding?: RowRounding;
 }
 
 export interface NeuroalSearch {
@@ -66,11 +80,14 @@ export async function neuroalSearch(ctx: PruningContext, o: NeuroalOptions, prog
     return best;
   };
 
+  const rounding = o.rounding ?? 'official';
   const blockPasses: AlignmentPass[] = [];
   for (const lambda of blockGrid) {
     const s = neuroalBlockSparsities(blocks, o.sparsity, lambda);
+    // Block step: the code's compute_mask 'row' = int(d_in·s) zeros in every row (a per-layer target
+    // with row comparison groups); 'cumulative' spreads d_in·s over the rows instead.
     const uniformTarget = (block: number, _name: string, rows: number): LayerTarget =>
-      o.base === 'sparsegpt' ? { sparsity: s[block] } : { rowSparsity: new Float64Array(rows).fill(s[block]) };
+      o.base === 'sparsegpt' || rounding === 'official' ? { sparsity: s[block] } : { rowSparsity: new Float64Array(rows).fill(s[block]), rounding };
     blockPasses.push(await evaluate('block', lambda, uniformTarget));
   }
   const bestBlock = argmin(trace);
@@ -92,7 +109,7 @@ export async function neuroalSearch(ctx: PruningContext, o: NeuroalOptions, prog
   for (const lambda of rowGrid) {
     const targets = rowStepTargets(spec, blockSparsity, alignment, lambda);
     rowTargets.push(targets);
-    await evaluate('row', lambda, (_block, name) => ({ rowSparsity: targets.get(name)! }));
+    await evaluate('row', lambda, (_block, name) => ({ rowSparsity: targets.get(name)!, rounding }));
   }
   const rowEntries = trace.slice(blockGrid.length);
   const bestRow = argmin(rowEntries);
@@ -104,13 +121,14 @@ export async function neuroalSearch(ctx: PruningContext, o: NeuroalOptions, prog
 
 export async function planNeuroal(ctx: PruningContext, o: NeuroalOptions): Promise<PruningPlan> {
   const finish = startPlanStats(ctx.runner);
-  const plan = emptyPlan('neuroal', { sparsity: o.sparsity, base: o.base, searchWindows: o.searchWindows, includeUniform: o.includeUniform });
+  const rounding = o.rounding ?? 'official';
+  const plan = emptyPlan('neuroal', { sparsity: o.sparsity, base: o.base, searchWindows: o.searchWindows, includeUniform: o.includeUniform, rounding });
   const search = await neuroalSearch(ctx, o, 0.8);
   plan.trace.push(...search.trace);
   plan.targetBlockSparsity = search.blockSparsity;
   const targetFor = (block: number, name: string, rows: number): LayerTarget => {
     if (o.base === 'sparsegpt') return { sparsity: search.blockSparsity[block] };
-    return { rowSparsity: search.rowSparsity?.get(name) ?? new Float64Array(rows).fill(search.blockSparsity[block]) };
+    return { rowSparsity: search.rowSparsity?.get(name) ?? new Float64Array(rows).fill(search.blockSparsity[block]), rounding };
   };
   const result = await runSequential(ctx, {
     statsKind: o.base === 'sparsegpt' ? 'gram' : o.base === 'wanda' ? 'norms' : 'none',
@@ -135,6 +153,6 @@ export const neuroal: PruningMethod = {
   run: async (ctx, values) => {
     const p = resolveParams('neuroal', params, values);
     throwIfCancelled(ctx.signal);
-    return planNeuroal(ctx, { sparsity: p.sparsity as number, base: p.base as BaseMethod, searchWindows: p.searchWindows as number, includeUniform: p.includeUniform as boolean });
+    return planNeuroal(ctx, { sparsity: p.sparsity as number, base: p.base as BaseMethod, searchWindows: p.searchWindows as number, includeUniform: p.includeUniform as boolean, rounding: p.rounding as RowRounding });
   },
 };

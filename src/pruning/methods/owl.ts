@@ -1,6 +1,6 @@
 // OWL (methods.md §2.5): a dense pass measures each block's outlier ratio of Wanda scores
-// (#{A > M·mean A}), which sets per-block sparsities (more outliers → lower sparsity, mean s, within
-// ±λ); then the base method prunes sequentially at those sparsities. No runtime import.
+// (#{A > M·mean A}), which sets per-block sparsities (more outliers → lower sparsity, mean s, span 2λ,
+// within s ± 2λ); then the base method prunes sequentially at those sparsities. No runtime import.
 
 import { throwIfCancelled } from '../../errors';
 import { blockLinearNames, getWeight } from '../../model/model-spec';
@@ -16,7 +16,7 @@ const params = [
   sparsityParam,
   baseParam,
   { name: 'M', label: 'Outlier threshold M', type: 'number' as const, default: 5, min: 1, max: 100, step: 0.5, help: 'A score counts as an outlier when it exceeds M times the mean score of its block.' },
-  { name: 'lambda', label: 'Range λ', type: 'number' as const, default: 0.08, min: 0, max: 0.5, step: 0.01, help: 'Block sparsities lie in [s − λ, s + λ] (fraction 0..1).' },
+  { name: 'lambda', label: 'Range λ', type: 'number' as const, default: 0.08, min: 0, max: 0.5, step: 0.01, help: 'Block sparsities span 2λ around the target s (fraction 0..1): within [s − λ, s + λ] when outlier ratios are spread evenly, up to s ± 2λ when they are skewed (one block far from the rest), as in the official code.' },
 ];
 
 /** Outlier ratio (%) per block on the DENSE model: each block's stats come from dense outputs below it. */

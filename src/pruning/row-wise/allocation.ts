@@ -28,7 +28,11 @@ function centredSparsities(values: ArrayLike<number>, sparsity: number, lambda: 
   return density.map((d) => 1 - (d - mean + (1 - sparsity)));
 }
 
-/** OWL: more outliers → lower sparsity; mean exactly s; in [s−λ, s+λ]; ≤ 0 clipped to 0.01, ≥ 1 to 0.99. */
+/**
+ * OWL: more outliers → lower sparsity; mean exactly s; max − min = 2λ. Centred on the mean (as the
+ * official code), not the midrange: in [s−λ, s+λ] only when the ratios are spread evenly; skewed
+ * ratios (one block far from the others) reach up to s ± 2λ. ≤ 0 clipped to 0.01, ≥ 1 to 0.99.
+ */
 export function owlBlockSparsities(outlierRatios: number[], sparsity: number, lambda: number): number[] {
   return centredSparsities(outlierRatios, sparsity, lambda).map(clipLikeCode);
 }

@@ -4,13 +4,16 @@
 import { LabError } from '../../errors';
 import type { WeightTensor } from '../../model/model-spec';
 import type { LinearInputStats } from '../calibration';
-import { checkNMShape, cumulativeRowZeros, nmMask, perMatrixMask, perRowMask, uniformRowZeros, type NMPattern } from './masks';
+import { checkNMShape, nmMask, perMatrixMask, perRowMask, rowZeros, uniformRowZeros, type NMPattern, type RowRounding } from './masks';
 import { hessianFromGram, sparseGptPrune } from './sparsegpt-solver';
 
 export type BaseMethod = 'magnitude' | 'wanda' | 'sparsegpt';
 
-/** What one layer should reach: one sparsity, or one per output row (NeuroAL 'neuron' mode). */
-export type LayerTarget = { sparsity: number } | { rowSparsity: ArrayLike<number> };
+/**
+ * What one layer should reach: one sparsity, or one per output row (NeuroAL 'neuron' mode) with the
+ * rounding of the row targets to integer zero counts (default 'cumulative').
+ */
+export type LayerTarget = { sparsity: number } | { rowSparsity: ArrayLike<number>; rounding?: RowRounding };
 
 export interface LayerPruneInput {
   base: BaseMethod;
@@ -66,7 +69,7 @@ export function pruneLayer(input: LayerPruneInput): LayerPruneResult {
   if (pattern) return { mask: nmMask(scores, rows, cols, pattern) };
   if ('rowSparsity' in target) {
     if (target.rowSparsity.length !== rows) throw new LabError('internal', `${name}: ${target.rowSparsity.length} row sparsities for ${rows} rows`);
-    return { mask: perRowMask(scores, rows, cols, cumulativeRowZeros(cols, target.rowSparsity)) };
+    return { mask: perRowMask(scores, rows, cols, rowZeros(cols, target.rowSparsity, target.rounding ?? 'cumulative')) };
   }
   if (input.base === 'magnitude' && (input.magnitudeGroup ?? 'matrix') === 'matrix') return { mask: perMatrixMask(scores, target.sparsity) };
   return { mask: perRowMask(scores, rows, cols, uniformRowZeros(rows, cols, target.sparsity)) };

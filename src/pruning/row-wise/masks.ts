@@ -84,6 +84,27 @@ export function cumulativeRowZeros(cols: number, rowSparsity: ArrayLike<number>)
   return counts;
 }
 
+/**
+ * Integer zero counts for per-row target sparsities as the official NeuroAL code ('neuron' mode of
+ * `compute_mask`): the KEPT count is int((1 − s_r)·d_in) with the density in float32, so row r loses
+ * d_in − int((1 − s_r)·d_in) ≈ ceil(d_in·s_r). The realised sparsity can sit up to 1/d_in above the target.
+ */
+export function officialRowZeros(cols: number, rowSparsity: ArrayLike<number>): Int32Array {
+  const counts = new Int32Array(rowSparsity.length);
+  for (let r = 0; r < rowSparsity.length; r++) {
+    const kept = Math.trunc(Math.fround(Math.fround(1 - rowSparsity[r]) * cols));
+    counts[r] = Math.min(cols, Math.max(0, cols - kept));
+  }
+  return counts;
+}
+
+/** How per-row targets become integer zero counts: the NeuroAL code's, or cumulative [lab choice]. */
+export type RowRounding = 'official' | 'cumulative';
+
+export function rowZeros(cols: number, rowSparsity: ArrayLike<number>, rounding: RowRounding): Int32Array {
+  return rounding === 'official' ? officialRowZeros(cols, rowSparsity) : cumulativeRowZeros(cols, rowSparsity);
+}
+
 /** Parsed N:M pattern: `zeros` of every `group` consecutive weights along the input dim. */
 export interface NMPattern {
   zeros: number;

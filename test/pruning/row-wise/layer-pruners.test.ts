@@ -11,6 +11,7 @@ const names = blockLinearNames(spec, 2);
 
 describe('Wanda scores', () => {
   it('with all activation norms 1, reproduces per-row magnitude masks', () => {
+    expect(names.length).toBe(7);
     for (const name of names) {
       const weight = getWeight(spec, name);
       const [rows, cols] = weight.shape;
@@ -22,6 +23,7 @@ describe('Wanda scores', () => {
   });
 
   it.each(['unstructured', '2:4'])('%s: scaling all activations by a constant leaves the mask unchanged', (pattern) => {
+    expect(names.length).toBe(7);
     for (const name of names) {
       const weight = getWeight(spec, name);
       const cols = weight.shape[1];

@@ -17,6 +17,7 @@ describe('calibrationWindows', () => {
     expect(a).toEqual(b);
     expect(a).not.toEqual(c);
     expect(big.slice(0, 8)).toEqual(a);
+    expect(big.length).toBe(32);
     for (const w of big) {
       expect(w.length).toBe(64);
       expect(w[0]).toBeGreaterThanOrEqual(0);

@@ -59,6 +59,7 @@ describe('sparseGptPrune', () => {
     const plain = reconstructionError(w, zeroed, gram, rows, cols);
     expect(obs).toBeLessThan(plain);
     expect(obs).toBeLessThan(0.8 * plain);
+    expect(result.mask.length).toBe(rows * cols);
     result.mask.forEach((m, i) => m === 0 && expect(result.weights[i]).toBe(0));
   });
 
@@ -74,6 +75,7 @@ describe('sparseGptPrune', () => {
       for (let r = 0; r < rows; r++)
         for (let j = c0; j < c1; j++) expect(result.mask[r * cols + j]).toBe(w[r * cols + j] ** 2 <= threshold ? 0 : 1);
     }
+    expect(result.mask.length).toBe(rows * cols);
     result.mask.forEach((m, i) => m && expect(result.weights[i]).toBeCloseTo(w[i], 6));
   });
 

@@ -7,11 +7,13 @@ describe('OWL block sparsities', () => {
   const s = 0.6, lambda = 0.08;
   const out = owlBlockSparsities(ratios, s, lambda);
   it('average exactly s and span exactly 2λ', () => {
+    expect(out.length).toBe(7);
     expect(out.reduce((a, b) => a + b, 0) / out.length).toBeCloseTo(s, 12);
     expect(Math.max(...out) - Math.min(...out)).toBeCloseTo(2 * lambda, 12);
   });
   it('lie in [s − λ, s + λ] when the ratios are spread symmetrically (the code centres on the mean, not the midrange)', () => {
     const sym = owlBlockSparsities([1, 2, 3, 4, 5], s, lambda);
+    expect(sym.length).toBe(5);
     for (const v of sym) {
       expect(v).toBeGreaterThanOrEqual(s - lambda - 1e-12);
       expect(v).toBeLessThanOrEqual(s + lambda + 1e-12);
@@ -32,6 +34,7 @@ describe('NeuroAL block step', () => {
   it('is a linear ramp s − λ (first block) → s + λ (last block)', () => {
     const s = 0.5, lambda = 0.1, L = 6;
     const out = neuroalBlockSparsities(L, s, lambda);
+    expect(out.length).toBe(L);
     out.forEach((v, i) => expect(v).toBeCloseTo(s - lambda + (2 * lambda * i) / (L - 1), 12));
   });
   it('grids follow §3.3/3.4: 0.25 only when s < 0.8, no λ = 0 in the block grid unless asked', () => {

@@ -50,6 +50,7 @@ describe('cumulativeRowZeros', () => {
   it('rows get floor or ceil of their target and the total is the rounded sum', () => {
     const s = Array.from(random(100, 4), (v) => 0.3 + 0.4 * v);
     const counts = cumulativeRowZeros(64, s);
+    expect(counts.length).toBe(100);
     counts.forEach((c, r) => expect(Math.abs(c - 64 * s[r])).toBeLessThan(1));
     expect(counts.reduce((a, b) => a + b, 0)).toBe(Math.round(s.reduce((a, b) => a + 64 * b, 0)));
   });
