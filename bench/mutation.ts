@@ -85,7 +85,7 @@ for (const name of chosen) {
     jsonReporter: { fileName: path.join(outDir, `${name}.json`) },
     tempDirName: `.stryker-tmp`,
     cleanTempDir: true,
-    logLevel: 'warning' as LogLevel,
+    logLevel: 'warn' as LogLevel,
   });
   const results = await stryker.runMutationTest();
   const t = tally(results);
