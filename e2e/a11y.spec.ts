@@ -1,10 +1,11 @@
-// Accessibility of the lab on the demo model: axe (WCAG 2 A + AA rules) on the first screen and after a
-// quick pruning run; every control has an accessible name; the keyboard reaches the method picker, Run and
-// the Runs panel in page order, and Enter on a focused Run starts a run.
+// Accessibility of the lab on the demo model, each test in its own page (the `lab` fixture): axe (WCAG 2
+// A + AA rules) on the first screen and after a quick pruning run; every control has an accessible name;
+// Enter on a focused Run starts a run; after its own run, the keyboard reaches the method picker, Run and
+// the Runs panel in page order.
 
 import AxeBuilder from '@axe-core/playwright';
-import { expect, test, type Page } from '@playwright/test';
-import { fillQuickPrune, openLab, saveScreenshot, screensDir, waitForPruneDone } from './helpers';
+import type { Page } from '@playwright/test';
+import { expect, fillQuickPrune, saveScreenshot, screensDir, test, waitForPruneDone } from './helpers';
 
 /** axe's violations as readable lines: rule, impact, and each offending element's selector and HTML. */
 async function axeViolations(page: Page): Promise<string[]> {
@@ -16,9 +17,10 @@ async function axeViolations(page: Page): Promise<string[]> {
 
 /** Every <input>, <select>, <button>, <textarea> without an accessible name (described as testid or HTML). */
 async function unnamedControls(page: Page): Promise<string[]> {
-  const controls = page.locator('input, select, button, textarea');
+  const controls = await page.locator('input, select, button, textarea').all();
+  expect(controls.length, 'controls on the page').toBeGreaterThan(10);
   const unnamed: string[] = [];
-  for (const control of await controls.all()) {
+  for (const control of controls) {
     if (!(await control.isVisible())) continue;
     // A plain approximation of the accessible name: aria-label(ledby), <label>s, button text, title.
     const name = await control.evaluate((el) => {
@@ -34,7 +36,6 @@ async function unnamedControls(page: Page): Promise<string[]> {
   return unnamed;
 }
 
-/** Presses Tab until the focus is inside the element `testId`; returns how many presses it took. */
 /**
  * Tabs once through the page from the top (stops when focus leaves the page's controls, i.e. wraps) and
  * returns, per target, the first press at which focus was inside it (null: never reached before the wrap).
@@ -55,19 +56,9 @@ async function firstTabStops(page: Page, testIds: string[], limit = 400): Promis
   return first;
 }
 
+// The default `page` fixture belongs to a context Playwright created explicitly, as axe needs.
 test.describe('accessibility on the demo model', () => {
-  let page: Page;
-
-  test.beforeAll(async ({ browser }) => {
-    // axe needs a page of an explicitly created context.
-    page = await (await browser.newContext()).newPage();
-    await openLab(page);
-  });
-  test.afterAll(async () => {
-    await page.context().close();
-  });
-
-  test('the first screen explains itself and has no axe violations', async () => {
+  test('the first screen explains itself and has no axe violations', async ({ page, lab: _demo }) => {
     const intro = page.getByTestId('intro');
     await expect(intro).toContainText('stories260K');
     await expect(intro).toContainText('IndexedDB');
@@ -86,13 +77,13 @@ test.describe('accessibility on the demo model', () => {
     expect(violations).toEqual([]);
   });
 
-  test('Enter on the focused Run button starts a run; after it, still no axe violations', async () => {
+  test('Enter on the focused Run button starts a run; after it, still no axe violations', async ({ page, lab: _demo }) => {
     await fillQuickPrune(page, { methodId: 'drop-blocks', params: { blocks: '2' } });
     const rows = page.getByTestId('run-row');
-    const before = await rows.count();
+    await expect(rows).toHaveCount(0); // a fresh context: no stored runs
     await page.getByTestId('prune-run').focus();
     await page.keyboard.press('Enter');
-    await expect(rows).toHaveCount(before + 1, { timeout: 240_000 });
+    await expect(rows).toHaveCount(1, { timeout: 240_000 });
     await waitForPruneDone(page);
     await saveScreenshot(page, 'intro-03-after-run');
     expect(await unnamedControls(page)).toEqual([]);
@@ -101,7 +92,11 @@ test.describe('accessibility on the demo model', () => {
     expect(violations).toEqual([]);
   });
 
-  test('Tab reaches the method picker, Run and the Runs panel in page order (after a run, so the Runs panel has controls)', async () => {
+  test('Tab reaches the method picker, Run and the Runs panel in page order (after a run, so the Runs panel has controls)', async ({ page, lab: _demo }) => {
+    await fillQuickPrune(page, { methodId: 'drop-blocks', params: { blocks: '2' }, evaluation: false });
+    await page.getByTestId('prune-run').click();
+    await waitForPruneDone(page);
+    await expect(page.getByTestId('run-row')).toHaveCount(1);
     await page.locator('body').click({ position: { x: 1, y: 1 } });
     await page.evaluate(() => (document.activeElement as HTMLElement | null)?.blur());
     await page.evaluate(() => window.scrollTo(0, 0));

@@ -1,25 +1,11 @@
-// Every row of bad-inputs.ts through the real UI: the alert names the code and the file, and the
-// demo model stays loaded and still evaluates. Model rows are picked as a folder (relative paths
-// kept); text rows go through the evaluation panel's .txt input.
+// Every row of bad-inputs.ts through the real UI, each in its own page with the demo model loaded (the
+// `lab` fixture; no request leaves the origin): the alert names the code and the file, and the demo model
+// stays loaded and still evaluates. Model rows are picked as a folder (relative paths kept); text rows go
+// through the evaluation panel's .txt input.
 
-import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { expect, test, type Page } from '@playwright/test';
+import type { Page } from '@playwright/test';
 import { badInputs } from './bad-inputs';
-import { foreignRequests, openLab, runEvaluation, saveScreenshot, type OpenedLab } from './helpers';
-
-/** Writes the row's files under a fresh folder, so the folder input sees paths like 'onnx/model.onnx'. */
-async function writeFolder(files: { path: string; bytes: Uint8Array }[]): Promise<string> {
-  const root = await mkdtemp(join(tmpdir(), 'prunelab-bad-'));
-  const folder = join(root, 'dropped-model');
-  for (const file of files) {
-    const target = join(folder, file.path);
-    await mkdir(dirname(target), { recursive: true });
-    await writeFile(target, file.bytes);
-  }
-  return folder;
-}
+import { expect, runEvaluation, saveScreenshot, test, writeFolder } from './helpers';
 
 async function dismissAlert(page: Page): Promise<void> {
   await page.getByRole('button', { name: 'Dismiss the error' }).click();
@@ -27,34 +13,24 @@ async function dismissAlert(page: Page): Promise<void> {
 }
 
 test.describe('bad inputs', () => {
-  let page: Page;
-  let lab: OpenedLab;
-  let demoName: string;
-
-  test.beforeAll(async ({ browser }) => {
-    page = await browser.newPage();
-    lab = await openLab(page);
-    demoName = (await page.getByTestId('model-name').textContent()) ?? '';
-  });
-  test.afterAll(async () => {
-    await page.close();
-  });
-
   test('the table has rows of both kinds', () => {
     expect(badInputs.filter((row) => row.kind === 'model').length).toBeGreaterThan(0);
     expect(badInputs.filter((row) => row.kind === 'text').length).toBeGreaterThan(0);
   });
 
   for (const row of badInputs) {
-    test(`${row.id}: ${row.description}`, async () => {
+    test(`${row.id}: ${row.description}`, async ({ page, lab: _demo }) => {
+      const demoName = (await page.getByTestId('model-name').textContent()) ?? '';
+      expect(demoName).not.toBe('');
       const files = await row.makeFiles();
+      expect(files.length).toBeGreaterThan(0);
       if (row.kind === 'model') {
-        const folder = await writeFolder(files);
+        const { folder, remove } = await writeFolder('dropped-model', files);
         try {
           await page.getByTestId('folder-input').setInputFiles(folder);
           await expect(page.getByTestId('load-status')).toHaveAttribute('data-status', 'failed');
         } finally {
-          await rm(dirname(folder), { recursive: true, force: true });
+          await remove();
         }
       } else {
         await page.getByTestId('eval-text').selectOption('file');
@@ -80,9 +56,12 @@ test.describe('bad inputs', () => {
     });
   }
 
-  test('a drop on the drop zone goes through the same checks', async () => {
+  test('a drop on the drop zone goes through the same checks', async ({ page, lab: _demo }) => {
+    const demoName = (await page.getByTestId('model-name').textContent()) ?? '';
+    expect(demoName).not.toBe('');
     const row = badInputs.find((r) => r.id === 'random-bytes-onnx') ?? badInputs.find((r) => r.kind === 'model')!;
     const files = (await row.makeFiles()).map((f) => ({ name: f.path.split('/').pop()!, bytes: Array.from(f.bytes) }));
+    expect(files.length).toBeGreaterThan(0);
     // A scripted DataTransfer holds plain files (no directory entries): the flat-files drop path.
     const transfer = await page.evaluateHandle((dropped) => {
       const data = new DataTransfer();
@@ -93,9 +72,5 @@ test.describe('bad inputs', () => {
     await expect(page.getByTestId('error-alert')).toHaveAttribute('data-code', row.expectedCode);
     await dismissAlert(page);
     await expect(page.getByTestId('model-name')).toHaveText(demoName);
-  });
-
-  test('no request left the origin', async ({ baseURL }) => {
-    expect(foreignRequests(lab.requests, baseURL!)).toEqual([]);
   });
 });

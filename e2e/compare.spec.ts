@@ -1,11 +1,12 @@
 // The issue's comparison on the demo model, started from a shared link: the URL sets a sweep of
 // Magnitude and ShortGPT at ratios 0.2 and 0.4 with tiny settings (1 × 64 calibration and evaluation,
-// speed 8 + 4 tokens, 4 generated tokens). A long SLEB run is queued first and cancelled while it runs;
+// speed 8 + 4 tokens, 4 generated tokens). A long SLEB run is queued first and cancelled while it runs
+// (its calibration text is held back until the cancel, so it is certainly running);
 // the 4 sweep runs finish; the table and every chart fill in; a reload keeps the runs and the
 // experiment; the CSV has a header + 4 rows; "Clear runs" empties the table, also after a reload.
 
 import { expect, test, type Page } from '@playwright/test';
-import { openLab, screensDir } from './helpers';
+import { holdRequests, openLab, screensDir } from './helpers';
 
 const experiment = new URLSearchParams({
   method: 'sleb',
@@ -45,7 +46,10 @@ test('a sweep of two methods at two ratios fills the table and charts, survives 
   await expect(page.getByTestId('sweep-methods-wanda')).not.toBeChecked();
   await expect(page.getByTestId('sweep-count')).toHaveAttribute('data-value', '4');
 
-  // A long SLEB run (40 speed runs) first; the URL follows the form.
+  // A long SLEB run (40 speed runs) first; the URL follows the form. Its calibration text is held until
+  // the test lets it through, so the run is still running (fetching it) when it is cancelled, however fast
+  // the machine: the cancel always hits a running run, never a finished one.
+  const calibrationText = await holdRequests(page, '**/data/tinystories-valid-sample.txt');
   await page.getByTestId('prune-speedRuns').fill('40');
   await expect.poll(() => new URL(page.url()).searchParams.get('speedRuns')).toBe('40');
   await page.getByTestId('prune-run').click();
@@ -56,9 +60,12 @@ test('a sweep of two methods at two ratios fills the table and charts, survives 
   await expect(items).toHaveCount(5);
   const long = items.nth(0);
   await expect(long).toHaveAttribute('data-status', 'running', { timeout: 60_000 });
+  await expect.poll(calibrationText.held, { timeout: 60_000 }).toBe(1);
+  await expect(long.getByTestId('queue-phase')).toHaveText(/^(Starting…|Preparing calibration data)$/);
   await expect(page.locator('[data-testid="queue-item"][data-status="queued"]')).toHaveCount(4);
   await page.getByTestId('prune-panel').screenshot({ path: `${screensDir}/compare-01-queue.png` });
   await long.getByTestId('queue-cancel').click();
+  calibrationText.release();
   await expect(long).toHaveAttribute('data-status', 'cancelled');
 
   await expect(page.locator('[data-testid="queue-item"][data-status="done"]')).toHaveCount(4, { timeout: 240_000 });

@@ -1,7 +1,13 @@
 // Shared e2e steps: open the lab and wait for the demo model, record every request the page makes,
-// run a short evaluation, save screenshots under test-results/screens/.
+// run a short evaluation, save screenshots under test-results/screens/; the `test` whose `lab` fixture
+// opens the lab in the test's own page; downloads, stored zips and safetensors read back in Node;
+// held requests (a test decides when a fetch of the lab worker completes); the engine in Node.
 
-import { expect, type Page } from '@playwright/test';
+import { mkdtemp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { test as base, expect, type Page } from '@playwright/test';
+import { Lab } from '../src/lab/lab';
 
 export const screensDir = 'test-results/screens';
 
@@ -89,4 +95,108 @@ export async function fillQuickPrune(page: Page, run: QuickPrune): Promise<void>
 export async function waitForPruneDone(page: Page): Promise<void> {
   await expect(page.getByTestId('prune-status')).toHaveAttribute('data-status', 'done', { timeout: 240_000 });
   await expect(page.getByTestId('error-alert')).toHaveCount(0);
+}
+
+/**
+ * Playwright's test with a `lab` fixture: the test's own page (a fresh context, so no IndexedDB runs,
+ * no loaded model and no form state from any other test) opened on the demo model. After the test, the
+ * fixture checks that no request of the page or its workers left the origin.
+ */
+export const test = base.extend<{ lab: OpenedLab }>({
+  lab: async ({ page, baseURL }, use) => {
+    const lab = await openLab(page);
+    await use(lab);
+    expect(lab.requests.some((url) => url.includes('/ort/')), 'the lab worker\'s requests are recorded').toBe(true);
+    expect(foreignRequests(lab.requests, baseURL!), 'requests that left the origin').toEqual([]);
+  },
+});
+export { expect };
+
+/** Clicks, waits for the download it starts, and reads it whole. */
+export async function readDownload(page: Page, click: () => Promise<void>): Promise<{ name: string; bytes: Buffer }> {
+  const [download] = await Promise.all([page.waitForEvent('download'), click()]);
+  const chunks: Buffer[] = [];
+  for await (const chunk of await download.createReadStream()) chunks.push(chunk as Buffer);
+  return { name: download.suggestedFilename(), bytes: Buffer.concat(chunks) };
+}
+
+/** The entries of a zip of STORED (uncompressed) entries, as our export writes it (no ZIP64: small test models). */
+export function unzipStored(zip: Buffer): Map<string, Buffer> {
+  const end = zip.lastIndexOf(Buffer.from([0x50, 0x4b, 0x05, 0x06]));
+  expect(end, 'end of central directory').toBeGreaterThanOrEqual(0);
+  const count = zip.readUInt16LE(end + 10);
+  let at = zip.readUInt32LE(end + 16);
+  const entries = new Map<string, Buffer>();
+  for (let i = 0; i < count; i++) {
+    expect(zip.readUInt32LE(at), 'central directory entry').toBe(0x02014b50);
+    expect(zip.readUInt16LE(at + 10), 'compression method (0 = stored)').toBe(0);
+    const size = zip.readUInt32LE(at + 24);
+    const nameLength = zip.readUInt16LE(at + 28);
+    const name = zip.toString('utf8', at + 46, at + 46 + nameLength);
+    const local = zip.readUInt32LE(at + 42);
+    expect(zip.readUInt32LE(local), 'local file header').toBe(0x04034b50);
+    const dataAt = local + 30 + zip.readUInt16LE(local + 26) + zip.readUInt16LE(local + 28);
+    entries.set(name, zip.subarray(dataAt, dataAt + size));
+    at += 46 + nameLength + zip.readUInt16LE(at + 30) + zip.readUInt16LE(at + 32);
+  }
+  return entries;
+}
+
+/** The F32 tensors of a safetensors file by name (copies, so alignment does not matter). */
+export function safetensorsF32(bytes: Buffer): Map<string, { shape: number[]; data: Float32Array }> {
+  const headerLength = Number(bytes.readBigUInt64LE(0));
+  const header = JSON.parse(bytes.toString('utf8', 8, 8 + headerLength)) as Record<string, { dtype: string; shape: number[]; data_offsets: [number, number] }>;
+  const tensors = new Map<string, { shape: number[]; data: Float32Array }>();
+  for (const [name, info] of Object.entries(header)) {
+    if (name === '__metadata__') continue;
+    expect(info.dtype, name).toBe('F32');
+    const [from, to] = info.data_offsets.map((o) => o + 8 + headerLength);
+    tensors.set(name, { shape: info.shape, data: new Float32Array(new Uint8Array(bytes.subarray(from, to)).buffer) });
+  }
+  return tensors;
+}
+
+/**
+ * Holds every request of the page and its workers to URLs matching `pattern` until `release()`:
+ * the test, not the machine's speed, decides when e.g. a run's calibration text arrives.
+ * `held()` counts the requests that reached the hold (released ones included). Routing turns off the HTTP
+ * cache, so every fetch of the URL reaches it.
+ */
+export async function holdRequests(page: Page, pattern: string): Promise<{ held: () => number; release: () => void }> {
+  let release!: () => void;
+  const released = new Promise<void>((resolve) => (release = resolve));
+  let held = 0;
+  await page.context().route(pattern, async (route) => {
+    held++;
+    await released;
+    await route.continue();
+  });
+  return { held: () => held, release };
+}
+
+export const demoDir = 'public/models/stories260K';
+export const demoFiles = ['config.json', 'generation_config.json', 'tokenizer.json', 'tokenizer_config.json', 'onnx/model.onnx'];
+const bundledTextFiles = { tinystories: 'tinystories-valid-sample.txt', wikitext2: 'wikitext-2-raw-test.txt' } as const;
+
+/**
+ * The engine in this Node process (onnxruntime-web's WASM EP, one thread) with the demo model loaded from
+ * the same files the page fetches.
+ */
+export async function nodeLab(): Promise<Lab> {
+  const lab = new Lab({ preferWebGpu: false, numThreads: 1, loadText: (id) => readFile(`public/data/${bundledTextFiles[id]}`, 'utf8') });
+  const files = await Promise.all(demoFiles.map(async (path) => ({ path, blob: new Blob([new Uint8Array(await readFile(`${demoDir}/${path}`))]) })));
+  await lab.loadModel(files);
+  return lab;
+}
+
+/** Writes files under a fresh temp folder `name`, so a folder input sees paths like 'name/onnx/model.onnx'. */
+export async function writeFolder(name: string, files: { path: string; bytes: Uint8Array }[]): Promise<{ folder: string; remove: () => Promise<void> }> {
+  const root = await mkdtemp(join(tmpdir(), 'prunelab-e2e-'));
+  const folder = join(root, name);
+  for (const file of files) {
+    const target = join(folder, file.path);
+    await mkdir(dirname(target), { recursive: true });
+    await writeFile(target, file.bytes);
+  }
+  return { folder, remove: () => rm(root, { recursive: true, force: true }) };
 }

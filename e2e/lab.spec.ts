@@ -1,46 +1,29 @@
-// The app end to end on the bundled demo model, in one page: load, perplexity (checked against the
-// engine in Node on the same windows), generation, speed, cancel; no request leaves the origin.
+// The app end to end on the bundled demo model, each test in its own page (the `lab` fixture opens the
+// lab and waits for the demo model; after the test it checks that no request left the origin): load +
+// import check, perplexity (checked against the engine in Node on the same windows), generation, speed,
+// cancel. The import check's failing case is in import-check.spec.ts.
 
-import { readFile } from 'node:fs/promises';
-import { expect, test, type Page } from '@playwright/test';
-import { Lab } from '../src/lab/lab';
-import { foreignRequests, openLab, runEvaluation, saveScreenshot, type OpenedLab } from './helpers';
-
-const demoDir = 'public/models/stories260K';
-const demoFiles = ['config.json', 'generation_config.json', 'tokenizer.json', 'tokenizer_config.json', 'onnx/model.onnx'];
+import { expect, nodeLab, runEvaluation, saveScreenshot, test } from './helpers';
 
 /** The engine's own value in Node (WASM EP), on the same files and windows as the browser. */
 async function nodePerplexity(maxWindows: number, seqLen: number): Promise<number> {
-  const lab = new Lab({
-    preferWebGpu: false,
-    numThreads: 1,
-    loadText: (id) => readFile(`public/data/${id === 'tinystories' ? 'tinystories-valid-sample.txt' : 'wikitext-2-raw-test.txt'}`, 'utf8'),
-  });
-  const files = await Promise.all(demoFiles.map(async (path) => ({ path, blob: new Blob([await readFile(`${demoDir}/${path}`)]) })));
-  await lab.loadModel(files);
+  const lab = await nodeLab();
   const result = await lab.evaluatePerplexity({ text: { kind: 'bundled', id: 'tinystories' }, seqLen, maxWindows });
   return result.ppl;
 }
 
 test.describe('Prunelab on the demo model', () => {
-  let page: Page;
-  let lab: OpenedLab;
-
-  test.beforeAll(async ({ browser }) => {
-    page = await browser.newPage();
-    lab = await openLab(page);
-  });
-  test.afterAll(async () => {
-    await page.close();
-  });
-
-  test('loads the demo model at start: 5 layers, import check below 1e-4, adapter shown', async () => {
+  test('loads the demo model at start: 5 layers, import check finite, above 0 and below 1e-4, adapter shown', async ({ page, lab }) => {
     await expect(page.getByTestId('model-layers')).toHaveText('5');
     await expect(page.getByTestId('model-heads')).toHaveText('8 / 4');
     const check = page.getByTestId('import-check');
     await expect(check).toHaveAttribute('data-status', 'pass');
+    await expect(check).toHaveAttribute('data-tolerance', '0.0001');
     const maxAbsDiff = Number(await check.getAttribute('data-max-abs-diff'));
-    expect(maxAbsDiff).toBeGreaterThanOrEqual(0);
+    // Two different graphs (ours, rebuilt; the dropped one) on two EPs never agree to the last bit:
+    // ~1e-5 here. 0 would mean the check compared a graph with itself.
+    expect(Number.isFinite(maxAbsDiff)).toBe(true);
+    expect(maxAbsDiff).toBeGreaterThan(0);
     expect(maxAbsDiff).toBeLessThan(1e-4);
     await expect(page.getByTestId('backend-name')).toHaveText(/WebGPU|WASM/);
     await expect(page.getByTestId('adapter')).not.toBeEmpty();
@@ -48,10 +31,13 @@ test.describe('Prunelab on the demo model', () => {
     const adapter = (await page.getByTestId('adapter').textContent()) ?? '';
     if (/swiftshader/i.test(adapter)) await expect(page.getByTestId('software-warning')).toContainText('say nothing about GPU speed');
     expect(await page.evaluate(() => self.crossOriginIsolated)).toBe(true);
+    // The demo model's files come from our origin; the lab worker's onnxruntime wasm too.
+    expect(lab.requests.some((url) => url.includes('/models/stories260K/'))).toBe(true);
+    expect(lab.requests.some((url) => url.includes('/ort/') && url.endsWith('.wasm'))).toBe(true);
     await saveScreenshot(page, '01-model-loaded');
   });
 
-  test('perplexity on 4 windows of 256 matches the engine in Node within 1e-3', async () => {
+  test('perplexity on 4 windows of 256 matches the engine in Node within 1e-3', async ({ page, lab: _demo }) => {
     await runEvaluation(page, { maxWindows: '4' });
     const browserPpl = Number(await page.getByTestId('eval-ppl').getAttribute('data-value'));
     await expect(page.getByTestId('eval-chart')).toHaveAttribute('data-points', '4');
@@ -59,10 +45,11 @@ test.describe('Prunelab on the demo model', () => {
     await saveScreenshot(page, '02-perplexity');
     const nodePpl = await nodePerplexity(4, 256);
     expect(Number.isFinite(browserPpl)).toBe(true);
+    expect(browserPpl).toBeGreaterThan(1);
     expect(Math.abs(browserPpl - nodePpl) / nodePpl).toBeLessThan(1e-3);
   });
 
-  test('greedy generation continues the story', async () => {
+  test('greedy generation continues the story', async ({ page, lab: _demo }) => {
     await page.getByTestId('gen-prompt').fill('Once upon a time');
     await page.getByTestId('gen-run').click();
     await expect(page.getByTestId('gen-status')).toHaveAttribute('data-status', 'done');
@@ -70,20 +57,22 @@ test.describe('Prunelab on the demo model', () => {
     await saveScreenshot(page, '03-generate');
   });
 
-  test('a speed run shows prefill and decode numbers', async () => {
+  test('a speed run shows prefill and decode numbers', async ({ page, lab: _demo }) => {
     await page.getByTestId('bench-prompt-tokens').fill('32');
     await page.getByTestId('bench-gen-tokens').fill('16');
     await page.getByTestId('bench-runs').fill('2');
     await page.getByTestId('bench-run').click();
     await expect(page.getByTestId('bench-status')).toHaveAttribute('data-status', 'done');
-    for (const id of ['bench-prefill-ms', 'bench-prefill-tps', 'bench-decode-ms', 'bench-decode-tps']) {
+    const ids = ['bench-prefill-ms', 'bench-prefill-tps', 'bench-decode-ms', 'bench-decode-tps'];
+    for (const id of ids) await expect(page.getByTestId(id)).toHaveCount(1);
+    for (const id of ids) {
       const value = Number(await page.getByTestId(id).getAttribute('data-value'));
       expect(value, id).toBeGreaterThan(0);
     }
     await saveScreenshot(page, '04-speed');
   });
 
-  test('cancelling an evaluation midway leaves a working lab', async () => {
+  test('cancelling an evaluation midway leaves a working lab', async ({ page, lab: _demo }) => {
     await page.getByTestId('eval-max-windows').fill('');
     await page.getByTestId('eval-run').click();
     await expect(page.getByTestId('eval-status')).toHaveAttribute('data-status', 'running');
@@ -96,11 +85,5 @@ test.describe('Prunelab on the demo model', () => {
     await expect(page.getByTestId('error-alert')).toHaveCount(0);
     await runEvaluation(page, { maxWindows: '2' });
     await expect(page.getByTestId('eval-chart')).toHaveAttribute('data-points', '2');
-  });
-
-  test('no request left the origin', async ({ baseURL }) => {
-    expect(lab.requests.length).toBeGreaterThan(5);
-    expect(lab.requests.some((url) => url.includes('/ort/'))).toBe(true);
-    expect(foreignRequests(lab.requests, baseURL!)).toEqual([]);
   });
 });

@@ -1,8 +1,10 @@
-// The Prune panel end to end on the demo model (5 blocks), one page, few and short windows (SwiftShader
-// is slow): drop a block, SLEB with live candidates, Wanda 50%, download, cancel midway.
+// The Prune panel end to end on the demo model (5 blocks), few and short windows (SwiftShader is slow),
+// each test in its own page (the `lab` fixture: demo model loaded; no request left the origin, so paper
+// links are never fetched): the method picker and form, drop a block, SLEB with live candidates, Wanda 50%,
+// download (after its own quick Magnitude run), cancel midway.
 
-import { expect, test, type Page } from '@playwright/test';
-import { foreignRequests, openLab, runEvaluation, screensDir, type OpenedLab } from './helpers';
+import type { Page } from '@playwright/test';
+import { expect, fillQuickPrune, runEvaluation, screensDir, test, unzipStored } from './helpers';
 
 async function panelShot(page: Page, name: string): Promise<void> {
   await page.getByTestId('prune-panel').screenshot({ path: `${screensDir}/${name}.png` });
@@ -23,6 +25,7 @@ async function setSettings(page: Page, s: { windows: string; seqLen: string; eva
   await page.getByTestId('prune-calibrationSeqLen').fill(s.seqLen);
   await page.getByTestId('prune-evaluate').setChecked(s.evaluate);
   await page.getByTestId('prune-measureSpeed').setChecked(s.speed);
+  await page.getByTestId('prune-generate').setChecked(false);
 }
 
 async function runPrune(page: Page): Promise<void> {
@@ -34,18 +37,7 @@ async function runPrune(page: Page): Promise<void> {
 const value = async (page: Page, testId: string) => Number(await page.getByTestId(testId).getAttribute('data-value'));
 
 test.describe('Prune panel on the demo model', () => {
-  let page: Page;
-  let lab: OpenedLab;
-
-  test.beforeAll(async ({ browser }) => {
-    page = await browser.newPage();
-    lab = await openLab(page);
-  });
-  test.afterAll(async () => {
-    await page.close();
-  });
-
-  test('lists the methods by kind with summaries and paper links, and builds the form from params', async () => {
+  test('lists the methods by kind with summaries and paper links, and builds the form from params', async ({ page, lab: _demo }) => {
     await expect(page.getByTestId('method-group-blocks')).toContainText('Remove blocks (real speed-up)');
     await expect(page.getByTestId('method-group-sparsity')).toContainText('no speed-up on dense kernels');
     await expect(page.getByTestId('method-group-blocks').getByTestId('method-sleb')).toBeVisible();
@@ -66,7 +58,7 @@ test.describe('Prune panel on the demo model', () => {
     await panelShot(page, 'prune-01-before-run');
   });
 
-  test('(a) drop block 2: 4 layers, block 2 marked removed, perplexity before → after, speed with the block note', async () => {
+  test('(a) drop block 2: 4 layers, block 2 marked removed, perplexity before → after, speed with the block note', async ({ page, lab: _demo }) => {
     await chooseMethod(page, 'drop-blocks', { blocks: '2' });
     await setSettings(page, { windows: '4', seqLen: '64', evaluate: true, speed: true });
     await page.getByTestId('prune-evalMaxWindows').fill('2');
@@ -86,7 +78,7 @@ test.describe('Prune panel on the demo model', () => {
     await panelShot(page, 'prune-02-drop-blocks-result');
   });
 
-  test('(b) SLEB removes 1 block: candidate scores appear live, the result lists the chosen block and the trace', async () => {
+  test('(b) SLEB removes 1 block: candidate scores appear live, the result lists the chosen block and the trace', async ({ page, lab: _demo }) => {
     await chooseMethod(page, 'sleb', { blocks: '1' });
     await setSettings(page, { windows: '4', seqLen: '64', evaluate: false, speed: false });
     // Record, inside the page, the most candidates seen while the run was still running.
@@ -117,7 +109,7 @@ test.describe('Prune panel on the demo model', () => {
     await panelShot(page, 'prune-04-sleb-result');
   });
 
-  test('(c) Wanda 0.5: overall sparsity 0.5000, the no-speed-up note next to speed', async () => {
+  test('(c) Wanda 0.5: overall sparsity 0.5000, the no-speed-up note next to speed', async ({ page, lab: _demo }) => {
     await chooseMethod(page, 'wanda', { sparsity: '0.5' });
     await setSettings(page, { windows: '4', seqLen: '64', evaluate: false, speed: true });
     await runPrune(page);
@@ -129,7 +121,11 @@ test.describe('Prune panel on the demo model', () => {
     await panelShot(page, 'prune-05-wanda-result');
   });
 
-  test('(e) download: the pruned model\'s files reach a picked folder, and downloads without a picker', async () => {
+  test('(e) download: the pruned model\'s files reach a picked folder, and downloads without a picker', async ({ page, lab: _demo }) => {
+    // A pruned model to download: Magnitude 0.5 (data-free, no evaluation), made in this test's page.
+    await fillQuickPrune(page, { methodId: 'magnitude', params: { sparsity: '0.5' }, evaluation: false });
+    await runPrune(page);
+    expect(Math.abs((await value(page, 'prune-overall-sparsity')) - 0.5)).toBeLessThan(1e-3); // Magnitude lands on 0.5002
     // A folder picker that records what is written (Playwright cannot drive the real one).
     await page.evaluate(() => {
       const written: Record<string, number> = {};
@@ -173,10 +169,12 @@ test.describe('Prune panel on the demo model', () => {
     await expect(status).toContainText('as one download, pruned-model.zip');
     await expect.poll(() => downloads.length, { timeout: 30_000 }).toBe(1);
     expect(downloads[0].name).toBe('pruned-model.zip');
-    expect(zipEntrySizes(downloads[0].bytes)).toEqual(listed);
+    const entries = unzipStored(downloads[0].bytes);
+    expect(entries.size).toBe(Object.keys(listed).length);
+    expect(Object.fromEntries([...entries].map(([name, bytes]) => [name, bytes.length]))).toEqual(listed);
   });
 
-  test('(d) cancelling a run midway leaves a working lab', async () => {
+  test('(d) cancelling a run midway leaves a working lab', async ({ page, lab: _demo }) => {
     await chooseMethod(page, 'wanda', { sparsity: '0.5' });
     await setSettings(page, { windows: '16', seqLen: '128', evaluate: true, speed: true });
     await page.getByTestId('prune-run').click();
@@ -190,23 +188,4 @@ test.describe('Prune panel on the demo model', () => {
     await expect(page.getByTestId('eval-chart')).toHaveAttribute('data-points', '1');
   });
 
-  test('no request left the origin (paper links are never fetched)', async ({ baseURL }) => {
-    expect(foreignRequests(lab.requests, baseURL!)).toEqual([]);
-  });
 });
-
-/** Entry name → uncompressed size, from a zip's central directory (no ZIP64: small test models). */
-function zipEntrySizes(zip: Buffer): Record<string, number> {
-  const end = zip.lastIndexOf(Buffer.from([0x50, 0x4b, 0x05, 0x06]));
-  const count = zip.readUInt16LE(end + 10);
-  let at = zip.readUInt32LE(end + 16);
-  const sizes: Record<string, number> = {};
-  for (let i = 0; i < count; i++) {
-    expect(zip.readUInt32LE(at)).toBe(0x02014b50);
-    const nameLength = zip.readUInt16LE(at + 28);
-    const name = zip.toString('utf8', at + 46, at + 46 + nameLength);
-    sizes[name] = zip.readUInt32LE(at + 24);
-    at += 46 + nameLength + zip.readUInt16LE(at + 30) + zip.readUInt16LE(at + 32);
-  }
-  return sizes;
-}

@@ -1,9 +1,10 @@
 // The run queue on the demo model (5 blocks), tiny settings (1 × 64 calibration and evaluation, no
 // speed, no generation): a sweep of Magnitude and ShortGPT at ratios 0.2, 0.4 queues 4 runs; one more
-// run is added and cancelled while it waits; 4 runs finish, 1 is cancelled, the Runs table has 4 rows.
+// run is added and cancelled while it waits (the first run's held-out text is held back until then, so
+// it certainly waits); 4 runs finish, 1 is cancelled, the Runs table has 4 rows.
 
 import { expect, test } from '@playwright/test';
-import { fillQuickPrune, openLab, screensDir } from './helpers';
+import { fillQuickPrune, holdRequests, openLab, screensDir } from './helpers';
 
 test('a sweep queues its runs, runs them one at a time, and a cancelled run leaves the others intact', async ({ page }) => {
   await openLab(page);
@@ -23,6 +24,10 @@ test('a sweep queues its runs, runs them one at a time, and a cancelled run leav
   await expect(page.getByTestId('sweep-count')).toHaveAttribute('data-value', '4');
   await expect(page.getByTestId('sweep-count')).toHaveText('4 runs');
 
+  // The first run's held-out text (WikiText-2: calibration is on TinyStories) is held until the extra run
+  // below is cancelled: the first run is still running and the extra one certainly waits, however fast
+  // the machine.
+  const heldOutText = await holdRequests(page, '**/data/wikitext-2-raw-test.txt');
   await page.getByTestId('sweep-add').click();
   await expect(items).toHaveCount(4);
   // The selected method (Magnitude 0.6) joins the queue behind the sweep; it is cancelled before it starts.
@@ -37,10 +42,14 @@ test('a sweep queues its runs, runs them one at a time, and a cancelled run leav
   // While the sweep runs: exactly one item runs, with its phase and progress bar.
   await expect(page.locator('[data-testid="queue-item"][data-status="running"]')).toHaveCount(1, { timeout: 120_000 });
   await expect(page.locator('[data-testid="queue-item"][data-status="running"] progress')).toBeVisible();
+  await expect.poll(heldOutText.held, { timeout: 120_000 }).toBe(1);
+  await expect(items.nth(0)).toHaveAttribute('data-status', 'running');
+  await expect(page.locator('[data-testid="queue-item"][data-status="queued"]')).toHaveCount(4);
   await page.getByTestId('prune-panel').screenshot({ path: `${screensDir}/queue-01.png` });
-  if ((await extra.getAttribute('data-status')) === 'queued') await cancelExtra.click();
-  else await extra.getByTestId('queue-cancel').click(); // already running: aborted instead
+  await expect(extra).toHaveAttribute('data-status', 'queued');
+  await cancelExtra.click();
   await expect(extra).toHaveAttribute('data-status', 'cancelled');
+  heldOutText.release();
 
   await expect(page.locator('[data-testid="queue-item"][data-status="done"]')).toHaveCount(4, { timeout: 170_000 });
   await expect(page.locator('[data-testid="queue-item"][data-status="cancelled"]')).toHaveCount(1);

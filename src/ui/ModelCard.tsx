@@ -19,6 +19,7 @@ function ImportCheck({ check }: { check: ImportCheckData | null }) {
       data-testid="import-check"
       data-status={check.passed ? 'pass' : 'fail'}
       data-max-abs-diff={String(check.maxAbsDiff)}
+      data-tolerance={String(check.tolerance)}
     >
       Import check: max |Δlogit| = {check.maxAbsDiff.toExponential(2)} over {check.probeTokens} tokens against{' '}
       <code>{check.referenceFile}</code> (tolerance {check.tolerance.toExponential(0)}):{' '}
