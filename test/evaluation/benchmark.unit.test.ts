@@ -2,25 +2,16 @@
 // and even counts, numeric order), warm-up runs excluded, prefill vs decode split, tokens/s, the
 // greedy feed of each step, progress, cancellation, defaults and argument errors.
 
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { LabError } from '../../src/errors';
+import { describe, expect, it } from 'vitest';
+import { fakeClock, labError, oneHotRow } from './fakes';
 import { runBenchmark, stat, syntheticPrompt, type BenchmarkOptions } from '../../src/evaluation/benchmark';
 import type { Decoder } from '../../src/evaluation/generate';
 import type { BenchProgress } from '../../src/lab/lab-api';
 
-let clock = 0;
-beforeEach(() => {
-  clock = 5000;
-  vi.spyOn(performance, 'now').mockImplementation(() => clock);
-});
-afterEach(() => vi.restoreAllMocks());
+const clock = fakeClock(5000);
 
 const VOCAB = 16;
-const oneHot = (id: number) => {
-  const row = new Float32Array(VOCAB).fill(-1);
-  row[id] = 2;
-  return row;
-};
+const oneHot = (id: number) => oneHotRow(VOCAB, id, -1, 2);
 
 /**
  * Run r (0-based, warm-up included) takes prefillMs[r] for the prefill and stepMs[r] per step. The
@@ -34,12 +25,12 @@ function fakeDecoder(prefillMs: number[], stepMs: number[]) {
       run++;
       calls.prefills.push([...ids]);
       calls.steps.push([]);
-      clock += prefillMs[run];
+      clock.ms += prefillMs[run];
       return oneHot((ids[ids.length - 1] + 1) % VOCAB);
     },
     step: async (token) => {
       calls.steps[run].push(token);
-      clock += stepMs[run];
+      clock.ms += stepMs[run];
       return oneHot((token + 1) % VOCAB);
     },
   };
@@ -48,14 +39,6 @@ function fakeDecoder(prefillMs: number[], stepMs: number[]) {
 
 const options = (o: Partial<BenchmarkOptions> = {}): BenchmarkOptions => ({ vocabSize: VOCAB, contextLength: 64, backend: 'fake', ...o });
 
-async function labError(p: Promise<unknown>): Promise<LabError> {
-  const e = await p.then(
-    () => null,
-    (x: unknown) => x,
-  );
-  expect(e).toBeInstanceOf(LabError);
-  return e as LabError;
-}
 
 describe('stat', () => {
   it('median of odd and even counts, min, max; numeric (not string) order; input untouched', () => {

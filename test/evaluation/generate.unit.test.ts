@@ -2,24 +2,15 @@
 // stop conditions (eos not appended, max-new-tokens, context), what is fed to each step, progress,
 // cancellation and argument errors.
 
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { LabError } from '../../src/errors';
+import { describe, expect, it } from 'vitest';
+import { fakeClock, labError, oneHotRow } from './fakes';
 import { argmax, generateGreedy, type Decoder, type GenerateOptions } from '../../src/evaluation/generate';
 import type { GenerateProgress } from '../../src/lab/lab-api';
 
-let clock = 0;
-beforeEach(() => {
-  clock = 100;
-  vi.spyOn(performance, 'now').mockImplementation(() => clock);
-});
-afterEach(() => vi.restoreAllMocks());
+const clock = fakeClock(100);
 
 const VOCAB = 32;
-const oneHot = (id: number) => {
-  const row = new Float32Array(VOCAB).fill(-5);
-  row[id] = 1;
-  return row;
-};
+const oneHot = (id: number) => oneHotRow(VOCAB, id, -5, 1);
 
 /** Predicts script[k] after the k-th call (prefill is call 0); records what it was fed. 10 ms a call. */
 function scripted(script: number[]) {
@@ -28,12 +19,12 @@ function scripted(script: number[]) {
   const decoder: Decoder = {
     prefill: async (ids) => {
       fed.prefill.push([...ids]);
-      clock += 10;
+      clock.ms += 10;
       return oneHot(script[k++]);
     },
     step: async (token) => {
       fed.steps.push(token);
-      clock += 10;
+      clock.ms += 10;
       return oneHot(script[k++]);
     },
   };
@@ -42,14 +33,6 @@ function scripted(script: number[]) {
 
 const opts = (o: Partial<GenerateOptions> = {}): GenerateOptions => ({ maxNewTokens: 10, eosTokenIds: [], contextLength: 100, ...o });
 
-async function labError(p: Promise<unknown>): Promise<LabError> {
-  const e = await p.then(
-    () => null,
-    (x: unknown) => x,
-  );
-  expect(e).toBeInstanceOf(LabError);
-  return e as LabError;
-}
 
 describe('argmax', () => {
   it('index of the largest value; the first one on ties; all-negative rows; one entry', () => {

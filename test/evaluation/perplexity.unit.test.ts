@@ -2,17 +2,12 @@
 // clock: window cutting (non-overlapping, remainder dropped), exp(mean NLL), batching, progress,
 // cancellation and errors.
 
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { LabError } from '../../src/errors';
+import { describe, expect, it } from 'vitest';
+import { fakeClock, labError } from './fakes';
 import { cutWindows, evaluatePerplexity, nextBatchSize, type WindowScorer } from '../../src/evaluation/perplexity';
 import type { PerplexityProgress } from '../../src/lab/lab-api';
 
-let clock = 0;
-beforeEach(() => {
-  clock = 1000;
-  vi.spyOn(performance, 'now').mockImplementation(() => clock);
-});
-afterEach(() => vi.restoreAllMocks());
+const clock = fakeClock(1000);
 
 /**
  * A scorer whose "mean NLL over positions 1..L−1" of a window is a known function of exactly those
@@ -30,7 +25,7 @@ function fakeScorer(maxBatch = 4, msPerWindow = 1) {
     },
     scoreWindows: async (windows) => {
       batches.push(windows.map((w) => [...w]));
-      clock += msPerWindow * windows.length;
+      clock.ms += msPerWindow * windows.length;
       return windows.map((w) => scoredMean(w));
     },
   };
@@ -43,14 +38,6 @@ const scoredMean = (w: ArrayLike<number>) => {
 };
 const range = (n: number) => Array.from({ length: n }, (_, i) => i);
 
-async function labError(p: Promise<unknown>): Promise<LabError> {
-  const e = await p.then(
-    () => null,
-    (x: unknown) => x,
-  );
-  expect(e).toBeInstanceOf(LabError);
-  return e as LabError;
-}
 
 describe('cutWindows', () => {
   it('non-overlapping windows of L in order, remainder dropped, as Int32Array', () => {
@@ -131,7 +118,7 @@ describe('evaluatePerplexity', () => {
     const fastThenSlow = fakeScorer(8, 0);
     let runs = 0;
     fastThenSlow.scorer.scoreWindows = async (w) => {
-      clock += ++runs === 3 ? 5000 : 0;
+      clock.ms += ++runs === 3 ? 5000 : 0;
       fastThenSlow.batches.push(w.map((x) => [...x]));
       return w.map(() => 0);
     };
