@@ -1,6 +1,8 @@
-// Calibration windows: 'first' and seeded 'random' sampling, reproducibility, prefix property, errors.
+// Calibration windows: 'first' and seeded 'random' sampling, reproducibility, prefix property, errors,
+// window boundaries; the mulberry32 PRNG against its reference values.
 import { describe, expect, it } from 'vitest';
-import { calibrationWindows } from '../../src/pruning/calibration-data';
+import { calibrationWindows, mulberry32 } from '../../src/pruning/calibration-data';
+import { thrown } from './helpers/errors';
 
 const tokens = Array.from({ length: 1000 }, (_, i) => i);
 
@@ -35,5 +37,41 @@ describe('calibrationWindows', () => {
     } catch (e) {
       expect((e as { code: string }).code).toBe('bad-text');
     }
+  });
+});
+
+describe('calibration window boundaries and the PRNG', () => {
+  const tokens = Array.from({ length: 100 }, (_, i) => i);
+  it('mulberry32 matches the reference sequence', () => {
+    const r = mulberry32(1);
+    expect([r(), r(), r()]).toEqual([0.6270739405881613, 0.002735721180215478, 0.5274470399599522]);
+    const s = mulberry32(42);
+    expect([s(), s()]).toEqual([0.6011037519201636, 0.44829055899754167]);
+  });
+  it('random starts are floor(u·(N − seqLen)) with the seeded u', () => {
+    const w = calibrationWindows(tokens, { count: 2, seqLen: 10, sampling: 'random', seed: 1 });
+    expect([w[0][0], w[1][0]]).toEqual([Math.floor(0.6270739405881613 * 90), Math.floor(0.002735721180215478 * 90)]);
+  });
+  it('window count and length are validated', () => {
+    for (const count of [0, 1.5]) expect(thrown(() => calibrationWindows(tokens, { count, seqLen: 10, sampling: 'first', seed: 0 }))).toMatchObject({ code: 'bad-argument', message: `calibration: window count must be an integer ≥ 1, got ${count}` });
+    for (const seqLen of [1, 2.5]) expect(thrown(() => calibrationWindows(tokens, { count: 1, seqLen, sampling: 'first', seed: 0 }))).toMatchObject({ code: 'bad-argument', message: `calibration: window length must be an integer ≥ 2, got ${seqLen}` });
+    expect(calibrationWindows(tokens, { count: 1, seqLen: 2, sampling: 'first', seed: 0 })[0]).toEqual(Int32Array.from([0, 1]));
+  });
+  it("'first' with exactly enough tokens works; one short fails with details", () => {
+    expect(calibrationWindows(tokens, { count: 4, seqLen: 25, sampling: 'first', seed: 0 }).length).toBe(4);
+    expect(thrown(() => calibrationWindows(tokens, { count: 3, seqLen: 34, sampling: 'first', seed: 0 }))).toMatchObject({
+      code: 'bad-text',
+      message: 'calibration text: 100 tokens is too short for 3 windows of 34 tokens (needs 102)',
+      details: { tokens: 100, needed: 102 },
+    });
+  });
+  it("'random' needs more than seqLen tokens", () => {
+    expect(thrown(() => calibrationWindows(tokens, { count: 1, seqLen: 100, sampling: 'random', seed: 0, textName: 't.txt' }))).toMatchObject({
+      code: 'bad-text',
+      message: 't.txt: 100 tokens is too short for a random window of 100 tokens (needs more than 100)',
+      details: { tokens: 100, needed: 101 },
+    });
+    const w = calibrationWindows(tokens, { count: 3, seqLen: 99, sampling: 'random', seed: 5 });
+    for (const x of w) expect(x[0]).toBe(0); // N − seqLen = 1: the only start is 0
   });
 });

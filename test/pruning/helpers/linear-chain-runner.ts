@@ -117,6 +117,18 @@ export function linearChainRunner(): ChainRunner {
   };
 }
 
+/** A runner whose block runs return no statistics for the linear nameOf(block): to test the "no statistics" error. */
+export function withoutStatsFor(inner: CalibrationRunner, nameOf: (block: number) => string): CalibrationRunner {
+  return {
+    ...inner,
+    async runBlock(spec, block, hidden, kind) {
+      const run = await inner.runBlock(spec, block, hidden, kind);
+      run.inputs.delete(nameOf(block));
+      return run;
+    },
+  };
+}
+
 /** A tiny llama-named spec for the chain: hidden 8, 2 heads × 4 (no GQA), FFN 12, 3 blocks, vocab 40. */
 export function chainSpec(blocks = 3, seed = 11, hidden = 8, ffn = 12): ModelSpec {
   const layer = { numHeads: 2, numKvHeads: 2, headDim: hidden / 2, intermediateSize: ffn };

@@ -62,3 +62,27 @@ describe('NeuroAL row step', () => {
     expect(Math.max(...out)).toBe(0.99);
   });
 });
+
+describe('allocation edge cases', () => {
+  it('outlierRatio of no scores is 0', () => {
+    expect(outlierRatio([], 5)).toBe(0);
+    expect(outlierRatio([new Float32Array(0)], 5)).toBe(0);
+  });
+  it('OWL: equal outlier ratios give the uniform sparsity', () => {
+    expect(owlBlockSparsities([3, 3, 3], 0.5, 0.08)).toEqual([0.5, 0.5, 0.5]);
+  });
+  it('OWL clip: exactly 0 → 0.01 and exactly 1 → 0.99', () => {
+    // ratios [0, 1] → sparsities [s + λ, s − λ] exactly.
+    expect(owlBlockSparsities([0, 1], 0.25, 0.25)).toEqual([0.5, 0.01]);
+    expect(owlBlockSparsities([0, 1], 0.75, 0.25)).toEqual([0.99, 0.5]);
+  });
+  it('NeuroAL block step: one block or λ = 0 gives exactly s', () => {
+    expect(neuroalBlockSparsities(1, 0.5, 0.1)).toEqual([0.5]);
+    expect(neuroalBlockSparsities(3, 0.3, 0)).toEqual([0.3, 0.3, 0.3]);
+  });
+  it('NeuroAL row step: null only for total alignment 0 or all rows equal', () => {
+    expect(neuroalRowSparsities([2, 1, 1], 0.5, 0.1)).not.toBeNull(); // Σ = 4, though 2 − 1 − 1 = 0
+    expect(neuroalRowSparsities([1, 1, 1], 0.5, 0.1)).toBeNull();
+    expect(neuroalRowSparsities([1, -1], 0.5, 0.1)).toBeNull();
+  });
+});

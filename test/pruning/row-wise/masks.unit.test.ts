@@ -1,7 +1,8 @@
 // Mask builders on synthetic scores: per-matrix threshold with ties, per-row counts, N:M groups.
 import { describe, expect, it } from 'vitest';
 import { mulberry32 } from '../../../src/pruning/calibration-data';
-import { countZeros, cumulativeRowZeros, nmMask, parsePattern, perMatrixMask, perRowMask, uniformRowZeros } from '../../../src/pruning/row-wise/masks';
+import { checkNMShape, countZeros, cumulativeRowZeros, nmMask, parsePattern, perMatrixMask, perRowMask, uniformRowZeros } from '../../../src/pruning/row-wise/masks';
+import { thrown } from '../helpers/errors';
 
 const random = (n: number, seed: number) => {
   const r = mulberry32(seed);
@@ -93,5 +94,40 @@ describe('perRowMask equals a stable ascending sort', () => {
       for (const j of order.slice(0, counts[r])) expected[j] = 0;
       expect(Array.from(mask.subarray(r * cols, (r + 1) * cols))).toEqual(Array.from(expected));
     }
+  });
+});
+
+describe('parsePattern: the whole string is N:M with 1 ≤ N < M', () => {
+  it('multi-digit N and M parse', () => {
+    expect(parsePattern('12:16')).toEqual({ zeros: 12, group: 16 });
+    expect(parsePattern('2:16')).toEqual({ zeros: 2, group: 16 });
+    expect(parsePattern('1:4')).toEqual({ zeros: 1, group: 4 });
+  });
+  it.each(['2:4x', 'x2:4', '2:4:8', ' 2:4', '2:4 ', ':4', '2:'])('rejects %j as bad-argument', (p) => {
+    const e = thrown(() => parsePattern(p));
+    expect(e.code).toBe('bad-argument');
+    expect(e.message).toMatch(/pattern must be 'unstructured' or N:M/);
+  });
+  it.each(['0:4', '4:4', '5:4'])('rejects %j (need 1 ≤ N < M) as bad-argument', (p) => {
+    const e = thrown(() => parsePattern(p));
+    expect(e.code).toBe('bad-argument');
+    expect(e.message).toBe(`pattern ${p}: need 1 ≤ N < M`);
+  });
+});
+
+describe('mask edge cases', () => {
+  it('perMatrixMask at sparsity 1 zeros everything', () => {
+    expect(Array.from(perMatrixMask([3, 1, 2], 1))).toEqual([0, 0, 0]);
+  });
+  it('nmMask breaks ties by the lower index within each group', () => {
+    expect(Array.from(nmMask([5, 5, 5, 5, 1, 1, 1, 1], 1, 8, { zeros: 2, group: 4 }))).toEqual([0, 0, 1, 1, 0, 0, 1, 1]);
+    expect(Array.from(nmMask([7, 7, 7, 7], 1, 4, { zeros: 3, group: 4 }))).toEqual([0, 0, 0, 1]);
+  });
+  it('checkNMShape names the layer and its input size', () => {
+    expect(() => checkNMShape('w', 8, { zeros: 2, group: 4 })).not.toThrow();
+    const e = thrown(() => checkNMShape('blk.0.q', 6, { zeros: 2, group: 4 }));
+    expect(e.code).toBe('bad-argument');
+    expect(e.message).toBe('blk.0.q: 2:4 sparsity needs the input size (6) to be a multiple of 4');
+    expect(e.details).toEqual({ weight: 'blk.0.q', inputSize: 6, group: 4 });
   });
 });

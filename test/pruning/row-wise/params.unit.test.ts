@@ -1,8 +1,9 @@
 // resolveParams and the shared row-wise parameter declarations: defaults filled, ranges, integer,
 // enum and boolean checks, each with the method id and parameter name in the message.
 import { describe, expect, it } from 'vitest';
-import type { ParamSpec } from '../../../src/pruning/method';
+import type { ParamSpec, ParamValue } from '../../../src/pruning/method';
 import { baseParam, patternParam, resolveParams, sparsityParam } from '../../../src/pruning/row-wise/params';
+import { thrown } from '../helpers/errors';
 
 const specs: ParamSpec[] = [
   sparsityParam,
@@ -44,5 +45,25 @@ describe('resolveParams', () => {
     expect(patternParam.options!.map((o) => o.value)).toEqual(['unstructured', '2:4', '4:8']);
     expect(baseParam.options!.map((o) => o.value)).toEqual(['magnitude', 'wanda', 'sparsegpt']);
     expect(baseParam.default).toBe('wanda');
+  });
+});
+
+describe('resolveParams: error codes, enums without options, block lists', () => {
+  const specs: ParamSpec[] = [
+    { name: 'x', label: 'x', type: 'number', default: 1, min: 0, max: 2, help: '' },
+    { name: 'e', label: 'e', type: 'enum', default: 'a', options: [{ value: 'a', label: 'A' }], help: '' },
+    { name: 'b', label: 'b', type: 'boolean', default: false, help: '' },
+    { name: 'blocks', label: 'blocks', type: 'block-list', default: '', help: '' },
+  ];
+  it.each<Record<string, ParamValue>>([{ x: 'one' }, { x: 3 }, { e: 'z' }, { b: 1 }])('%j → bad-argument', (values) => {
+    expect(thrown(() => resolveParams('m', specs, values)).code).toBe('bad-argument');
+  });
+  it('an enum declared without options rejects every value as bad-argument', () => {
+    const e = thrown(() => resolveParams('m', [{ name: 'e', label: 'e', type: 'enum', default: 'a', help: '' }], {}));
+    expect(e.code).toBe('bad-argument');
+    expect(e.message).toMatch(/^m: e must be one of/);
+  });
+  it('a block-list value passes through unchecked', () => {
+    expect(resolveParams('m', specs, { blocks: '0,2' })).toEqual({ x: 1, e: 'a', b: false, blocks: '0,2' });
   });
 });

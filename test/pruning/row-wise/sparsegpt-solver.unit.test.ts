@@ -3,7 +3,8 @@
 import { describe, expect, it } from 'vitest';
 import { mulberry32 } from '../../../src/pruning/calibration-data';
 import { countZeros, parsePattern } from '../../../src/pruning/row-wise/masks';
-import { choleskyLower, inverseUpperCholesky, sparseGptPrune } from '../../../src/pruning/row-wise/sparsegpt-solver';
+import { choleskyLower, hessianFromGram, inverseUpperCholesky, sparseGptPrune } from '../../../src/pruning/row-wise/sparsegpt-solver';
+import { thrown } from '../helpers/errors';
 
 function gaussian(r: () => number): number {
   return Math.sqrt(-2 * Math.log(1 - r())) * Math.cos(2 * Math.PI * r());
@@ -102,5 +103,78 @@ describe('sparseGptPrune', () => {
         expect(s).toBeCloseTo(i === j ? 1 : 0, 8);
       }
     expect(() => choleskyLower(new Float64Array([1, 2, 2, 1]), 2, 'layer X')).toThrow(/layer X: Hessian is not positive definite/);
+  });
+});
+
+/** Uniform weights in [−1, 1). */
+const uniformWeights = (n: number, seed: number) => {
+  const r = mulberry32(seed);
+  return Float32Array.from({ length: n }, () => r() * 2 - 1);
+};
+
+describe('SparseGPT solver details', () => {
+  const rows = 6, cols = 8;
+  const gramOf = (seed: number) => {
+    const r = mulberry32(seed);
+    const x = Array.from({ length: 40 }, () => Float64Array.from({ length: cols }, () => r() * 2 - 1 + (r() < 0.2 ? 2 : 0)));
+    const g = new Float64Array(cols * cols);
+    for (const v of x) for (let i = 0; i < cols; i++) for (let j = 0; j < cols; j++) g[i * cols + j] += v[i] * v[j];
+    return g;
+  };
+  const w = uniformWeights(rows * cols, 9);
+
+  it('Cholesky: a zero pivot is not positive definite; the default name is "matrix"', () => {
+    const e = thrown(() => choleskyLower(new Float64Array([1, 1, 1, 1]), 2));
+    expect(e.code).toBe('internal');
+    expect(e.message).toBe('matrix: Hessian is not positive definite after dampening (pivot 1)');
+  });
+  it('a dead input is solved as if its Hessian diagonal were 1 and its weights 0', () => {
+    const g = gramOf(2);
+    for (let i = 0; i < cols; i++) g[5 * cols + i] = g[i * cols + 5] = 0;
+    const fixed = Float64Array.from(g);
+    fixed[5 * cols + 5] = 1;
+    const w0 = Float32Array.from(w, (v, i) => (i % cols === 5 ? 0 : v));
+    for (const pattern of [null, { zeros: 2, group: 4 }]) {
+      const a = sparseGptPrune(w, rows, cols, g, { sparsity: 0.5, pattern });
+      const b = sparseGptPrune(w0, rows, cols, fixed, { sparsity: 0.5, pattern });
+      expect(Array.from(a.weights)).toEqual(Array.from(b.weights));
+      expect(Array.from(a.mask)).toEqual(Array.from(b.mask));
+    }
+  });
+  it('sparsity 0 unstructured prunes nothing; sparsity 1 prunes everything', () => {
+    const g = gramOf(3);
+    expect(countZeros(sparseGptPrune(w, rows, cols, g, { sparsity: 0, pattern: null }).mask)).toBe(0);
+    const all = sparseGptPrune(w, rows, cols, g, { sparsity: 1, pattern: null });
+    expect(countZeros(all.mask)).toBe(rows * cols);
+    expect(all.weights.every((v) => v === 0)).toBe(true);
+  });
+  it('N:M ignores the unstructured sparsity: exactly N of every M, even with sparsity 0.5 given', () => {
+    const r = sparseGptPrune(w, rows, cols, gramOf(4), { sparsity: 0.5, pattern: { zeros: 1, group: 4 } });
+    for (let row = 0; row < rows; row++)
+      for (let g = 0; g < cols; g += 4) expect(countZeros(r.mask.subarray(row * cols + g, row * cols + g + 4))).toBe(1);
+  });
+  it('N:M ties go to the lower index (H = I, equal magnitudes)', () => {
+    const identity = new Float64Array(16);
+    for (let j = 0; j < 4; j++) identity[j * 4 + j] = 1;
+    const r = sparseGptPrune(new Float32Array([1, -1, 1, -1]), 1, 4, identity, { sparsity: 0, pattern: { zeros: 2, group: 4 } });
+    expect(Array.from(r.mask)).toEqual([0, 0, 1, 1]);
+  });
+  it('under N:M every row is solved on its own, also with more rows than inputs', () => {
+    const n = 4, many = 9;
+    const r = mulberry32(6);
+    const x = Array.from({ length: 30 }, () => Float64Array.from({ length: n }, () => r() * 2 - 1));
+    const gram = new Float64Array(n * n);
+    for (const v of x) for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) gram[i * n + j] += v[i] * v[j];
+    const weights = uniformWeights(many * n, 7);
+    const p = { zeros: 2, group: 4 };
+    const whole = sparseGptPrune(weights, many, n, gram, { sparsity: 0.5, pattern: p, blockSize: 2 });
+    for (let row = 0; row < many; row++) {
+      const alone = sparseGptPrune(weights.slice(row * n, (row + 1) * n), 1, n, gram, { sparsity: 0.5, pattern: p, blockSize: 2 });
+      expect(Array.from(whole.weights.subarray(row * n, (row + 1) * n)), `row ${row}`).toEqual(Array.from(alone.weights));
+    }
+  });
+  it('hessianFromGram: H = (2 / max(1, tokens))·gram', () => {
+    expect(Array.from(hessianFromGram(new Float64Array([4, 2, 2, 8]), 4))).toEqual([2, 1, 1, 4]);
+    expect(Array.from(hessianFromGram(new Float64Array([4, 2]), 0))).toEqual([8, 4]);
   });
 });

@@ -3,6 +3,7 @@
 // gives the dense ones; plan bookkeeping (params, targets, trace, progress, cancel).
 import { describe, expect, it } from 'vitest';
 import { blockLinearNames, getWeight } from '../../../src/model/model-spec';
+import type { CalibrationRunner } from '../../../src/pruning/calibration';
 import type { MethodProgress } from '../../../src/pruning/method';
 import { emptyPlan } from '../../../src/pruning/plan';
 import { planUniform } from '../../../src/pruning/row-wise/uniform-plan';
@@ -82,5 +83,30 @@ describe('sequential calibration by hand (linear chain)', () => {
       methodId: 'x', params: { a: 1 }, removeBlocks: [], masks: {}, updates: {}, targetBlockSparsity: null, trace: [],
       stats: { calibrationMs: 0, methodMs: 0, forwardPasses: 0, sessionsCreated: 0 },
     });
+  });
+});
+
+describe('planUniform: magnitude bookkeeping, calibration stats of the data-driven bases', () => {
+  const spec = chainSpec(2, 13);
+  const windows = chainWindows(2, 5, 4);
+  it('magnitude: one layer-pruned entry and one progress event per block', async () => {
+    const events: MethodProgress[] = [];
+    const plan = await planUniform('magnitude', 'magnitude', { spec, runner: linearChainRunner(), windows, onProgress: (p) => events.push(p) }, { sparsity: 0.25, pattern: 'unstructured' });
+    expect(plan.trace.map((t) => [t.kind, 'block' in t ? t.block : -1])).toEqual([['layer-pruned', 0], ['layer-pruned', 1]]);
+    // Per-matrix threshold: int(numel·s) + 1 zeros of 64–96 weights per matrix, so a little above 0.25.
+    for (const t of plan.trace) if (t.kind === 'layer-pruned') expect(t.sparsity).toBeGreaterThan(0.25), expect(t.sparsity).toBeLessThan(0.3);
+    expect(events.map((e) => [e.message, e.fraction])).toEqual([['pruning block 1/2', 0.5], ['pruning block 2/2', 1]]);
+    expect(events.map((e) => e.trace)).toEqual(plan.trace);
+  });
+  it('wanda: plan.stats counts the runner forward passes', async () => {
+    const inner = linearChainRunner();
+    const runner = { ...inner, forwardPasses: 0 } as CalibrationRunner & { forwardPasses: number };
+    runner.runBlock = async (s, b, h, k) => {
+      runner.forwardPasses++;
+      return inner.runBlock(s, b, h, k);
+    };
+    const plan = await planUniform('wanda', 'wanda', { spec, runner, windows }, { sparsity: 0.5, pattern: 'unstructured' });
+    expect(runner.forwardPasses).toBeGreaterThan(0);
+    expect(plan.stats?.forwardPasses).toBe(runner.forwardPasses);
   });
 });
