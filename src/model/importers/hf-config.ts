@@ -39,7 +39,8 @@ export function parseHfConfig(
   path = 'config.json',
 ): ParsedConfig {
   const modelType = typeof raw.model_type === 'string' ? raw.model_type : '';
-  const family = SUPPORTED_MODEL_TYPES[modelType];
+  // Own keys only: 'toString' or '__proto__' must not find Object.prototype's members.
+  const family = Object.hasOwn(SUPPORTED_MODEL_TYPES, modelType) ? SUPPORTED_MODEL_TYPES[modelType] : undefined;
   if (!family) {
     const arch = Array.isArray(raw.architectures) ? ` (${raw.architectures.join(', ')})` : '';
     const found = modelType ? `model_type '${modelType}'${arch}` : `no model_type${arch}`;
