@@ -2,8 +2,39 @@
 // KV cache; warm-up runs excluded; median/min/max over R runs. No runtime import (takes a Decoder).
 
 import { LabError, throwIfCancelled } from '../errors';
-import type { BenchProgress, BenchRequest, BenchResult, Stat } from '../lab/lab-api';
 import { argmax, type Decoder } from './generate';
+
+export interface BenchRequest {
+  promptTokens?: number; // default 128
+  genTokens?: number; // default 64
+  runs?: number; // default 5
+  warmupRuns?: number; // default 1
+}
+
+export interface Stat {
+  median: number;
+  min: number;
+  max: number;
+}
+
+export interface BenchProgress {
+  run: number;
+  runs: number;
+  phase: 'warmup' | 'prefill' | 'decode';
+}
+
+export interface BenchResult {
+  promptTokens: number;
+  genTokens: number;
+  runs: number;
+  prefillMs: Stat;
+  prefillTokensPerS: Stat;
+  decodeMsPerToken: Stat;
+  decodeTokensPerS: Stat;
+  backend: string;
+  adapter: string | null;
+  isSoftwareAdapter: boolean;
+}
 
 export interface BenchmarkOptions {
   vocabSize: number;

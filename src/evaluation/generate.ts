@@ -2,7 +2,11 @@
 // Text decoding is the caller's (tokenizer) job, passed in as `decode`; no runtime import.
 
 import { LabError, throwIfCancelled } from '../errors';
-import type { GenerateProgress } from '../lab/lab-api';
+
+export interface GenerateProgress {
+  tokens: number;
+  text: string;
+}
 
 export interface Decoder {
   prefill(ids: number[]): Promise<Float32Array>;

@@ -3,7 +3,32 @@
 // ppl = exp(mean NLL over all scored tokens). Needs only a window scorer; no runtime import.
 
 import { LabError, throwIfCancelled } from '../errors';
-import type { PerplexityProgress, PerplexityResult } from '../lab/lab-api';
+
+export interface PerplexityProgress {
+  windowsDone: number;
+  windows: number;
+  tokensScored: number;
+  runningNll: number;
+  runningPpl: number;
+}
+
+export interface PerplexityResult {
+  ppl: number;
+  nll: number;
+  windows: number;
+  tokensScored: number;
+  seqLen: number;
+  /** Windows the text allowed before maxWindows. */
+  windowsAvailable: number;
+  textTokens: number;
+  textName: string;
+  elapsedMs: number;
+  /** Tokens scored (positions 1..L−1 of each window) per second of wall time. */
+  tokensScoredPerS: number;
+  /** Per-window mean NLL, in order. */
+  windowNlls: number[];
+  backend: string;
+}
 
 export interface WindowScorer {
   readonly backend: string;

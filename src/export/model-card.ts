@@ -2,7 +2,9 @@
 // was pruned and measured, what the folder holds and how to load it. Pure: strings only; it takes
 // plain data (PruneResult is a lab-api type, imported as a type only).
 
-import type { BenchResult, PerplexityResult, PruneResult } from '../lab/lab-api';
+import type { BenchResult } from '../evaluation/benchmark';
+import type { PerplexityResult } from '../evaluation/perplexity';
+import type { PruneResult } from '../lab/lab-api';
 
 export interface ModelCardInputs {
   source: { name: string; modelType: string; layout: string; weightsFile: string; weightsDtype: string; parameters: number; layers: number };

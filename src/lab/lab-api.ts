@@ -3,25 +3,24 @@
 // plain data (structured-clone safe): no sessions, no weight arrays, no class instances.
 
 import type { LabErrorData } from '../errors';
+import type { BenchProgress, BenchRequest, BenchResult } from '../evaluation/benchmark';
+import type { GenerateProgress } from '../evaluation/generate';
+import type { PerplexityProgress, PerplexityResult } from '../evaluation/perplexity';
 import type { ModelFileRef } from '../model/loaded-model';
-import type { ParamValue, PruningMethod } from '../pruning/method';
+import type { MethodInfo, ParamValue } from '../pruning/method';
 import type { PlanStats, TraceEntry } from '../pruning/plan';
+import type { BackendInfo } from '../runtime/ort';
+
+// Types owned by the layers below, re-exported so the UI, store and CLI keep one import.
+export type { BenchProgress, BenchRequest, BenchResult, Stat } from '../evaluation/benchmark';
+export type { GenerateProgress } from '../evaluation/generate';
+export type { PerplexityProgress, PerplexityResult } from '../evaluation/perplexity';
+export type { MethodInfo } from '../pruning/method';
+export type { BackendInfo } from '../runtime/ort';
 
 export interface JobOptions<P> {
   signal?: AbortSignal;
   onProgress?: (progress: P) => void;
-}
-
-export interface BackendInfo {
-  /** Execution provider the sessions use. */
-  backend: 'webgpu' | 'wasm';
-  /** GPU adapter info when WebGPU is available. */
-  adapter: { vendor: string; architecture: string; device: string; description: string } | null;
-  /** True for SwiftShader and other CPU adapters: timings say nothing about a GPU. */
-  isSoftwareAdapter: boolean;
-  /** Why WebGPU is not used, when it is not. */
-  fallbackReason: string | null;
-  threads: number;
 }
 
 export interface LayerSummary {
@@ -95,72 +94,9 @@ export interface PerplexityRequest {
   maxWindows?: number;
 }
 
-export interface PerplexityProgress {
-  windowsDone: number;
-  windows: number;
-  tokensScored: number;
-  runningNll: number;
-  runningPpl: number;
-}
-
-export interface PerplexityResult {
-  ppl: number;
-  nll: number;
-  windows: number;
-  tokensScored: number;
-  seqLen: number;
-  /** Windows the text allowed before maxWindows. */
-  windowsAvailable: number;
-  textTokens: number;
-  textName: string;
-  elapsedMs: number;
-  /** Tokens scored (positions 1..L−1 of each window) per second of wall time. */
-  tokensScoredPerS: number;
-  /** Per-window mean NLL, in order. */
-  windowNlls: number[];
-  backend: string;
-}
-
-export interface BenchRequest {
-  promptTokens?: number; // default 128
-  genTokens?: number; // default 64
-  runs?: number; // default 5
-  warmupRuns?: number; // default 1
-}
-
-export interface Stat {
-  median: number;
-  min: number;
-  max: number;
-}
-
-export interface BenchProgress {
-  run: number;
-  runs: number;
-  phase: 'warmup' | 'prefill' | 'decode';
-}
-
-export interface BenchResult {
-  promptTokens: number;
-  genTokens: number;
-  runs: number;
-  prefillMs: Stat;
-  prefillTokensPerS: Stat;
-  decodeMsPerToken: Stat;
-  decodeTokensPerS: Stat;
-  backend: string;
-  adapter: string | null;
-  isSoftwareAdapter: boolean;
-}
-
 export interface GenerateRequest {
   prompt: string;
   maxNewTokens?: number; // default 40
-}
-
-export interface GenerateProgress {
-  tokens: number;
-  text: string;
 }
 
 export interface GenerateResult {
@@ -171,9 +107,6 @@ export interface GenerateResult {
   stoppedBy: 'eos' | 'max-new-tokens' | 'context';
   elapsedMs: number;
 }
-
-/** A pruning method as the UI and CLI see it: its declaration without run() (params build the form). */
-export type MethodInfo = Omit<PruningMethod, 'run'>;
 
 export interface CalibrationRequest {
   text: TextSource;

@@ -55,3 +55,6 @@ export interface PruningMethod {
   needsCalibration: boolean;
   run(context: PruningContext, params: Record<string, ParamValue>): Promise<PruningPlan>;
 }
+
+/** A pruning method as the UI and CLI see it: its declaration without run() (params build the form). */
+export type MethodInfo = Omit<PruningMethod, 'run'>;

@@ -2,7 +2,7 @@
 // write methods/<id>.ts and list it here. No runtime import.
 
 import { LabError } from '../errors';
-import type { MethodInfo } from '../lab/lab-api';
+import type { MethodInfo } from './method';
 import type { PruningMethod } from './method';
 import { dropBlocks } from './methods/drop-blocks';
 import { magnitude } from './methods/magnitude';

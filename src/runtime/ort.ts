@@ -3,7 +3,18 @@
 
 import * as ort from 'onnxruntime-web';
 import { LabError } from '../errors';
-import type { BackendInfo } from '../lab/lab-api';
+
+export interface BackendInfo {
+  /** Execution provider the sessions use. */
+  backend: 'webgpu' | 'wasm';
+  /** GPU adapter info when WebGPU is available. */
+  adapter: { vendor: string; architecture: string; device: string; description: string } | null;
+  /** True for SwiftShader and other CPU adapters: timings say nothing about a GPU. */
+  isSoftwareAdapter: boolean;
+  /** Why WebGPU is not used, when it is not. */
+  fallbackReason: string | null;
+  threads: number;
+}
 
 export { ort };
 export type Backend = 'webgpu' | 'wasm';
