@@ -7,6 +7,7 @@ import { mkdtemp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { test as base, expect, type Page } from '@playwright/test';
+import { readSafetensorsHeader, readSafetensorsTensor } from '../src/formats/safetensors';
 import { Lab } from '../src/lab/lab';
 
 export const screensDir = 'test-results/screens';
@@ -142,16 +143,13 @@ export function unzipStored(zip: Buffer): Map<string, Buffer> {
   return entries;
 }
 
-/** The F32 tensors of a safetensors file by name (copies, so alignment does not matter). */
-export function safetensorsF32(bytes: Buffer): Map<string, { shape: number[]; data: Float32Array }> {
-  const headerLength = Number(bytes.readBigUInt64LE(0));
-  const header = JSON.parse(bytes.toString('utf8', 8, 8 + headerLength)) as Record<string, { dtype: string; shape: number[]; data_offsets: [number, number] }>;
+/** The F32 tensors of a safetensors file by name, read with the lab's own reader (src/formats/safetensors). */
+export async function safetensorsF32(bytes: Buffer, path = 'model.safetensors'): Promise<Map<string, { shape: number[]; data: Float32Array }>> {
+  const file = await readSafetensorsHeader({ path, blob: new Blob([new Uint8Array(bytes)]) });
   const tensors = new Map<string, { shape: number[]; data: Float32Array }>();
-  for (const [name, info] of Object.entries(header)) {
-    if (name === '__metadata__') continue;
-    expect(info.dtype, name).toBe('F32');
-    const [from, to] = info.data_offsets.map((o) => o + 8 + headerLength);
-    tensors.set(name, { shape: info.shape, data: new Float32Array(new Uint8Array(bytes.subarray(from, to)).buffer) });
+  for (const entry of file.entries.values()) {
+    expect(entry.dtype, entry.name).toBe('F32');
+    tensors.set(entry.name, { shape: entry.shape, data: await readSafetensorsTensor(file, entry.name) });
   }
   return tensors;
 }

@@ -70,9 +70,9 @@ interface WeightsComparison {
   valueMismatches: number;
 }
 
-function compareWeights(browserFile: Buffer, nodeFile: Buffer): WeightsComparison {
-  const ours = safetensorsF32(browserFile);
-  const theirs = safetensorsF32(nodeFile);
+async function compareWeights(browserFile: Buffer, nodeFile: Buffer): Promise<WeightsComparison> {
+  const ours = await safetensorsF32(browserFile);
+  const theirs = await safetensorsF32(nodeFile);
   expect([...ours.keys()].sort()).toEqual([...theirs.keys()].sort());
   expect(ours.size).toBeGreaterThan(0);
   const result: WeightsComparison = { tensors: ours.size, weights: 0, zeros: 0, zeroMismatches: {}, valueMismatches: 0 };
@@ -107,7 +107,7 @@ test('Wanda 50%: the page on WebGPU and Node on WASM zero the same weights; perp
 
   const lab = await nodeLab();
   const node: PruneResult = await lab.prune(nodeRequest('wanda', { sparsity: 0.5, pattern: 'unstructured' }));
-  const comparison = compareWeights(browser.weights, await nodeWeights(lab));
+  const comparison = await compareWeights(browser.weights, await nodeWeights(lab));
   console.log(`wanda webgpu vs node: ${JSON.stringify({ ...comparison, pplBrowser: [browser.before, browser.after], pplNode: [node.pplBefore?.ppl, node.pplAfter?.ppl] })}`);
 
   // The masks: every weight is zero in both models or in neither (a flipped near-tie would show here, per tensor).
@@ -155,7 +155,7 @@ test('SLEB 1 block: the page on WebGPU and Node on WASM remove the same block; c
   expect(relative(browser.before, node.pplBefore!.ppl)).toBeLessThan(1e-3);
   expect(relative(browser.after, node.pplAfter!.ppl)).toBeLessThan(1e-3);
   // The exported 4-block models are the same weights.
-  const comparison = compareWeights(browser.weights, await nodeWeights(lab));
+  const comparison = await compareWeights(browser.weights, await nodeWeights(lab));
   expect(comparison.zeroMismatches).toEqual({});
   expect(comparison.valueMismatches).toBe(0);
 });
