@@ -93,7 +93,7 @@ export async function ensureModelFolders(id: ModelId, log: (s: string) => void =
   const st = path.join(RANDOM_DIR, 'model.safetensors');
   if (!fs.existsSync(st) || !fs.existsSync(path.join(RANDOM_DIR, 'tokenizer_config.json'))) {
     log(`writing ${RANDOM_DIR}`);
-    writeRandomModelFolder(RANDOM_DIR, presets['smollm2-135m']);
+    writeRandomModelFolder(RANDOM_DIR, presets['smollm2-135m'], { dtype: 'f32' });
   }
   const onnxFile = path.join(RANDOM_ONNX_DIR, 'onnx', 'model.onnx');
   if (!fs.existsSync(onnxFile) || fs.statSync(onnxFile).mtimeMs < fs.statSync(st).mtimeMs) {
