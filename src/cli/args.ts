@@ -1,15 +1,21 @@
-// Minimal flag parser for the CLI: `--name value`, `--flag` (boolean), positional command first.
-// Pure; no Node imports, so it is testable anywhere.
+// Minimal flag parser for the CLI: `--name value`, `--flag` (boolean), positional command first, then
+// positionals for the commands that take them (`runs merge <dir>...`). Pure; no Node imports.
 
 import { LabError } from '../errors';
 
 export interface ParsedArgs {
   command: string | null;
   flags: Map<string, string | true>;
+  /** Words after the command (only for commands in `positionalCommands`). */
+  positionals: string[];
 }
 
-export function parseArgs(argv: string[]): ParsedArgs {
+/** Flags that never take the next word as their value (unless it is true/false): `--json out/` keeps out/. */
+const booleanFlags = new Set(['json', 'help']);
+
+export function parseArgs(argv: string[], positionalCommands: ReadonlySet<string> = new Set()): ParsedArgs {
   const flags = new Map<string, string | true>();
+  const positionals: string[] = [];
   let command: string | null = null;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
@@ -20,7 +26,8 @@ export function parseArgs(argv: string[]): ParsedArgs {
         continue;
       }
       const next = argv[i + 1];
-      if (next !== undefined && !next.startsWith('--')) {
+      const takesValue = !booleanFlags.has(arg.slice(2)) || next === 'true' || next === 'false';
+      if (next !== undefined && !next.startsWith('--') && takesValue) {
         flags.set(arg.slice(2), next);
         i++;
       } else {
@@ -28,11 +35,13 @@ export function parseArgs(argv: string[]): ParsedArgs {
       }
     } else if (command === null) {
       command = arg;
+    } else if (positionalCommands.has(command)) {
+      positionals.push(arg);
     } else {
       throw new LabError('bad-argument', `unexpected argument '${arg}'`);
     }
   }
-  return { command, flags };
+  return { command, flags, positionals };
 }
 
 export function stringFlag(args: ParsedArgs, name: string, fallback?: string): string {

@@ -1,47 +1,22 @@
 // The CLI's commands: one entry each, with its flags, its run and its human-readable output.
 
-import fs from 'node:fs';
-import path from 'node:path';
-import { LabError } from '../errors';
 import type { Lab } from '../lab/lab';
 import type { BenchResult, GenerateResult, ModelSummary, PerplexityResult, Stat } from '../lab/lab-api';
 import { intFlag, stringFlag, type ParsedArgs } from './args';
-import { readModelDir } from './read-model-dir';
+import { loadModel as loadModelDir, readText, type Log } from './cli-inputs';
 import { formatMethods, formatPrune, runMethods, runPrune } from './prune-commands';
-
-type Log = (line: string) => void;
+import { formatMerge, runRunsCommand } from './runs-merge';
+import { formatSweep, runSweep } from './sweep-command';
 
 export interface Command {
   usage: string;
   run(lab: Lab, args: ParsedArgs, log: Log): Promise<unknown>;
   format(result: never): string;
+  /** Takes words after the command (`runs merge <dir>...`); others refuse them. */
+  positionals?: boolean;
 }
 
-async function loadModel(lab: Lab, args: ParsedArgs, log: Log): Promise<ModelSummary> {
-  const dir = stringFlag(args, 'model');
-  const files = await readModelDir(dir);
-  let lastStage = '';
-  const summary = await lab.loadModel(files, {
-    onProgress: (p) => {
-      if (p.stage !== lastStage) log(`[load] ${p.stage}: ${p.message}`);
-      lastStage = p.stage;
-    },
-  });
-  const check = summary.importCheck;
-  log(
-    `[load] ${summary.name}: ${summary.numLayers} layers, ${(summary.parameters / 1e6).toFixed(3)}M parameters, ${summary.layout}` +
-      (check ? `, import check max |Δlogit| ${check.maxAbsDiff.toExponential(2)}` : ''),
-  );
-  return summary;
-}
-
-function readText(file: string): { kind: 'file'; name: string; text: string } {
-  try {
-    return { kind: 'file', name: path.basename(file), text: fs.readFileSync(file, 'utf8') };
-  } catch {
-    throw new LabError('missing-file', `${file}: no such text file`);
-  }
-}
+const loadModel = (lab: Lab, args: ParsedArgs, log: Log): Promise<ModelSummary> => loadModelDir(lab, stringFlag(args, 'model'), log);
 
 const stat = (s: Stat, digits = 2) => `${s.median.toFixed(digits)} (min ${s.min.toFixed(digits)}, max ${s.max.toFixed(digits)})`;
 
@@ -100,6 +75,17 @@ export const commands: Record<string, Command> = {
       return runPrune(lab, args, log, summary.numLayers);
     },
     format: formatPrune,
+  },
+  sweep: {
+    usage: '--manifest <sweep.json> [--shard i/n] --out <dir>   shard i of n of a sweep (runs with index % n = i), one JSON line per run in <dir>/runs-shard-<i>-of-<n>.jsonl; runs already there are skipped',
+    run: (lab, args, log) => runSweep(lab, args, log),
+    format: formatSweep,
+  },
+  runs: {
+    usage: 'merge <dir>... --out <runs.json>   every *.jsonl under the folders → one runs file in manifest order (the lab\'s "Import runs" reads it)',
+    run: (_lab, args, log) => runRunsCommand(args, log),
+    format: formatMerge,
+    positionals: true,
   },
   generate: {
     usage: '--model <dir> --prompt <text> [--max-new-tokens 40]   greedy generation',

@@ -23,7 +23,7 @@ export function createNodeLab(threads?: number): Lab {
 async function main(argv: string[]): Promise<number> {
   let args: ParsedArgs | null = null;
   try {
-    args = parseArgs(argv);
+    args = parseArgs(argv, new Set(Object.keys(commands).filter((name) => commands[name].positionals)));
     const name = args.command;
     if (!name || name === 'help' || args.flags.has('help')) {
       process.stdout.write(usage());

@@ -1,15 +1,15 @@
 // The CLI's `methods` and `prune` commands: flags → PruneRequest (--ratio means sparsity for
 // 'sparsity' methods and ceil(L·r) blocks for SLEB/ShortGPT), the lab's prune, --out → HF folder.
+// `sweep` runs each of its runs through the same pruneRequestOf + pruneWithProgress.
 
 import fs from 'node:fs';
 import path from 'node:path';
 import { LabError } from '../errors';
 import type { Lab } from '../lab/lab';
-import type { MethodInfo, PruneRequest, PruneResult, TextSource } from '../lab/lab-api';
+import type { MethodInfo, PruneRequest, PruneResult } from '../lab/lab-api';
 import type { ParamValue } from '../pruning/method';
 import { intFlag, optionalStringFlag, stringFlag, type ParsedArgs } from './args';
-
-type Log = (line: string) => void;
+import { readText, type Log } from './cli-inputs';
 
 export interface PruneOutput {
   method: string;
@@ -87,14 +87,6 @@ export function methodParams(info: MethodInfo, args: ParsedArgs, numLayers: numb
   return params;
 }
 
-function readText(file: string): TextSource {
-  try {
-    return { kind: 'file', name: path.basename(file), text: fs.readFileSync(file, 'utf8') };
-  } catch {
-    throw new LabError('missing-file', `${file}: no such text file`);
-  }
-}
-
 export async function runMethods(lab: Lab): Promise<MethodInfo[]> {
   return lab.methods();
 }
@@ -108,10 +100,12 @@ export function formatMethods(list: MethodInfo[]): string {
     .join('\n');
 }
 
-export async function runPrune(lab: Lab, args: ParsedArgs, log: Log, numLayers: number): Promise<PruneOutput> {
+/** The prune flags (--method, --ratio, --calib, --seq-len, --eval, …) as the lab's PruneRequest, with the method. */
+export async function pruneRequestOf(lab: Lab, args: ParsedArgs, numLayers: number): Promise<{ request: PruneRequest; info: MethodInfo }> {
   const methodId = stringFlag(args, 'method');
-  const info = (await lab.methods()).find((m) => m.id === methodId);
-  if (!info) throw new LabError('bad-argument', `unknown pruning method '${methodId}'; known: ${(await lab.methods()).map((m) => m.id).join(', ')}`);
+  const methods = await lab.methods();
+  const info = methods.find((m) => m.id === methodId);
+  if (!info) throw new LabError('bad-argument', `unknown pruning method '${methodId}'; known: ${methods.map((m) => m.id).join(', ')}`);
   const seqLen = intFlag(args, 'seq-len', 256, 2);
   const sampling = optionalStringFlag(args, 'calib-sample') ?? 'first';
   if (sampling !== 'first' && sampling !== 'random') throw new LabError('bad-argument', `--calib-sample must be first or random, got '${sampling}'`);
@@ -129,15 +123,25 @@ export async function runPrune(lab: Lab, args: ParsedArgs, log: Log, numLayers: 
     },
     ...(evalFile ? { evaluation: { text: readText(evalFile), seqLen, maxWindows: intFlag(args, 'eval-windows', undefined) } } : {}),
   };
+  return { request, info };
+}
+
+/** The lab's prune with its progress logged (one line per phase and 5% step), prefixed `[prefix]`. */
+export function pruneWithProgress(lab: Lab, request: PruneRequest, log: Log, prefix = 'prune'): Promise<PruneResult> {
   let lastPhase = '';
   let lastPercent = -1;
-  const result = await lab.prune(request, {
+  return lab.prune(request, {
     onProgress: (p) => {
       const percent = Math.floor(p.fraction * 20) * 5;
-      if (p.phase !== lastPhase || percent !== lastPercent) log(`[prune] ${p.phase} ${(p.fraction * 100).toFixed(0)}%: ${p.message}`);
+      if (p.phase !== lastPhase || percent !== lastPercent) log(`[${prefix}] ${p.phase} ${(p.fraction * 100).toFixed(0)}%: ${p.message}`);
       [lastPhase, lastPercent] = [p.phase, percent];
     },
   });
+}
+
+export async function runPrune(lab: Lab, args: ParsedArgs, log: Log, numLayers: number): Promise<PruneOutput> {
+  const { request } = await pruneRequestOf(lab, args, numLayers);
+  const result = await pruneWithProgress(lab, request, log);
   const output: PruneOutput = {
     method: result.methodId,
     params: result.params,

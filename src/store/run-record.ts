@@ -46,6 +46,15 @@ export interface RunRecord {
   generation?: { prompt: string; dense: string; pruned: string } | null;
   /** Bytes of the pruned model's weights in fp32 (parametersAfter × 4). Optional: older records lack it. */
   fp32BytesAfter?: number;
+  /** Runs made by `lab sweep`: the manifest (file name, hash of its settings), this run's 0-based place in its expanded order and the sweep's size. */
+  sweep?: SweepPlace;
+}
+
+export interface SweepPlace {
+  manifest: string;
+  manifestHash: string;
+  index: number;
+  runs: number;
 }
 
 type KeyedModel = Pick<ModelSummary, 'name' | 'parameters' | 'numLayers' | 'fileBytes'> & { weightsHash?: string };

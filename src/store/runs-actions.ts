@@ -4,6 +4,7 @@
 import type { MethodInfo, PruneResult } from '../lab/lab-api';
 import type { LabState } from './lab-state';
 import { isRunOfModel, runRecordOf, type RunRecord } from './run-record';
+import { parseRunsJson } from './runs-import';
 import type { RunStorage } from './run-storage';
 
 export interface RunsState {
@@ -35,6 +36,19 @@ export interface RunsActions {
    * Resolves to the RunRecord's id (null when no model is loaded, nothing recorded).
    */
   recordRun(result: PruneResult, method: MethodInfo | null): Promise<string | null>;
+  /**
+   * Adds the runs of a runs file ("Export JSON", `lab runs merge`), keeping their model hash; runs whose id is
+   * already listed are skipped. A bad file shows an error naming the file and run, and adds nothing (→ null).
+   */
+  importRuns(json: string, fileName: string): Promise<RunsImported | null>;
+}
+
+export interface RunsImported {
+  added: number;
+  /** Already in the list (same id). */
+  skipped: number;
+  /** Of the added, made on another model than the loaded one (hidden unless showAllModels). */
+  otherModels: number;
 }
 
 type SetState = (partial: Partial<LabState> | ((state: LabState) => Partial<LabState>)) => void;
@@ -88,6 +102,27 @@ export function createRunsActions(storage: RunStorage, set: SetState, get: Get, 
         get().showError(error, 'Saving the run');
       }
       return run.id;
+    },
+
+    async importRuns(json, fileName) {
+      let imported: RunRecord[];
+      try {
+        imported = parseRunsJson(json, fileName);
+      } catch (error) {
+        get().showError(error, 'Importing runs');
+        return null;
+      }
+      const known = new Set(get().runs.runs.map((run) => run.id));
+      const added = imported.filter((run) => !known.has(run.id));
+      patch((r) => ({ runs: [...r.runs, ...added] }));
+      try {
+        for (const run of added) await storage.put(run);
+      } catch (error) {
+        get().showError(error, 'Saving the imported runs');
+      }
+      const model = get().model;
+      const otherModels = added.filter((run) => !model || !isRunOfModel(run, model)).length;
+      return { added: added.length, skipped: imported.length - added.length, otherModels };
     },
   };
 }

@@ -1,5 +1,5 @@
 // The Runs panel: every finished prune run side by side (sortable table), perplexity vs ratio chart,
-// CSV / JSON export, "Clear runs", a switch to show runs of other models (labelled as such), and the
+// CSV / JSON export and import, "Clear runs", a switch to show runs of other models (labelled as such), and the
 // side-by-side views (src/ui/runs/) built from the same rows in the same order.
 
 import { useState } from 'react';
@@ -9,6 +9,7 @@ import { visibleRuns } from '../store/runs-actions';
 import { useLab } from '../store/use-lab';
 import { downloadText } from './download-text';
 import { formatCount, formatNumber } from './format';
+import { ImportRunsButton } from './runs/ImportRunsButton';
 import { fp32BytesAfter, percentText } from './runs/run-views-data';
 import { RunsViews } from './runs/RunsViews';
 
@@ -150,6 +151,7 @@ export function RunsPanel() {
         <button type="button" className="button" disabled={shown.length === 0} data-testid="runs-export-json" onClick={() => downloadText(`prunelab-runs-${stamp()}.json`, runsToJson(shown), 'application/json')}>
           Export JSON
         </button>
+        <ImportRunsButton />
         <button type="button" className="button" disabled={runs.runs.length === 0} data-testid="runs-clear" onClick={() => void clearRuns()}>
           Clear runs
         </button>

@@ -20,4 +20,13 @@ describe('parseArgs', () => {
     expect(() => stringFlag(args, 'model')).toThrow(/--model <value> is required/);
     expect(() => parseArgs(['eval', 'extra'])).toThrow(/unexpected argument 'extra'/);
   });
+
+  it('gives positionals to the commands that take them; --json never swallows the next word', () => {
+    const args = parseArgs(['runs', 'merge', 'a/', '--json', 'b/', '--out', 'runs.json'], new Set(['runs']));
+    expect(args.positionals).toEqual(['merge', 'a/', 'b/']);
+    expect(boolFlag(args, 'json')).toBe(true);
+    expect(stringFlag(args, 'out')).toBe('runs.json');
+    expect(boolFlag(parseArgs(['eval', '--json', 'true']), 'json')).toBe(true);
+    expect(() => parseArgs(['eval', 'a/'], new Set(['runs']))).toThrow(/unexpected argument 'a\/'/);
+  });
 });
