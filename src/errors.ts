@@ -14,6 +14,7 @@ export type LabErrorCode =
   | 'bad-argument' // a parameter out of range
   | 'no-model' // an operation needs a loaded model
   | 'too-large-for-device' // a buffer over the device or wasm limits
+  | 'insufficient-memory' // a job's planned memory (weights + KV + activations) is over what the runtime allows; refused before it runs
   | 'runtime' // onnxruntime failed
   | 'cancelled' // the user cancelled the job
   | 'internal'; // a bug: anything else

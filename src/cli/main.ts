@@ -2,6 +2,7 @@
 // With --json the last line of stdout is one JSON object; errors exit 1 with a one-line message.
 
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { LabError, toLabErrorData } from '../errors';
@@ -12,10 +13,20 @@ import { commands } from './commands';
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const bundledTexts = { tinystories: 'tinystories-valid-sample.txt', wikitext2: 'wikitext-2-raw-test.txt' } as const;
 
-export function createNodeLab(threads?: number): Lab {
+/** --memory-limit-gb G: jobs are checked against at most G × 10⁹ bytes (headroom below the machine's free memory). */
+export function parseMemoryLimitGb(raw: string | boolean | undefined): number | undefined {
+  if (raw === undefined) return undefined;
+  const gb = typeof raw === 'string' ? Number(raw) : NaN;
+  if (!(gb > 0) || !Number.isFinite(gb)) throw new LabError('bad-argument', `--memory-limit-gb must be a positive number of GB, got '${raw === true ? '' : String(raw)}'`);
+  return gb * 1e9;
+}
+
+export function createNodeLab(threads?: number, memoryLimitBytes?: number): Lab {
   return new Lab({
     preferWebGpu: false,
     numThreads: threads,
+    memoryLimitBytes,
+    systemMemory: () => ({ freeBytes: os.freemem(), totalBytes: os.totalmem() }),
     loadText: async (id) => fs.readFileSync(path.join(repoRoot, 'public/data', bundledTexts[id]), 'utf8'),
   });
 }
@@ -32,7 +43,7 @@ async function main(argv: string[]): Promise<number> {
     const command = commands[name];
     if (!command) throw new LabError('bad-argument', `unknown command '${name}'; try: ${Object.keys(commands).join(', ')}`);
     const threadsRaw = args.flags.get('threads');
-    const lab = createNodeLab(typeof threadsRaw === 'string' ? Number(threadsRaw) : undefined);
+    const lab = createNodeLab(typeof threadsRaw === 'string' ? Number(threadsRaw) : undefined, parseMemoryLimitGb(args.flags.get('memory-limit-gb')));
     try {
       const result = await command.run(lab, args, (line) => process.stderr.write(`${line}\n`));
       if (boolFlag(args, 'json')) process.stdout.write(`${JSON.stringify(result)}\n`);
@@ -52,7 +63,7 @@ async function main(argv: string[]): Promise<number> {
 function usage(): string {
   const lines = ['usage: npm run --silent lab -- <command> [flags] [--json]', ''];
   for (const [name, command] of Object.entries(commands)) lines.push(`  ${name.padEnd(9)} ${command.usage}`);
-  lines.push('', 'common flags: --threads N (WASM threads), --json (last stdout line is JSON)', '');
+  lines.push('', 'common flags: --threads N (WASM threads), --memory-limit-gb G (check jobs against at most G GB), --json (last stdout line is JSON)', '');
   return lines.join('\n');
 }
 

@@ -79,6 +79,11 @@ export interface ModelSummary {
    * runs are tied to it ("the model they were made on").
    */
   weightsHash: string;
+  /**
+   * Memory plan (runtime/memory-plan.ts): the weights as the runtime holds them (one session's copy) and
+   * the limit every job is checked against before it runs (null: not known, e.g. WebGPU device memory).
+   */
+  memory: { weightsBytes: number; precision: 'fp32' | 'fp16'; limitBytes: number | null; limitSource: string };
 }
 
 export type LoadProgress = { stage: 'read' | 'parse' | 'build' | 'session' | 'check'; message: string; fraction: number };

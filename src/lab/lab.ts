@@ -44,12 +44,18 @@ import { exportTransformersJsFolder } from '../export/onnx-folder';
 import { runPruneJob } from './prune-job';
 import { checkExportable } from '../export/exportable';
 import { modelCard } from '../export/model-card';
+import { checkLabJob, modelMemory, type LabJob } from './memory-check';
+import type { SystemMemory } from '../runtime/memory-limits';
 
 export interface LabOptions {
   loadText: (id: 'tinystories' | 'wikitext2') => Promise<string>;
   preferWebGpu: boolean;
   ortWasmPaths?: string;
   numThreads?: number;
+  /** Lowers the memory limit jobs are checked against (bytes): headroom, or tests. CLI: --memory-limit-gb. */
+  memoryLimitBytes?: number;
+  /** The machine's memory (Node: os.freemem/totalmem), for the native runtime's limit; not imported here. */
+  systemMemory?: () => SystemMemory;
 }
 
 interface CurrentModel {
@@ -101,7 +107,7 @@ export class Lab implements LabApi {
         const importCheck = loaded.referenceOnnx ? await runImportCheck(loaded, engine, tokenizer, backend.backend) : null;
         throwIfCancelled(signal);
         const hash = await weightsHash(loaded.spec);
-        const summary = summarizeModel(loaded, importCheck, performance.now() - started, hash);
+        const summary = summarizeModel(loaded, importCheck, performance.now() - started, hash, await modelMemory(loaded.spec, backend.backend, this.options));
         const previous = this.current;
         this.current = { loaded, tokenizer, engine, summary, encoded: new Map(), densePpl: new Map(), pruned: null };
         await previous?.engine.dispose();
@@ -120,6 +126,7 @@ export class Lab implements LabApi {
       const tokens = this.encode(model, text);
       // The window is capped at the model's context (the papers use the model's own when shorter).
       const seqLen = Math.min(request.seqLen ?? 256, model.loaded.spec.config.maxPositionEmbeddings);
+      await this.checkMemory(model, { kind: 'perplexity', seqLen, tokens: tokens.length, maxWindows: request.maxWindows });
       return evaluatePerplexity(model.engine, tokens, {
         seqLen,
         maxWindows: request.maxWindows,
@@ -133,6 +140,7 @@ export class Lab implements LabApi {
   benchmark(request: BenchRequest, options: JobOptions<BenchProgress> = {}): Promise<BenchResult> {
     return this.exclusive(async () => {
       const model = this.requireModel();
+      await this.checkMemory(model, { kind: 'bench', request });
       const backend = await this.backendInfo();
       const { config } = model.loaded.spec;
       return runBenchmark(model.engine, request, {
@@ -150,6 +158,7 @@ export class Lab implements LabApi {
   generate(request: GenerateRequest, options: JobOptions<GenerateProgress> = {}): Promise<GenerateResult> {
     return this.exclusive(async () => {
       const model = this.requireModel();
+      await this.checkMemory(model, { kind: 'generate', request });
       return generateText(model.engine, model.tokenizer, model.loaded.spec.config, request, options);
     });
   }
@@ -163,6 +172,7 @@ export class Lab implements LabApi {
       const model = this.requireModel();
       const backend = await this.backendInfo();
       model.pruned = null; // a failed or cancelled run leaves no stale pruned model behind
+      await this.checkMemory(model, { kind: 'prune', request });
       const { result, spec } = await runPruneJob(
         {
           loaded: model.loaded,
@@ -197,6 +207,7 @@ export class Lab implements LabApi {
       const wantsOnnx = request.format !== 'safetensors';
       if ((wantsSafetensors && !exportable.safetensors) || (wantsOnnx && !exportable.transformersJs))
         throw new LabError('bad-argument', `export as ${request.format}: ${exportable.reason ?? 'not exportable'}`);
+      await this.checkMemory(model, { kind: 'export', request, spec });
       const { tokenizerJson, tokenizerConfig, generationConfig } = model.loaded;
       const onnxDtypes = request.onnxDtypes ?? ['fp32', 'fp16', 'q4'];
       const hf = wantsSafetensors ? exportHfFolder({ spec, tokenizerJson, tokenizerConfig, generationConfig, maxShardBytes: request.maxShardBytes }) : [];
@@ -226,6 +237,12 @@ export class Lab implements LabApi {
       await this.current?.engine.dispose();
       this.current = null;
     });
+  }
+
+  /** Refuses a job that cannot fit in memory ('insufficient-memory'), before it creates any session (memory-check.ts). */
+  private async checkMemory(model: CurrentModel, job: LabJob): Promise<void> {
+    const backend = await this.backendInfo();
+    await checkLabJob({ spec: model.loaded.spec, engine: model.engine, tokenizer: model.tokenizer, backend: backend.backend, options: this.options }, job);
   }
 
   private requireModel(): CurrentModel {

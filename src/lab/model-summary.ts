@@ -4,7 +4,7 @@ import type { LoadedModel } from '../model/loaded-model';
 import { parameterCount, type ModelSpec } from '../model/model-spec';
 import type { ImportCheck, LayerSummary, ModelSummary } from './lab-api';
 
-export function summarizeModel(loaded: LoadedModel, importCheck: ImportCheck | null, loadMs: number, weightsHash: string): ModelSummary {
+export function summarizeModel(loaded: LoadedModel, importCheck: ImportCheck | null, loadMs: number, weightsHash: string, memory: ModelSummary['memory']): ModelSummary {
   const { spec, source } = loaded;
   const first = spec.layers[0];
   const parameters = parameterCount(spec);
@@ -31,6 +31,7 @@ export function summarizeModel(loaded: LoadedModel, importCheck: ImportCheck | n
     files: source.files,
     loadMs: Math.round(loadMs),
     weightsHash,
+    memory,
   };
 }
 

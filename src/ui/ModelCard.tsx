@@ -28,6 +28,12 @@ function ImportCheck({ check }: { check: ImportCheckData | null }) {
   );
 }
 
+/** Weights as the runtime holds them, and the limit each job is checked against before it runs. */
+function memoryLine(memory: ModelSummary['memory']): string {
+  const limit = memory.limitBytes === null ? 'no known total limit' : `limit ${formatBytes(memory.limitBytes)}`;
+  return `${formatBytes(memory.weightsBytes)} ${memory.precision} weights per session; ${limit} (${memory.limitSource})`;
+}
+
 function facts(model: ModelSummary): [string, string, string][] {
   return [
     ['Architecture', `${model.family} (model_type ${model.modelType})`, 'architecture'],
@@ -42,6 +48,7 @@ function facts(model: ModelSummary): [string, string, string][] {
     ['Context', `${model.maxPositionEmbeddings} tokens`, 'context'],
     ['Tied embeddings', model.tieWordEmbeddings ? 'yes' : 'no', 'tied'],
     ['File size', `${formatBytes(model.fileBytes)} (fp32 in the lab: ${formatBytes(model.fp32Bytes)})`, 'file-size'],
+    ['Memory', memoryLine(model.memory), 'memory'],
     ['Load time', `${Math.round(model.loadMs)} ms`, 'load-ms'],
   ];
 }

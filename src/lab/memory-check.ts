@@ -1,0 +1,197 @@
+// Know before you run, for the Lab: each job (perplexity, bench, generate, prune with its calibration
+// and evaluation phases, export) becomes memory estimates (runtime/memory-plan.ts) checked against the
+// backend's limits (runtime/memory-limits.ts). lab.ts calls checkLabJob once per job entry point,
+// before the job creates any session; a job that cannot fit throws LabError('insufficient-memory')
+// and leaves the lab as it was.
+
+import type { ModelSpec } from '../model/model-spec';
+import { parameterCount } from '../model/model-spec';
+import { methodInfo } from '../pruning/registry';
+import { LARGE_MODEL_BYTES, type Engine } from '../runtime/engine';
+import {
+  limitKindOf,
+  nativeLimits,
+  readWebGpuAdapterLimits,
+  tighterTotal,
+  wasmLimits,
+  webGpuLimits,
+  withUserLimit,
+  type MemoryLimits,
+  type SystemMemory,
+  type WebGpuAdapterLimits,
+} from '../runtime/memory-limits';
+import {
+  BYTES_PER_WEIGHT,
+  checkJobFits,
+  estimateJobMemory,
+  memoryShapeOf,
+  suggestFixes,
+  type MemoryEstimate,
+  type MemoryJob,
+  type StatsKind,
+  type WeightPrecision,
+} from '../runtime/memory-plan';
+import { DEFAULT_NEW_TOKENS } from './generate-text';
+import type { BenchRequest, ExportRequest, GenerateRequest, ModelSummary, PruneRequest } from './lab-api';
+
+/** The precision the runtime holds weights at: graph/ builds fp32 initializers today. */
+export const RUNTIME_PRECISION: WeightPrecision = 'fp32';
+
+export interface MemoryCheckOptions {
+  /** Lowers the limit (bytes): headroom, or tests (LabOptions.memoryLimitBytes; CLI --memory-limit-gb). */
+  memoryLimitBytes?: number;
+  /** The machine's memory (Node: os.freemem/totalmem), injected by the caller; bounds native and Node jobs. */
+  systemMemory?: () => SystemMemory;
+}
+
+export interface MemoryCheckContext {
+  spec: ModelSpec;
+  engine: Pick<Engine, 'windowsPerBatch' | 'sessionsCreated'>;
+  tokenizer: { encode(text: string): number[] };
+  /** BackendInfo.backend: 'webgpu', 'wasm', or a native one ('cpu', 'cuda'). */
+  backend: string;
+  options: MemoryCheckOptions;
+}
+
+export type LabJob =
+  | { kind: 'perplexity'; seqLen: number; tokens: number; maxWindows?: number }
+  | { kind: 'bench'; request: BenchRequest }
+  | { kind: 'generate'; request: GenerateRequest }
+  | { kind: 'prune'; request: PruneRequest }
+  | { kind: 'export'; request: ExportRequest; spec: ModelSpec };
+
+interface Phase {
+  label: string;
+  job: MemoryJob;
+}
+
+/** Sessions an Engine keeps alive at once (engine.ts: 1 above LARGE_MODEL_BYTES of fp32 weights, else all 3 purposes). */
+export function engineSessionCap(spec: ModelSpec): number {
+  return parameterCount(spec) * 4 > LARGE_MODEL_BYTES ? 1 : 3;
+}
+
+let adapterLimits: Promise<WebGpuAdapterLimits | null> | null = null;
+
+/**
+ * The limits for the lab's backend. `heldBytes`: what the lab's live sessions hold already (counted
+ * again by the estimate), added back to the machine's free memory.
+ */
+export async function labMemoryLimits(backend: string, options: MemoryCheckOptions, heldBytes = 0): Promise<MemoryLimits> {
+  const kind = limitKindOf(backend);
+  const system = options.systemMemory?.();
+  let limits: MemoryLimits;
+  if (kind === 'webgpu') {
+    adapterLimits ??= readWebGpuAdapterLimits();
+    limits = webGpuLimits(await adapterLimits);
+  } else if (kind === 'wasm') {
+    limits = wasmLimits();
+    if (system) limits = tighterTotal(limits, nativeLimits(system, heldBytes, backend));
+  } else {
+    limits = system ? nativeLimits(system, heldBytes, backend) : { kind, totalBytes: null, source: 'the machine (free memory not known)', backend };
+  }
+  return withUserLimit(limits, options.memoryLimitBytes);
+}
+
+/** Export builds files in JS memory: bounded by the machine's free memory where known, and the user's limit. */
+function exportLimits(backend: string, options: MemoryCheckOptions): MemoryLimits {
+  const system = options.systemMemory?.();
+  const base: MemoryLimits = system ? nativeLimits(system, 0, backend) : { kind: limitKindOf(backend), totalBytes: null, source: 'JS memory (not known here)', backend };
+  return withUserLimit(base, options.memoryLimitBytes);
+}
+
+/** ModelSummary.memory: the weights as the runtime holds them and the limit jobs are checked against. */
+export async function modelMemory(spec: ModelSpec, backend: string, options: MemoryCheckOptions): Promise<ModelSummary['memory']> {
+  const limits = await labMemoryLimits(backend, options);
+  return {
+    weightsBytes: parameterCount(spec) * BYTES_PER_WEIGHT[RUNTIME_PRECISION],
+    precision: RUNTIME_PRECISION,
+    limitBytes: limits.totalBytes,
+    limitSource: limits.source,
+  };
+}
+
+const isCount = (n: unknown, min = 1): n is number => typeof n === 'number' && Number.isInteger(n) && n >= min;
+
+/** Calibration pass and statistics of a method (its own validation runs later, in the prune job). */
+function calibrationPass(request: PruneRequest): { pass: 'blocks' | 'gated-nll' | 'block-influence'; stats: StatsKind } | null {
+  const info = methodInfo().find((m) => m.id === request.methodId);
+  if (!info?.needsCalibration) return null;
+  if (info.id === 'sleb') return { pass: 'gated-nll', stats: 'none' };
+  if (info.id === 'shortgpt') return { pass: 'block-influence', stats: 'none' };
+  const baseParam = info.params.find((p) => p.name === 'base');
+  const base = baseParam ? String(request.params?.base ?? baseParam.default) : info.id;
+  return { pass: 'blocks', stats: base === 'sparsegpt' ? 'gram' : base === 'wanda' ? 'norms' : 'none' };
+}
+
+/** The job's phases as memory jobs; a phase with out-of-range arguments is left to the job's own validation. */
+function phasesOf(ctx: MemoryCheckContext, job: LabJob): Phase[] {
+  const { spec, engine } = ctx;
+  const context = spec.config.maxPositionEmbeddings;
+  const cap = engineSessionCap(spec);
+  const perplexity = (label: string, seqLen: number, windows: number, sessions: number): Phase[] =>
+    isCount(seqLen, 2) && windows >= 1 ? [{ label, job: { kind: 'perplexity', seqLen, windows, batchWindows: engine.windowsPerBatch(seqLen), sessions } }] : [];
+  const decode = (label: string, promptTokens: number, newTokens: number, sessions: number): Phase[] =>
+    isCount(promptTokens) && isCount(newTokens) ? [{ label, job: { kind: 'decode', promptTokens: Math.min(promptTokens, context), newTokens, sessions } }] : [];
+  const bench = (label: string, r: BenchRequest, sessions: number): Phase[] => {
+    const P = r.promptTokens ?? 128;
+    const G = r.genTokens ?? 64;
+    return P + G <= context ? decode(label, P, G, sessions) : []; // past the context the benchmark refuses by itself
+  };
+  const generate = (label: string, r: GenerateRequest, sessions: number): Phase[] =>
+    typeof r.prompt === 'string' ? decode(label, Math.max(1, ctx.tokenizer.encode(r.prompt).length), r.maxNewTokens ?? DEFAULT_NEW_TOKENS, sessions) : [];
+
+  switch (job.kind) {
+    case 'perplexity': {
+      const available = isCount(job.seqLen, 2) ? Math.floor(job.tokens / job.seqLen) : 0;
+      return perplexity('perplexity', job.seqLen, Math.min(available, job.maxWindows ?? Infinity), cap);
+    }
+    case 'bench':
+      return bench('bench', job.request, cap);
+    case 'generate':
+      return generate('generate', job.request, cap);
+    case 'prune': {
+      const { request } = job;
+      const phases: Phase[] = [];
+      const calibration = calibrationPass(request);
+      const seqLen = Math.min(request.calibration?.seqLen ?? 256, context);
+      const windows = request.calibration?.windows ?? 64;
+      if (calibration && isCount(seqLen, 2) && isCount(windows)) {
+        // The loaded engine keeps its sessions during calibration; SLEB's gated-NLL session holds one more copy.
+        const sessions = cap + (calibration.pass === 'gated-nll' ? 1 : 0);
+        phases.push({ label: 'prune (calibration)', job: { kind: 'calibration', pass: calibration.pass, stats: calibration.stats, seqLen, windows, sessions } });
+      }
+      // Dense and pruned engines are both alive from evaluation on (the pruned one at most as large).
+      const both = 2 * cap;
+      const ev = request.evaluation;
+      if (ev) perplexity('prune (evaluation)', Math.min(ev.seqLen ?? 256, context), ev.maxWindows ?? Infinity, both).forEach((p) => phases.push(p));
+      if (request.speed) phases.push(...bench('prune (speed)', request.speed, both));
+      if (request.generation) phases.push(...generate('prune (generation)', request.generation, both));
+      return phases;
+    }
+    case 'export': {
+      const { request } = job;
+      const outputs: ('safetensors' | 'onnx-fp32' | 'onnx-fp16' | 'onnx-q4')[] = [];
+      if (request.format !== 'transformers.js') outputs.push('safetensors');
+      if (request.format !== 'safetensors') for (const d of request.onnxDtypes ?? ['fp32', 'fp16', 'q4']) outputs.push(`onnx-${d}`);
+      return [{ label: `export (${request.format})`, job: { kind: 'export', outputs } }];
+    }
+  }
+}
+
+/**
+ * Estimates every phase of the job and throws LabError('insufficient-memory') for the first that does
+ * not fit, with the figures and suggestions. Returns the largest phase's estimate (null: nothing to check).
+ */
+export async function checkLabJob(ctx: MemoryCheckContext, job: LabJob): Promise<MemoryEstimate | null> {
+  const spec = job.kind === 'export' ? job.spec : ctx.spec;
+  const shape = memoryShapeOf(spec);
+  const held = shape.parameters * BYTES_PER_WEIGHT[RUNTIME_PRECISION] * Math.min(ctx.engine.sessionsCreated, engineSessionCap(ctx.spec));
+  const limits = job.kind === 'export' ? exportLimits(ctx.backend, ctx.options) : await labMemoryLimits(ctx.backend, ctx.options, held);
+  let peak: MemoryEstimate | null = null;
+  for (const phase of phasesOf(ctx, job)) {
+    const estimate = estimateJobMemory(shape, phase.job, RUNTIME_PRECISION);
+    checkJobFits(estimate, limits, { label: phase.label, suggestions: () => suggestFixes(shape, phase.job, RUNTIME_PRECISION, limits) });
+    if (!peak || estimate.totalBytes > peak.totalBytes) peak = estimate;
+  }
+  return peak;
+}
