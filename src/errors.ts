@@ -15,6 +15,7 @@ export type LabErrorCode =
   | 'no-model' // an operation needs a loaded model
   | 'too-large-for-device' // a buffer over the device or wasm limits
   | 'insufficient-memory' // a job's planned memory (weights + KV + activations) is over what the runtime allows; refused before it runs
+  | 'backend-unavailable' // the requested backend (e.g. cuda) cannot run on this machine
   | 'runtime' // onnxruntime failed
   | 'cancelled' // the user cancelled the job
   | 'internal'; // a bug: anything else

@@ -7,11 +7,24 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { LabError, toLabErrorData } from '../errors';
 import { Lab } from '../lab/lab';
+import { useNativeOrt } from '../runtime/native-ort';
+import type { NativeBackend } from '../runtime/ort';
 import { boolFlag, parseArgs, type ParsedArgs } from './args';
 import { commands } from './commands';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const bundledTexts = { tinystories: 'tinystories-valid-sample.txt', wikitext2: 'wikitext-2-raw-test.txt' } as const;
+
+export type CliBackend = NativeBackend | 'wasm';
+const CLI_BACKENDS: CliBackend[] = ['cpu', 'cuda', 'wasm'];
+
+/** --backend: 'cpu' (onnxruntime-node, all cores; the default), 'cuda' (onnxruntime-node's CUDA provider) or 'wasm' (onnxruntime-web). */
+export function parseBackend(raw: string | boolean | undefined): CliBackend {
+  if (raw === undefined) return 'cpu';
+  if (typeof raw !== 'string' || !CLI_BACKENDS.includes(raw as CliBackend))
+    throw new LabError('bad-argument', `--backend must be one of ${CLI_BACKENDS.join(', ')}; got ${String(raw)}`);
+  return raw as CliBackend;
+}
 
 /** --memory-limit-gb G: jobs are checked against at most G × 10⁹ bytes (headroom below the machine's free memory). */
 export function parseMemoryLimitGb(raw: string | boolean | undefined): number | undefined {
@@ -21,9 +34,15 @@ export function parseMemoryLimitGb(raw: string | boolean | undefined): number | 
   return gb * 1e9;
 }
 
-export function createNodeLab(threads?: number, memoryLimitBytes?: number): Lab {
+export function createNodeLab(threads?: number, backend: CliBackend = 'cpu', memoryLimitBytes?: number): Lab {
+  let nativeBackend: NativeBackend | undefined;
+  if (backend !== 'wasm') {
+    if (!useNativeOrt()) throw new LabError('backend-unavailable', `--backend ${backend} needs the onnxruntime-node package, which could not be loaded; use --backend wasm`);
+    nativeBackend = backend;
+  }
   return new Lab({
     preferWebGpu: false,
+    nativeBackend,
     numThreads: threads,
     memoryLimitBytes,
     systemMemory: () => ({ freeBytes: os.freemem(), totalBytes: os.totalmem() }),
@@ -43,7 +62,7 @@ async function main(argv: string[]): Promise<number> {
     const command = commands[name];
     if (!command) throw new LabError('bad-argument', `unknown command '${name}'; try: ${Object.keys(commands).join(', ')}`);
     const threadsRaw = args.flags.get('threads');
-    const lab = createNodeLab(typeof threadsRaw === 'string' ? Number(threadsRaw) : undefined, parseMemoryLimitGb(args.flags.get('memory-limit-gb')));
+    const lab = createNodeLab(typeof threadsRaw === 'string' ? Number(threadsRaw) : undefined, parseBackend(args.flags.get('backend')), parseMemoryLimitGb(args.flags.get('memory-limit-gb')));
     try {
       const result = await command.run(lab, args, (line) => process.stderr.write(`${line}\n`));
       if (boolFlag(args, 'json')) process.stdout.write(`${JSON.stringify(result)}\n`);
@@ -63,7 +82,7 @@ async function main(argv: string[]): Promise<number> {
 function usage(): string {
   const lines = ['usage: npm run --silent lab -- <command> [flags] [--json]', ''];
   for (const [name, command] of Object.entries(commands)) lines.push(`  ${name.padEnd(9)} ${command.usage}`);
-  lines.push('', 'common flags: --threads N (WASM threads), --memory-limit-gb G (check jobs against at most G GB), --json (last stdout line is JSON)', '');
+  lines.push('', 'common flags: --backend cpu|cuda|wasm (default cpu: onnxruntime-node on all cores), --threads N (WASM threads), --memory-limit-gb G (check jobs against at most G GB), --json (last stdout line is JSON)', '');
   return lines.join('\n');
 }
 

@@ -19,10 +19,30 @@ export async function readModelDir(dir: string): Promise<ModelFileRef[]> {
   const root = stat.isDirectory() ? dir : path.dirname(dir);
   const refs: ModelFileRef[] = [];
   for (const rel of paths) {
-    const blob = await fs.openAsBlob(path.join(root, rel));
-    refs.push({ path: rel.split(path.sep).join('/'), blob });
+    const absolute = path.join(root, rel);
+    const blob = await fs.openAsBlob(absolute);
+    refs.push({ path: rel.split(path.sep).join('/'), blob, readSync: fileReader(absolute) });
   }
   return refs;
+}
+
+/** Synchronous range reads (weights stay on disk until a tensor is used; see model/stored-weight.ts). */
+function fileReader(absolute: string): (offset: number, length: number) => Uint8Array {
+  return (offset, length) => {
+    const out = new Uint8Array(length);
+    const fd = fs.openSync(absolute, 'r');
+    try {
+      let done = 0;
+      while (done < length) {
+        const n = fs.readSync(fd, out, done, length - done, offset + done);
+        if (n === 0) throw new LabError('truncated', `${absolute}: truncated: ended before byte ${offset + length}`, { path: absolute });
+        done += n;
+      }
+    } finally {
+      fs.closeSync(fd);
+    }
+    return out;
+  };
 }
 
 function listFiles(root: string): string[] {

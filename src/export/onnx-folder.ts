@@ -4,7 +4,7 @@
 
 import { LabError } from '../errors';
 import { buildModelGraph } from '../graph/build-graph';
-import type { OnnxModel } from '../graph/onnx-writer';
+import { tensorByteLength, type OnnxModel, type OnnxTensor } from '../graph/onnx-writer';
 import type { LoadedModel } from '../model/loaded-model';
 import type { ModelSpec } from '../model/model-spec';
 import { exportConfig } from './export-config';
@@ -91,18 +91,19 @@ export function transformersJsConfig(spec: ModelSpec, generationConfig: Record<s
  * file's parts (views of the tensors, not copies), or null parts when everything fits inline.
  */
 export function moveToExternalData(model: OnnxModel, location: string, thresholdBytes: number): { model: OnnxModel; dataParts: Uint8Array[] | null } {
-  const total = model.initializers.reduce((n, t) => n + t.data.byteLength, 0);
+  const total = model.initializers.reduce((n, t) => n + tensorByteLength(t), 0);
   if (total <= thresholdBytes) return { model, dataParts: null };
   const dataParts: Uint8Array[] = [];
   let offset = 0;
   const initializers = model.initializers.map((t) => {
-    const length = t.data.byteLength;
+    const length = tensorByteLength(t);
     if (length < EXTERNAL_MIN_BYTES) return t;
     const pad = (EXTERNAL_ALIGN_BYTES - (offset % EXTERNAL_ALIGN_BYTES)) % EXTERNAL_ALIGN_BYTES;
     if (pad) dataParts.push(new Uint8Array(pad));
     offset += pad;
-    dataParts.push(new Uint8Array(t.data.buffer, t.data.byteOffset, length));
-    const moved = { ...t, external: { location, offset, length } };
+    const data = t.data; // read once: graph initializers are lazy
+    dataParts.push(new Uint8Array(data.buffer, data.byteOffset, length));
+    const moved: OnnxTensor = { name: t.name, dataType: t.dataType, dims: t.dims, data, external: { location, offset, length } };
     offset += length;
     return moved;
   });

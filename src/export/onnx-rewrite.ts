@@ -30,7 +30,7 @@ export function toFloat16(model: OnnxModel): OnnxModel {
     const asFloat = `${t.name}_fp32`;
     renameUses(nodes, t.name, asFloat);
     casts.push({ opType: 'Cast', name: `/weights/${t.name}/Cast`, inputs: [t.name], outputs: [asFloat], attributes: { to: { kind: 'int', value: TensorType.float } } });
-    return { ...t, dataType: TensorType.float16, data: half };
+    return { name: t.name, dims: t.dims, dataType: TensorType.float16, data: half };
   });
   const inputs = model.inputs.map((v) => {
     if (!v.name.startsWith('past_key_values.')) return v;

@@ -32,6 +32,18 @@ export function byteSourceFromFile(file: ModelFileRef): ByteSource {
 }
 
 /**
+ * Synchronous reads of a file, when the platform has them: the ref's own `readSync` (Node), else
+ * FileReaderSync on Blob slices (browser workers). Null on a browser main thread or for plain Blobs in Node.
+ */
+export function syncReaderOf(file: ModelFileRef): ((offset: number, length: number) => Uint8Array) | null {
+  if (file.readSync) return file.readSync;
+  const Reader = (globalThis as { FileReaderSync?: new () => { readAsArrayBuffer(b: Blob): ArrayBuffer } }).FileReaderSync;
+  if (!Reader) return null;
+  const { blob } = file;
+  return (offset, length) => new Uint8Array(new Reader().readAsArrayBuffer(blob.slice(offset, offset + length)));
+}
+
+/**
  * A read-ahead window over a ByteSource: many small reads (protobuf headers, nodes) become one
  * Blob read per window. Returned views share the window's buffer (zero-copy).
  */

@@ -3,7 +3,7 @@
 
 import { LabError } from '../errors';
 import type { ModelFileRef } from '../model/loaded-model';
-import { byteSourceFromFile, type ByteSource } from './byte-source';
+import { byteSourceFromFile, syncReaderOf, type ByteSource } from './byte-source';
 import { bytesToFloat32 } from './dtype';
 
 export interface SafetensorsEntry {
@@ -18,6 +18,8 @@ export interface SafetensorsEntry {
 export interface SafetensorsFile {
   path: string;
   source: ByteSource;
+  /** Synchronous reads when the platform has them (see byte-source.ts syncReaderOf). */
+  readSync: ((offset: number, length: number) => Uint8Array) | null;
   entries: Map<string, SafetensorsEntry>;
   metadata: Record<string, string>;
 }
@@ -90,22 +92,27 @@ export async function readSafetensorsHeader(file: ModelFileRef): Promise<Safeten
       { path, declaredBytes: dataEnd, actualBytes: size - dataStart },
     );
   }
-  return { path, source, entries, metadata };
+  return { path, source, readSync: syncReaderOf(file), entries, metadata };
 }
 
 /** Reads one tensor as fp32. Unsupported dtypes are named together with the tensor. */
 export async function readSafetensorsTensor(file: SafetensorsFile, name: string): Promise<Float32Array> {
   const entry = file.entries.get(name);
   if (!entry) throw new LabError('corrupt', `${file.path}: has no tensor '${name}'`, { path: file.path, tensor: name });
+  return bytesToFloat32(await file.source.read(entry.begin, entry.end - entry.begin), floatDtypeOf(file, entry));
+}
+
+/** The float dtype of an entry; F32/F16/BF16 only, others are `unsupported-format` naming the tensor. */
+export function floatDtypeOf(file: SafetensorsFile, entry: SafetensorsEntry): 'float32' | 'float16' | 'bfloat16' {
   const dtype = entry.dtype === 'F32' ? 'float32' : entry.dtype === 'F16' ? 'float16' : entry.dtype === 'BF16' ? 'bfloat16' : null;
   if (!dtype) {
     throw new LabError(
       'unsupported-format',
-      `${file.path}: tensor '${name}' has dtype ${entry.dtype}; supported dtypes are F32, F16 and BF16`,
-      { path: file.path, tensor: name, dtype: entry.dtype },
+      `${file.path}: tensor '${entry.name}' has dtype ${entry.dtype}; supported dtypes are F32, F16 and BF16`,
+      { path: file.path, tensor: entry.name, dtype: entry.dtype },
     );
   }
-  return bytesToFloat32(await file.source.read(entry.begin, entry.end - entry.begin), dtype);
+  return dtype;
 }
 
 export function safetensorsDtype(file: SafetensorsFile): 'float32' | 'float16' | 'bfloat16' {

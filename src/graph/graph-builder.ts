@@ -3,6 +3,7 @@
 
 import {
   encodeOnnxModel,
+  lazyTensor,
   TensorType,
   type OnnxAttributeValue,
   type OnnxModel,
@@ -97,8 +98,12 @@ export class GraphBuilder {
     return unique;
   }
 
-  floatInit(name: string, dims: number[], data: Float32Array): string {
-    return this.initializer(name, TensorType.float, dims, data);
+  /** A float32 initializer; pass a function to compute the values only when the graph is encoded. */
+  floatInit(name: string, dims: number[], data: Float32Array | (() => Float32Array)): string {
+    if (typeof data !== 'function') return this.initializer(name, TensorType.float, dims, data);
+    const unique = this.unique(name);
+    this.initializers.push(lazyTensor(unique, TensorType.float, dims, data));
+    return unique;
   }
 
   /** An int64 constant (cached by value), e.g. a shape or an axis list. */

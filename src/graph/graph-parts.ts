@@ -33,12 +33,23 @@ const BIG = 9007199254740991; // "to the end" for Slice
 /** W[out,in] → Wᵀ[in,out] (MatMul layout), optionally with columns scaled. */
 export function transposed(w: WeightTensor, rowScale?: Float32Array): Float32Array {
   const [out, inn] = w.shape;
+  const data = w.data; // read once: a lazy weight computes `data` on each access
   const t = new Float32Array(out * inn);
   for (let o = 0; o < out; o++) {
     const s = rowScale ? rowScale[o] : 1;
-    for (let i = 0; i < inn; i++) t[i * out + o] = w.data[o * inn + i] * s;
+    for (let i = 0; i < inn; i++) t[i * out + o] = data[o * inn + i] * s;
   }
   return t;
+}
+
+/** A weight whose values are computed when read (each read of `data` recomputes: read it once). */
+export function lazyWeight(shape: number[], compute: () => Float32Array): WeightTensor {
+  return {
+    shape,
+    get data() {
+      return compute();
+    },
+  };
 }
 
 /** Stacks [out_k, in] matrices (same in) along out: the weight of one fused projection. */
@@ -48,8 +59,9 @@ export function stackRows(ws: WeightTensor[]): WeightTensor {
   const data = new Float32Array(out * inn);
   let off = 0;
   for (const w of ws) {
-    data.set(w.data, off);
-    off += w.data.length;
+    const part = w.data;
+    data.set(part, off);
+    off += part.length;
   }
   return { shape: [out, inn], data };
 }
@@ -63,11 +75,12 @@ export function nodeScopeOf(weightPrefix: string): string {
  * x[..., in] @ Wᵀ (+ bias): MatMul with a transposed initializer. Its nodes are named like Optimum's
  * (`/model/layers.{i}/self_attn/q_proj/MatMul`), which is what the ONNX importers look for.
  */
-export function linear(b: GraphBuilder, x: string, w: WeightTensor, name: string, bias?: Float32Array | null): string {
-  const wt = b.floatInit(`${name}.weight_T`, [w.shape[1], w.shape[0]], transposed(w));
+export function linear(b: GraphBuilder, x: string, w: WeightTensor, name: string, bias?: WeightTensor | null): string {
+  // Lazy: the transposed copy is made when the graph is encoded, one tensor at a time.
+  const wt = b.floatInit(`${name}.weight_T`, [w.shape[1], w.shape[0]], () => transposed(w));
   return b.withScope(nodeScopeOf(name), () => {
     const y = b.op('MatMul', [x, wt]);
-    return bias ? b.op('Add', [y, b.floatInit(`${name}.bias`, [bias.length], bias)]) : y;
+    return bias ? b.op('Add', [y, b.floatInit(`${name}.bias`, [bias.shape[0]], () => bias.data)]) : y;
   });
 }
 
@@ -180,7 +193,7 @@ export function groupedAttention(
  * `headWeight` is [vocab, h]; when `shared` it is also the embedding table, so it is multiplied
  * with Gemm transB instead of storing a transposed copy.
  */
-export function finishGraph(ctx: DecoderContext, hidden: string, headWeight: string, shared: boolean, headBias?: string): Uint8Array {
+export function finishGraph(ctx: DecoderContext, hidden: string, headWeight: string, shared: boolean, headBias?: string): OnnxModel {
   const { b, spec, opts } = ctx;
   const V = spec.config.vocabSize;
   const h = spec.config.hiddenSize;
@@ -214,5 +227,5 @@ export function finishGraph(ctx: DecoderContext, hidden: string, headWeight: str
     const nll = b.op('Neg', [b.op('Squeeze', [picked, b.int64([2])])]);
     b.output(nll, 'nll', TensorType.float, ['batch_size', 'sequence_length - 1']);
   }
-  return b.toBytes(opts.rewrite);
+  return opts.rewrite(b.toModel());
 }

@@ -3,7 +3,8 @@
 
 import { getWeight, llamaNames as N, type ModelSpec, type WeightTensor } from '../model/model-spec';
 import type { GraphBuilder } from './graph-builder';
-import { attention, declareInputs, finishGraph, linear, residualAdd, stackRows, transposed, type DecoderContext, type GraphOptions } from './graph-parts';
+import { attention, declareInputs, finishGraph, lazyWeight, linear, residualAdd, stackRows, transposed, type DecoderContext, type GraphOptions } from './graph-parts';
+import type { OnnxModel } from './onnx-writer';
 
 /** cos/sin tables [maxPos, hd] as HF computes them (float32 inverse frequencies and angles). */
 export function ropeTables(theta: number, headDim: number, maxPos: number): { cos: Float32Array; sin: Float32Array } {
@@ -24,13 +25,14 @@ export function ropeTables(theta: number, headDim: number, maxPos: number): { co
 /** Rows of W (or entries of a bias) permuted and signed so that x·Rᵀ = rotate_half(x·Wᵀ), per head. */
 function rotateHalfRows(w: WeightTensor, heads: number, headDim: number): WeightTensor {
   const inn = w.shape.length > 1 ? w.shape[1] : 1;
-  const data = new Float32Array(w.data.length);
+  const source = w.data; // read once: lazy weights compute `data` on each access
+  const data = new Float32Array(source.length);
   const half = headDim / 2;
   for (let h = 0; h < heads; h++)
     for (let j = 0; j < headDim; j++) {
       const src = h * headDim + (j < half ? j + half : j - half);
       const sign = j < half ? -1 : 1;
-      for (let i = 0; i < inn; i++) data[(h * headDim + j) * inn + i] = sign * w.data[src * inn + i];
+      for (let i = 0; i < inn; i++) data[(h * headDim + j) * inn + i] = sign * source[src * inn + i];
     }
   return { shape: w.shape, data };
 }
@@ -39,11 +41,16 @@ function scaled(w: WeightTensor, s: number): WeightTensor {
   return { shape: w.shape, data: w.data.map((v) => v * s) };
 }
 
+/** Values of `w` materialised once (a lazy weight recomputes `data` on each read). */
+function held(w: WeightTensor): WeightTensor {
+  return { shape: w.shape, data: w.data };
+}
+
 /** The Pow→ReduceMean→Add→Sqrt→Div→Mul pattern, which onnxruntime fuses into SimplifiedLayerNormalization. */
 function rmsNorm(ctx: DecoderContext, x: string, weightName: string): string {
   const { b, spec } = ctx;
   const w = getWeight(spec, weightName);
-  return rmsNormOp(b, x, b.floatInit(weightName, w.shape, w.data), spec.config.normEps);
+  return rmsNormOp(b, x, b.floatInit(weightName, w.shape, () => w.data), spec.config.normEps);
 }
 
 /** RMSNorm over the last axis with a weight value (initializer or graph input); also used by block-graph.ts. */
@@ -63,25 +70,26 @@ export function rotateHalfOp(b: GraphBuilder, x: string, hd: number): string {
   return b.op('Concat', [b.op('Neg', [x2]), x1], { axis: -1 });
 }
 
-export function buildLlamaGraph(spec: ModelSpec, options: GraphOptions): Uint8Array {
+/** The Llama-family graph as IR; its weight initializers are lazy (computed when encoded). */
+export function buildLlamaGraph(spec: ModelSpec, options: GraphOptions): OnnxModel {
   const ctx = declareInputs(spec, options, `prunelab-llama-${options.purpose}`);
   const { b, opts } = ctx;
   const fold = opts.fold;
   const cfg = spec.config;
   const embed = getWeight(spec, N.embed);
-  const embedName = b.floatInit(N.embed, embed.shape, embed.data);
+  const embedName = b.floatInit(N.embed, embed.shape, () => embed.data);
 
   const ropeCache = new Map<number, { cos: string; sin: string }>();
   const rope = (hd: number) => {
     let r = ropeCache.get(hd);
     if (!r) {
-      const t = ropeTables(cfg.ropeTheta, hd, cfg.maxPositionEmbeddings);
       const dims = [cfg.maxPositionEmbeddings, hd];
       const pick = (table: string) =>
         ctx.positionIds
           ? b.op('Unsqueeze', [b.op('Gather', [table, ctx.positionIds], { axis: 0 }), b.int64([2])]) // [B,T,1,hd]
           : b.op('Unsqueeze', [b.op('Slice', [table, b.int64([0]), ctx.seqLen, b.int64([0])]), b.int64([1])]); // [T,1,hd]
-      r = { cos: pick(b.floatInit(`rope.cos.${hd}`, dims, t.cos)), sin: pick(b.floatInit(`rope.sin.${hd}`, dims, t.sin)) };
+      const table = (which: 'cos' | 'sin') => () => ropeTables(cfg.ropeTheta, hd, cfg.maxPositionEmbeddings)[which];
+      r = { cos: pick(b.floatInit(`rope.cos.${hd}`, dims, table('cos'))), sin: pick(b.floatInit(`rope.sin.${hd}`, dims, table('sin'))) };
       ropeCache.set(hd, r);
     }
     return r;
@@ -100,14 +108,15 @@ export function buildLlamaGraph(spec: ModelSpec, options: GraphOptions): Uint8Ar
     let q: string, k: string, v: string;
     if (fold) {
       // One projection: [q·s | k | v | rot(q)·s | rot(k)]; RoPE is then q·cos + rot(q)·sin.
-      const parts = [scaled(wq, scale), wk, wv, scaled(rotateHalfRows(wq, H, hd), scale), rotateHalfRows(wk, KV, hd)];
-      const w = stackRows(parts);
-      let bias: Float32Array | null = null;
+      const fused = (q: WeightTensor, k: WeightTensor, v: WeightTensor) => {
+        const [q1, k1] = [held(q), held(k)];
+        return stackRows([scaled(q1, scale), k1, held(v), scaled(rotateHalfRows(q1, H, hd), scale), rotateHalfRows(k1, KV, hd)]).data;
+      };
+      const w = lazyWeight([(2 * H + 3 * KV) * hd, wq.shape[1]], () => fused(wq, wk, wv));
+      let bias: WeightTensor | null = null;
       if (bq || bk || bv) {
-        const zero = (n: number) => ({ shape: [n], data: new Float32Array(n) });
-        const [q0, k0, v0] = [bq ?? zero(H * hd), bk ?? zero(KV * hd), bv ?? zero(KV * hd)];
-        const bparts = [scaled(q0, scale), k0, v0, scaled(rotateHalfRows(q0, H, hd), scale), rotateHalfRows(k0, KV, hd)];
-        bias = stackRows(bparts.map((p) => ({ shape: [p.data.length, 1], data: p.data }))).data;
+        const column = (t: WeightTensor | null, n: number) => ({ shape: [n, 1], data: t ? t.data : new Float32Array(n) });
+        bias = lazyWeight([(2 * H + 3 * KV) * hd], () => fused(column(bq, H * hd), column(bk, KV * hd), column(bv, KV * hd)));
       }
       const qkv = linear(b, normed, w, `model.layers.${i}.self_attn.qkv_rope_proj`, bias);
       const qkDim = (H + KV) * hd;
@@ -121,7 +130,7 @@ export function buildLlamaGraph(spec: ModelSpec, options: GraphOptions): Uint8Ar
       v = b.op('Reshape', [vFlat, b.int64([0, 0, KV, hd])]);
     } else {
       const proj = (w: WeightTensor, bias: WeightTensor | null, name: string, heads: number) =>
-        b.op('Reshape', [linear(b, normed, w, `model.layers.${i}.self_attn.${name}`, bias?.data), b.int64([0, 0, heads, hd])]);
+        b.op('Reshape', [linear(b, normed, w, `model.layers.${i}.self_attn.${name}`, bias), b.int64([0, 0, heads, hd])]);
       const ropeApply = (t: string) => b.op('Add', [b.op('Mul', [t, cos]), b.op('Mul', [rotateHalf(ctx, t, hd), sin])]);
       q = b.op('Mul', [ropeApply(proj(wq, bq, 'q_proj', H)), b.scalar(scale)]);
       k = ropeApply(proj(wk, bk, 'k_proj', KV));
@@ -134,7 +143,7 @@ export function buildLlamaGraph(spec: ModelSpec, options: GraphOptions): Uint8Ar
     const [wg, wu] = [getWeight(spec, N.gate(i)), getWeight(spec, N.up(i))];
     let gate: string, up: string;
     if (fold) {
-      const w = stackRows([wg, wu]);
+      const w = lazyWeight([2 * F, wg.shape[1]], () => stackRows([wg, wu]).data);
       [gate, up] = b.opN('Split', [linear(b, normed2, w, `model.layers.${i}.mlp.gate_up_proj`), b.int64([F, F])], 2, { axis: -1 });
     } else {
       gate = linear(b, normed2, wg, `model.layers.${i}.mlp.gate_proj`);
@@ -148,5 +157,5 @@ export function buildLlamaGraph(spec: ModelSpec, options: GraphOptions): Uint8Ar
   const normed = rmsNorm(ctx, x, N.finalNorm);
   if (cfg.tieWordEmbeddings) return finishGraph(ctx, normed, embedName, true);
   const head = getWeight(spec, N.lmHead);
-  return finishGraph(ctx, normed, b.floatInit('lm_head.weight_T', [head.shape[1], head.shape[0]], transposed(head)), false);
+  return finishGraph(ctx, normed, b.floatInit('lm_head.weight_T', [head.shape[1], head.shape[0]], () => transposed(head)), false);
 }

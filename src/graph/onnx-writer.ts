@@ -14,6 +14,30 @@ export type TensorElemType = (typeof TensorType)[keyof typeof TensorType];
 
 export type TensorData = Float32Array | Int32Array | BigInt64Array | Uint8Array | Uint16Array;
 
+/** Bytes per element of each TensorType (what raw_data holds). */
+export const tensorElemBytes: Record<TensorElemType, number> = { 1: 4, 2: 1, 3: 1, 6: 4, 7: 8, 9: 1, 10: 2 };
+
+/** Byte length of a tensor's raw data from its type and dims (without touching `data`). */
+export function tensorByteLength(t: Pick<OnnxTensor, 'dataType' | 'dims'>): number {
+  return t.dims.reduce((n, d) => n * d, 1) * tensorElemBytes[t.dataType];
+}
+
+/**
+ * A tensor whose `data` is computed on each access (a getter): builders describe weights without
+ * holding them, and whoever encodes the graph (the writer, an external-data writer) materialises one
+ * tensor at a time. Read `data` once per use.
+ */
+export function lazyTensor(name: string, dataType: TensorElemType, dims: number[], compute: () => TensorData): OnnxTensor {
+  return {
+    name,
+    dataType,
+    dims,
+    get data() {
+      return compute();
+    },
+  };
+}
+
 export interface OnnxTensor {
   name: string;
   dataType: TensorElemType;
@@ -72,6 +96,7 @@ type Field =
   | { no: number; t: 'varint'; v: number }
   | { no: number; t: 'f32'; v: number }
   | { no: number; t: 'bytes'; v: Uint8Array }
+  | { no: number; t: 'lazy'; length: number; v: () => Uint8Array }
   | { no: number; t: 'msg'; v: Msg };
 
 /** A message with its fields and (after sizing) its encoded length. */
@@ -88,6 +113,11 @@ class Msg {
   }
   bytes(no: number, v: Uint8Array): this {
     this.fields.push({ no, t: 'bytes', v });
+    return this;
+  }
+  /** Bytes of a known length produced only when written (a lazy tensor's raw_data). */
+  lazyBytes(no: number, length: number, v: () => Uint8Array): this {
+    this.fields.push({ no, t: 'lazy', length, v });
     return this;
   }
   str(no: number, v: string): this {
@@ -118,7 +148,7 @@ function sizeOf(m: Msg): number {
     if (f.t === 'varint') n += tag + varintSize(f.v);
     else if (f.t === 'f32') n += tag + 4;
     else {
-      const len = f.t === 'bytes' ? f.v.byteLength : sizeOf(f.v);
+      const len = f.t === 'bytes' ? f.v.byteLength : f.t === 'lazy' ? f.length : sizeOf(f.v);
       n += tag + varintSize(len) + len;
     }
   }
@@ -162,6 +192,13 @@ class Writer {
         this.varint(f.v.byteLength);
         this.buf.set(f.v, this.pos);
         this.pos += f.v.byteLength;
+      } else if (f.t === 'lazy') {
+        const bytes = f.v();
+        if (bytes.byteLength !== f.length) throw new Error(`onnx-writer: lazy field produced ${bytes.byteLength} bytes, declared ${f.length}`);
+        this.varint((f.no << 3) | WIRE_BYTES);
+        this.varint(f.length);
+        this.buf.set(bytes, this.pos);
+        this.pos += f.length;
       } else {
         this.varint((f.no << 3) | WIRE_BYTES);
         this.varint(f.v.size);
@@ -185,9 +222,14 @@ function tensorMsg(t: OnnxTensor): Msg {
     m.msg(13, entry('length', String(t.external.length)));
     return m.varint(14, 1); // data_location = EXTERNAL
   }
-  // Little-endian hosts only (every browser and Node platform we target).
-  m.bytes(9, new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength));
+  // Little-endian hosts only (every browser and Node platform we target). Read `data` only when
+  // writing, so a lazy tensor is materialised one at a time.
+  m.lazyBytes(9, tensorByteLength(t), () => tensorBytes(t.data));
   return m;
+}
+
+export function tensorBytes(data: TensorData): Uint8Array {
+  return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
 }
 
 const AttrType = { float: 1, int: 2, string: 3, tensor: 4, floats: 6, ints: 7 } as const;

@@ -3,6 +3,7 @@
 
 import type { LoadedModel } from '../model/loaded-model';
 import type { Engine } from '../runtime/engine';
+import type { Backend } from '../runtime/ort';
 import { runReferenceLogits } from '../runtime/reference-onnx';
 import type { TextTokenizer } from '../tokenizer/text-tokenizer';
 import type { ImportCheck } from './lab-api';
@@ -17,7 +18,7 @@ export async function runImportCheck(
   loaded: LoadedModel,
   engine: Engine,
   tokenizer: TextTokenizer,
-  backend: 'webgpu' | 'wasm',
+  backend: Backend,
 ): Promise<ImportCheck | null> {
   const ref = loaded.referenceOnnx;
   if (!ref) return null;

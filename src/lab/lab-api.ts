@@ -9,7 +9,7 @@ import type { PerplexityProgress, PerplexityResult } from '../evaluation/perplex
 import type { ModelFileRef } from '../model/loaded-model';
 import type { MethodInfo, ParamValue } from '../pruning/method';
 import type { PlanStats, TraceEntry } from '../pruning/plan';
-import type { BackendInfo } from '../runtime/ort';
+import type { Backend, BackendInfo } from '../runtime/ort';
 
 // Types owned by the layers below, re-exported so the UI, store and CLI keep one import.
 export type { BenchProgress, BenchRequest, BenchResult, Stat } from '../evaluation/benchmark';
@@ -41,7 +41,7 @@ export interface ImportCheck {
   referenceFile: string;
   /** Where each side ran: ours on the lab's backend; the reference always on WASM (CPU), the
    * most exact EP (onnxruntime's WebGPU EP runs the Optimum stories260K graph 5e-3 off). */
-  oursBackend: 'webgpu' | 'wasm';
+  oursBackend: Backend;
   referenceBackend: 'wasm';
   passed: boolean;
   tolerance: number;

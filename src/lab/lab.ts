@@ -6,7 +6,7 @@ import { LabError, throwIfCancelled } from '../errors';
 import type { LoadedModel, ModelFileRef } from '../model/loaded-model';
 import { loadModelFromFiles } from '../model/load-model';
 import { createTextTokenizer, type TextTokenizer } from '../tokenizer/text-tokenizer';
-import { configureOrt, detectBackend } from '../runtime/ort';
+import { configureOrt, detectBackend, detectNativeBackend, type NativeBackend } from '../runtime/ort';
 import { createEngine, type Engine } from '../runtime/engine';
 import type {
   BackendInfo,
@@ -50,6 +50,8 @@ import type { SystemMemory } from '../runtime/memory-limits';
 export interface LabOptions {
   loadText: (id: 'tinystories' | 'wikitext2') => Promise<string>;
   preferWebGpu: boolean;
+  /** Node only (after runtime/native-ort's useNativeOrt()): run on onnxruntime-node's cpu or cuda provider instead of WASM. */
+  nativeBackend?: NativeBackend;
   ortWasmPaths?: string;
   numThreads?: number;
   /** Lowers the memory limit jobs are checked against (bytes): headroom, or tests. CLI: --memory-limit-gb. */
@@ -83,7 +85,7 @@ export class Lab implements LabApi {
   }
 
   backendInfo(): Promise<BackendInfo> {
-    this.backend ??= detectBackend(this.options.preferWebGpu);
+    this.backend ??= this.options.nativeBackend ? detectNativeBackend(this.options.nativeBackend) : detectBackend(this.options.preferWebGpu);
     return this.backend;
   }
 

@@ -6,6 +6,11 @@ import type { ModelSpec } from './model-spec';
 export interface ModelFileRef {
   path: string;
   blob: Blob;
+  /**
+   * Optional synchronous reads of the same bytes (Node: the CLI's folder reader). With it, or in a
+   * worker with FileReaderSync, weights stay in their file until used (model/stored-weight.ts).
+   */
+  readSync?: (offset: number, length: number) => Uint8Array;
 }
 
 export type SourceLayout = 'onnx-optimum' | 'onnx-genai' | 'safetensors';

@@ -7,10 +7,14 @@
 
 export type ModelFamily = 'llama' | 'gpt2';
 
-/** A dense fp32 tensor in row-major order. */
+/**
+ * A dense tensor in row-major order, read as fp32. Importers return StoredWeights
+ * (model/stored-weight.ts: held in the file's precision or read lazily; `data` is decoded on access,
+ * so read it once per use and never mutate it); edits are fresh plain fp32 tensors.
+ */
 export interface WeightTensor {
   shape: number[];
-  data: Float32Array;
+  readonly data: Float32Array;
 }
 
 /** Shapes of one decoder block. Blocks may differ after pruning. */
@@ -119,6 +123,6 @@ export function getWeight(spec: ModelSpec, name: string): WeightTensor {
 /** Total parameter count (tied embeddings counted once). */
 export function parameterCount(spec: ModelSpec): number {
   let n = 0;
-  for (const w of spec.weights.values()) n += w.data.length;
+  for (const w of spec.weights.values()) n += w.shape.reduce((a, d) => a * d, 1);
   return n;
 }

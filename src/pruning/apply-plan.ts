@@ -32,8 +32,9 @@ export function editWeights(spec: ModelSpec, masks: Record<string, Uint8Array>, 
 function need(spec: ModelSpec, name: string, length: number, what: string): WeightTensor {
   const w = spec.weights.get(name);
   if (!w) throw new LabError('bad-argument', `plan: ${what} for ${name}, which the model does not have`, { weight: name });
-  if (w.data.length !== length)
-    throw new LabError('bad-argument', `plan: ${what} for ${name} has ${length} entries but the weight has ${w.data.length}`, { weight: name });
+  const size = w.shape.reduce((n, d) => n * d, 1);
+  if (size !== length)
+    throw new LabError('bad-argument', `plan: ${what} for ${name} has ${length} entries but the weight has ${size}`, { weight: name });
   return w;
 }
 

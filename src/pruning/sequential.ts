@@ -38,7 +38,7 @@ export function maskedFraction(spec: ModelSpec, block: number, masks: Record<str
   let total = 0;
   for (const name of blockLinearNames(spec, block)) {
     const m = masks[name];
-    total += spec.weights.get(name)?.data.length ?? 0;
+    total += spec.weights.get(name)?.shape.reduce((a, d) => a * d, 1) ?? 0;
     if (m) for (let i = 0; i < m.length; i++) if (m[i] === 0) zeros++;
   }
   return total ? zeros / total : 0;

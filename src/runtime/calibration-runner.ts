@@ -4,10 +4,11 @@
 
 import { LabError } from '../errors';
 import { blockSessionKey, blockShape, blockStatGroups, blockWeightInputs, buildBlockGraph, type BlockGraphOptions } from '../graph/block-graph';
-import { buildModelGraph } from '../graph/build-graph';
+import { buildModelProto } from '../graph/build-graph';
+import type { OnnxModel } from '../graph/onnx-writer';
 import { gpt2Names, llamaNames, type ModelSpec } from '../model/model-spec';
 import type { BlockRun, CalibrationRunner, HiddenStates, LinearInputStats, StatsKind } from '../pruning/calibration';
-import { createSession, float32Tensor, ort, readFloat32, type Backend } from './ort';
+import { createSession, createSessionFromModel, float32Tensor, ort, readFloat32, type Backend } from './ort';
 
 export interface CalibrationRunnerOptions {
   backend: Backend;
@@ -52,8 +53,10 @@ class OrtCalibrationRunner implements CalibrationRunner {
     return Math.max(1, per);
   }
 
-  private track(bytes: () => Uint8Array): Promise<Session> {
-    const session = createSession(bytes(), { backend: this.options.backend });
+  private track(graph: () => Uint8Array | OnnxModel): Promise<Session> {
+    const built = graph();
+    const options = { backend: this.options.backend };
+    const session = built instanceof Uint8Array ? createSession(built, options) : createSessionFromModel(built, options);
     this.sessionsCreated++;
     this.allSessions.push(session);
     return session;
@@ -94,11 +97,12 @@ class OrtCalibrationRunner implements CalibrationRunner {
     if (!table || (spec.family === 'gpt2' && !positions)) throw new LabError('internal', 'ModelSpec has no embedding table');
     // A Gather is an exact copy, so it runs here rather than in a session (no forward pass counted).
     const data = new Float32Array(windows.length * T * d);
+    const [tableData, positionData] = [table.data, positions?.data]; // read once: stored weights decode on access
     windows.forEach((w, r) => {
       for (let t = 0; t < T; t++) {
         const row = data.subarray((r * T + t) * d, (r * T + t + 1) * d);
-        row.set(table.data.subarray(w[t] * d, (w[t] + 1) * d));
-        if (positions) for (let j = 0; j < d; j++) row[j] += positions.data[t * d + j];
+        row.set(tableData.subarray(w[t] * d, (w[t] + 1) * d));
+        if (positionData) for (let j = 0; j < d; j++) row[j] += positionData[t * d + j];
       }
     });
     return { data, windows: windows.length, tokens: T, channels: d };
@@ -110,8 +114,9 @@ class OrtCalibrationRunner implements CalibrationRunner {
       const w = spec.weights.get(input.weight);
       if (!w && !input.optional) throw new LabError('internal', `ModelSpec has no weight named ${input.weight}`);
       const size = input.dims.reduce((a, b) => a * b, 1);
-      if (w && w.data.length !== size) throw new LabError('internal', `${input.weight}: ${w.data.length} values, expected [${input.dims.join(', ')}]`);
-      feeds[input.input] = float32Tensor(w ? w.data : new Float32Array(size), input.dims);
+      const data = w ? w.data : new Float32Array(size); // read once: stored weights decode on access
+      if (data.length !== size) throw new LabError('internal', `${input.weight}: ${data.length} values, expected [${input.dims.join(', ')}]`);
+      feeds[input.input] = float32Tensor(data, input.dims);
     }
     return feeds;
   }
@@ -170,7 +175,7 @@ class OrtCalibrationRunner implements CalibrationRunner {
     if (gates.length !== L || gates.some((g) => !Number.isFinite(g))) throw new LabError('bad-argument', `gates must be ${L} finite numbers, got ${gates.length}`);
     let session = this.nllSessions.get(spec);
     if (!session) {
-      session = this.track(() => buildModelGraph(spec, { purpose: 'gated-nll' }));
+      session = this.track(() => buildModelProto(spec, { purpose: 'gated-nll' }));
       this.nllSessions.set(spec, session);
     }
     const s = await session;

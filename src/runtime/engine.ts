@@ -2,10 +2,10 @@
 // graphs with graph/ and creates sessions lazily (one per purpose). Imports onnxruntime only via ./ort.
 
 import { LabError } from '../errors';
-import { buildModelGraph } from '../graph/build-graph';
+import { buildModelProto } from '../graph/build-graph';
 import type { GraphOptions } from '../graph/graph-parts';
 import { parameterCount, type ModelSpec } from '../model/model-spec';
-import { createSession, float32Tensor, int64Tensor, ort, readFloat32, type Backend } from './ort';
+import { createSessionFromModel, float32Tensor, int64Tensor, ort, readFloat32, type Backend } from './ort';
 
 export interface EngineOptions {
   backend: Backend;
@@ -79,7 +79,7 @@ class OrtEngine implements Engine {
           ? { purpose: 'nll', fold: this.options.fold }
           : { purpose: 'decoder', fold: this.options.fold, lastLogitsOnly: purpose === 'decode' };
       const gpuOutputs = purpose === 'decode' ? this.presentNames() : [];
-      s = createSession(buildModelGraph(this.spec, graph), { backend: this.backend, gpuOutputs });
+      s = createSessionFromModel(buildModelProto(this.spec, graph), { backend: this.backend, gpuOutputs });
       this.sessionsCreated++;
       this.sessions.set(purpose, s);
     }

@@ -1,12 +1,15 @@
 // The ONLY importer of onnxruntime-web (the app aliases it to 'onnxruntime-web/webgpu'): global
-// configuration, backend detection and session creation. Uses the common API only.
+// configuration, backend detection and session creation. Uses the common API only. The native
+// runtime (onnxruntime-node) is plugged in by ./native-ort.ts (Node only), never imported here, so
+// the browser bundle cannot contain it.
 
 import * as ort from 'onnxruntime-web';
 import { LabError } from '../errors';
+import { encodeOnnxModel, TensorType, type OnnxModel } from '../graph/onnx-writer';
 
 export interface BackendInfo {
-  /** Execution provider the sessions use. */
-  backend: 'webgpu' | 'wasm';
+  /** Execution provider the sessions use: onnxruntime-web's webgpu/wasm, or onnxruntime-node's cpu/cuda. */
+  backend: Backend;
   /** GPU adapter info when WebGPU is available. */
   adapter: { vendor: string; architecture: string; device: string; description: string } | null;
   /** True for SwiftShader and other CPU adapters: timings say nothing about a GPU. */
@@ -17,7 +20,38 @@ export interface BackendInfo {
 }
 
 export { ort };
-export type Backend = 'webgpu' | 'wasm';
+/** onnxruntime-node execution providers the lab drives (Node only). */
+export type NativeBackend = 'cpu' | 'cuda';
+export type Backend = 'webgpu' | 'wasm' | NativeBackend;
+
+export function isNativeBackend(backend: Backend): backend is NativeBackend {
+  return backend === 'cpu' || backend === 'cuda';
+}
+
+/** The parts of onnxruntime-node's API the lab uses (same shape as onnxruntime-common's). */
+export interface NativeOrt {
+  InferenceSession: typeof ort.InferenceSession;
+  /**
+   * Writes the graph with its weights as external data into a temporary folder (one tensor in
+   * memory at a time, no 2 GB protobuf limit), creates the session from that path, removes the folder.
+   */
+  createSessionFromModel(model: OnnxModel, options: ort.InferenceSession.SessionOptions): Promise<ort.InferenceSession>;
+  /** Execution providers this build of onnxruntime-node ships (cuda needs its install script's libraries). */
+  providers: string[];
+  /** Logical CPU cores, for the report. */
+  cpuThreads: number;
+}
+
+let nativeOrt: NativeOrt | null = null;
+
+/** Called by ./native-ort.ts (Node only): makes 'cpu'/'cuda' sessions possible. */
+export function registerNativeOrt(api: NativeOrt): void {
+  nativeOrt = api;
+}
+
+export function nativeOrtAvailable(): boolean {
+  return nativeOrt !== null;
+}
 
 export interface OrtConfig {
   /** Where the .wasm/.mjs files are served from (browser); ignored when undefined. */
@@ -48,6 +82,43 @@ export function isSoftwareAdapter(info: { vendor: string; architecture: string; 
 interface GpuAdapterLike {
   info?: { vendor?: string; architecture?: string; device?: string; description?: string };
   isFallbackAdapter?: boolean;
+}
+
+/**
+ * A native backend (onnxruntime-node): 'cpu' always; 'cuda' only when its provider library loads
+ * (checked with a one-node session), else a `backend-unavailable` error saying why.
+ */
+export async function detectNativeBackend(backend: NativeBackend): Promise<BackendInfo> {
+  if (!nativeOrt) throw new LabError('backend-unavailable', `the ${backend} backend needs onnxruntime-node, which runs under Node only (the CLI); in a browser use webgpu or wasm`);
+  if (backend !== 'cpu') {
+    try {
+      const probe = await nativeOrt.InferenceSession.create(probeModel(), { executionProviders: [backend], logSeverityLevel: 4 });
+      await probe.release();
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      throw new LabError(
+        'backend-unavailable',
+        `onnxruntime-node cannot use ${backend} on this machine (${message.split('\n')[0]}); its ${backend} libraries come from onnxruntime-node's install script (npm install --foreground-scripts onnxruntime-node with network access), or use --backend cpu`,
+        { backend, providers: nativeOrt.providers },
+      );
+    }
+  }
+  return { backend, adapter: null, isSoftwareAdapter: false, fallbackReason: null, threads: nativeOrt.cpuThreads };
+}
+
+/** A one-node ONNX model (Identity on a float input) for probing an execution provider. */
+function probeModel(): Uint8Array {
+  const io = (name: string) => ({ name, elemType: TensorType.float, dims: [1] });
+  return encodeOnnxModel({
+    irVersion: 8,
+    opsets: [{ domain: '', version: 17 }],
+    producerName: 'prunelab',
+    graphName: 'probe',
+    nodes: [{ opType: 'Identity', name: 'id', inputs: ['x'], outputs: ['y'] }],
+    initializers: [],
+    inputs: [io('x')],
+    outputs: [io('y')],
+  });
 }
 
 export async function detectBackend(preferWebGpu: boolean): Promise<BackendInfo> {
@@ -82,12 +153,15 @@ export async function detectBackend(preferWebGpu: boolean): Promise<BackendInfo>
 
 export interface SessionOptions {
   backend: Backend;
+  /** Native backends: load from this .onnx path (its external data files resolved beside it) instead of bytes. */
+  modelPath?: string;
   /** Output names to keep on the GPU (webgpu only); the caller must dispose them. */
   gpuOutputs?: string[];
   externalData?: { path: string; data: Uint8Array }[];
 }
 
 export async function createSession(model: Uint8Array, options: SessionOptions): Promise<ort.InferenceSession> {
+  if (isNativeBackend(options.backend)) return createNativeSession(model, options);
   const opts: ort.InferenceSession.SessionOptions = {
     executionProviders: [options.backend],
     graphOptimizationLevel: 'all',
@@ -101,6 +175,39 @@ export async function createSession(model: Uint8Array, options: SessionOptions):
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     throw new LabError('runtime', `onnxruntime could not create a ${options.backend} session: ${message}`);
+  }
+}
+
+/**
+ * A session for a graph IR (lazy weights): native backends stream the weights to external data on
+ * disk; onnxruntime-web gets the encoded bytes (the weights then pass through one protobuf copy).
+ */
+export async function createSessionFromModel(model: OnnxModel, options: SessionOptions): Promise<ort.InferenceSession> {
+  if (!isNativeBackend(options.backend)) return createSession(encodeOnnxModel(model), options);
+  if (!nativeOrt) throw new LabError('backend-unavailable', `the ${options.backend} backend needs onnxruntime-node (Node only)`);
+  try {
+    return await nativeOrt.createSessionFromModel(model, nativeSessionOptions(options));
+  } catch (error) {
+    if (error instanceof LabError) throw error;
+    const message = error instanceof Error ? error.message : String(error);
+    throw new LabError('runtime', `onnxruntime-node could not create a ${options.backend} session: ${message}`);
+  }
+}
+
+function nativeSessionOptions(options: SessionOptions): ort.InferenceSession.SessionOptions {
+  return { executionProviders: [options.backend], graphOptimizationLevel: 'all', logSeverityLevel: 3 };
+}
+
+async function createNativeSession(model: Uint8Array, options: SessionOptions): Promise<ort.InferenceSession> {
+  if (!nativeOrt) throw new LabError('backend-unavailable', `the ${options.backend} backend needs onnxruntime-node (Node only)`);
+  const opts = nativeSessionOptions(options);
+  try {
+    return options.modelPath
+      ? await nativeOrt.InferenceSession.create(options.modelPath, opts)
+      : await nativeOrt.InferenceSession.create(model, opts);
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    throw new LabError('runtime', `onnxruntime-node could not create a ${options.backend} session: ${message}`);
   }
 }
 

@@ -16,6 +16,7 @@ export const errorHints: Record<LabErrorCode, string> = {
   'no-model': 'Load a model first.',
   'too-large-for-device': 'The model is too large for this device or browser.',
   'insufficient-memory': 'This job would not fit in memory here, so it was not started; the message says what it needs and what would fit.',
+  'backend-unavailable': 'That backend cannot run here; choose another one.',
   runtime: 'The inference runtime failed.',
   cancelled: 'The job was cancelled.',
   internal: 'Something went wrong inside the lab (a bug).',

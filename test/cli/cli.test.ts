@@ -17,12 +17,17 @@ function lab(...args: string[]) {
 }
 
 describe('lab CLI', () => {
-  it('eval prints the perplexity JSON as the last line, equal to Lab on the same text and windows', async () => {
+  it('eval prints the perplexity JSON as the last line, equal to Lab on the same text and windows (native cpu default and wasm)', async () => {
     const [seqLen, maxWindows] = [128, 5];
-    const r = lab('eval', '--model', stories260KDir, '--text', tinyStoriesPath, '--seq-len', String(seqLen), '--max-windows', String(maxWindows), '--json');
+    const evalArgs = ['eval', '--model', stories260KDir, '--text', tinyStoriesPath, '--seq-len', String(seqLen), '--max-windows', String(maxWindows), '--json'];
+    const r = lab(...evalArgs);
     expect(r.status).toBe(0);
     const out = JSON.parse(r.last);
-    expect(out).toMatchObject({ windows: maxWindows, tokensScored: maxWindows * (seqLen - 1), seqLen, backend: 'wasm', textName: 'tinystories-valid-sample.txt' });
+    expect(out).toMatchObject({ windows: maxWindows, tokensScored: maxWindows * (seqLen - 1), seqLen, backend: 'cpu', textName: 'tinystories-valid-sample.txt' });
+    const w = lab(...evalArgs, '--backend', 'wasm');
+    expect(w.status).toBe(0);
+    const outWasm = JSON.parse(w.last);
+    expect(outWasm.backend).toBe('wasm');
 
     // The same folder (safetensors weights, ONNX reference) and text through Lab in this process.
     const inThread = new Lab({ preferWebGpu: false, loadText: async () => '' });
@@ -34,8 +39,11 @@ describe('lab CLI', () => {
       expect(out.textTokens).toBe(ref.textTokens);
       expect(out.windowsAvailable).toBe(ref.windowsAvailable);
       const rel = (a: number, b: number) => Math.abs(a - b) / Math.abs(b);
-      expect(rel(out.nll, ref.nll)).toBeLessThan(1e-6);
-      expect(rel(out.ppl, ref.ppl)).toBeLessThan(1e-6);
+      // Both Node backends give Lab's (WASM) figures: same windows, fp32 sums in another order.
+      for (const o of [out, outWasm]) {
+        expect(rel(o.nll, ref.nll)).toBeLessThan(1e-6);
+        expect(rel(o.ppl, ref.ppl)).toBeLessThan(1e-6);
+      }
       // Lab's own numbers are the protocol: mean of the window means, ppl = exp(nll).
       expect(rel(ref.nll, ref.windowNlls.reduce((a, b) => a + b, 0) / maxWindows)).toBeLessThan(1e-12);
       expect(rel(ref.ppl, Math.exp(ref.nll))).toBeLessThan(1e-12);
@@ -52,10 +60,22 @@ describe('lab CLI', () => {
     expect(bench.status).toBe(0);
     const b = JSON.parse(bench.last);
     for (const key of ['prefillMs', 'prefillTokensPerS', 'decodeMsPerToken', 'decodeTokensPerS']) expect(b[key].median).toBeGreaterThan(0);
-    expect(b).toMatchObject({ backend: 'wasm', promptTokens: 16, genTokens: 4, runs: 2 });
-    const gen = lab('generate', '--model', stories260KDir, '--prompt', 'Once upon a time', '--max-new-tokens', '12', '--json');
-    expect(gen.status).toBe(0);
-    expect(JSON.parse(gen.last).text).toMatch(/^Once upon a time, there was a little girl named Lily/);
+    expect(b).toMatchObject({ backend: 'cpu', promptTokens: 16, genTokens: 4, runs: 2 });
+    for (const backend of ['cpu', 'wasm']) {
+      const gen = lab('generate', '--model', stories260KDir, '--prompt', 'Once upon a time', '--max-new-tokens', '12', '--backend', backend, '--json');
+      expect(gen.status).toBe(0);
+      expect(JSON.parse(gen.last).text).toMatch(/^Once upon a time, there was a little girl named Lily/);
+    }
+  });
+
+  it('--backend: an unknown name is a bad-argument; cuda without its libraries says why (or runs where they exist)', () => {
+    const bad = lab('eval', '--model', stories260KDir, '--backend', 'tpu', '--json');
+    expect(bad.status).toBe(1);
+    expect(JSON.parse(bad.last).error.code).toBe('bad-argument');
+    const cuda = lab('eval', '--model', stories260KDir, '--text', tinyStoriesPath, '--seq-len', '64', '--max-windows', '1', '--backend', 'cuda', '--json');
+    const result = JSON.parse(cuda.last);
+    if (cuda.status === 0) expect(result.backend).toBe('cuda');
+    else expect(result.error).toMatchObject({ code: 'backend-unavailable', message: expect.stringContaining('--backend cpu') });
   });
 
   it('bad input exits 1 with a one-line message naming the file', () => {

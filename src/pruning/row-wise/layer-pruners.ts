@@ -45,7 +45,8 @@ export function wandaScores(weight: WeightTensor, sqNorm: ArrayLike<number>, win
   if (sqNorm.length !== cols) throw new LabError('internal', `activation norms have ${sqNorm.length} channels, weight has ${cols} inputs`);
   const norm = Float64Array.from(sqNorm, (v) => Math.sqrt(v / Math.max(1, windows)));
   const out = new Float64Array(rows * cols);
-  for (let r = 0; r < rows; r++) for (let j = 0; j < cols; j++) out[r * cols + j] = Math.abs(weight.data[r * cols + j]) * norm[j];
+  const data = weight.data; // read once: stored weights decode on each access
+  for (let r = 0; r < rows; r++) for (let j = 0; j < cols; j++) out[r * cols + j] = Math.abs(data[r * cols + j]) * norm[j];
   return out;
 }
 
