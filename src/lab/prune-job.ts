@@ -91,9 +91,11 @@ export async function runPruneJob(ctx: PruneJobContext, request: PruneRequest, o
   report('calibration-data', 1, `${windows.length} calibration windows of ${seqLen} tokens`);
 
   const runner = createCalibrationRunner({ backend: ctx.backend.backend });
-  let pruned: Engine | null = null;
+  let pruned = null as Engine | null; // made on first use (evaluation, speed or generation)
   try {
     throwIfCancelled(signal);
+    // One copy of the weights in the runtime at a time: the dense sessions go while calibration runs.
+    await ctx.engine.releaseSessions();
     const plan = await method.run(
       { spec, runner, windows, signal, onProgress: (p) => report('planning', p.fraction, p.message, p.trace) },
       request.params ?? {},
@@ -109,7 +111,7 @@ export async function runPruneJob(ctx: PruneJobContext, request: PruneRequest, o
     let pplAfter: PerplexityResult | null = null;
     let speedBefore: BenchResult | null = null;
     let speedAfter: BenchResult | null = null;
-    if (request.evaluation || request.speed || request.generation) pruned = await createEngine(prunedSpec, { backend: ctx.backend.backend });
+    const prunedEngine = async () => (pruned ??= await createEngine(prunedSpec, { backend: ctx.backend.backend }));
     if (request.evaluation) {
       const ev = request.evaluation;
       const { name, text } = await ctx.resolveText(ev.text);
@@ -130,11 +132,12 @@ export async function runPruneJob(ctx: PruneJobContext, request: PruneRequest, o
         ctx.densePpl.set(key, pplBefore);
       }
       report('evaluating-dense', 1, `dense ppl ${pplBefore.ppl.toFixed(4)}`);
-      pplAfter = await evaluatePerplexity(pruned!, ids, evalOptions('evaluating-pruned'));
+      await ctx.engine.releaseSessions(); // dense first, then its sessions go before the pruned ones are made
+      pplAfter = await evaluatePerplexity(await prunedEngine(), ids, evalOptions('evaluating-pruned'));
       report('evaluating-pruned', 1, `pruned ppl ${pplAfter.ppl.toFixed(4)}`);
     }
     if (request.speed) {
-      [speedBefore, speedAfter] = await alternatingSpeed(ctx, ctx.engine, pruned!, request.speed, signal, (within, message) => report('speed', within, message));
+      [speedBefore, speedAfter] = await alternatingSpeed(ctx, ctx.engine, await prunedEngine(), request.speed, signal, (within, message) => report('speed', within, message));
     }
     let generation: PruneResult['generation'] = null;
     if (request.generation) {
@@ -145,7 +148,7 @@ export async function runPruneJob(ctx: PruneJobContext, request: PruneRequest, o
           onProgress: (p) => report('generating', from + (0.5 * p.tokens) / (ask.maxNewTokens ?? DEFAULT_NEW_TOKENS), `${name} text, ${p.tokens} tokens`),
         });
       const dense = await side(ctx.engine, 'dense', 0);
-      const prunedText = await side(pruned!, 'pruned', 0.5);
+      const prunedText = await side(await prunedEngine(), 'pruned', 0.5);
       generation = { prompt: ask.prompt, dense, pruned: prunedText };
       report('generating', 1, 'text generated, dense and pruned');
     }

@@ -62,12 +62,59 @@ export function elementCount(w: WeightTensor): number {
   return w.shape.reduce((n, d) => n * d, 1);
 }
 
-/** Bytes a weight keeps in memory: stored bytes for a StoredWeight, 4 per element otherwise. */
+/** Bytes a weight keeps in memory: stored bytes for a StoredWeight, mask bits (plus its base) for a MaskedWeight, 4 per element otherwise. */
 export function heldBytes(w: WeightTensor): number {
-  return w instanceof StoredWeight ? w.heldBytes : elementCount(w) * 4;
+  if (w instanceof StoredWeight) return w.heldBytes;
+  if (w instanceof MaskedWeight) return w.heldBytes + heldBytes(w.base);
+  return elementCount(w) * 4;
 }
 
 /** Precision a weight is held in. */
 export function storedDtype(w: WeightTensor): StoredDtype {
+  if (w instanceof MaskedWeight) return storedDtype(w.base);
   return w instanceof StoredWeight ? w.dtype : 'float32';
+}
+
+/** A fresh fp32 copy of a weight's values (safe to mutate). */
+export function copyOfData(w: WeightTensor): Float32Array {
+  if (w instanceof StoredWeight && w.dtype !== 'float32') return w.data; // decoded afresh on each access
+  if (w instanceof MaskedWeight) return w.data; // built afresh on each access
+  return Float32Array.from(w.data);
+}
+
+/**
+ * A weight with entries zeroed by a mask, without copying it: the base weight (stored, lazily read or
+ * fp32) plus one bit per entry. This is how a mask-only pruning plan (magnitude, Wanda, N:M, OWL,
+ * NeuroAL) edits a model copy-on-write: 1/32 of the fp32 bytes per pruned tensor.
+ */
+export class MaskedWeight implements WeightTensor {
+  /** Bit i set = entry i is zero. */
+  private readonly zeroBits: Uint8Array;
+  readonly shape: number[];
+
+  constructor(
+    readonly base: WeightTensor,
+    /** 1 = keep, 0 = zero, one byte per entry (as plans carry masks). */
+    keep: Uint8Array,
+  ) {
+    this.shape = base.shape.slice();
+    this.zeroBits = new Uint8Array(Math.ceil(keep.length / 8));
+    for (let i = 0; i < keep.length; i++) if (keep[i] === 0) this.zeroBits[i >> 3] |= 1 << (i & 7);
+  }
+
+  /** fp32 values with the mask applied, built on each access. Do not mutate. */
+  get data(): Float32Array {
+    const out = copyOfData(this.base);
+    const bits = this.zeroBits;
+    for (let byte = 0; byte < bits.length; byte++) {
+      const b = bits[byte];
+      if (b === 0) continue;
+      for (let k = 0; k < 8; k++) if (b & (1 << k)) out[(byte << 3) + k] = 0;
+    }
+    return out;
+  }
+
+  get heldBytes(): number {
+    return this.zeroBits.byteLength;
+  }
 }

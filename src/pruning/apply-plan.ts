@@ -4,26 +4,32 @@
 
 import { LabError } from '../errors';
 import type { ModelSpec, WeightTensor } from '../model/model-spec';
+import { MaskedWeight } from '../model/stored-weight';
 import type { PruningPlan } from './plan';
 
 const BLOCK_NAME = /^(model\.layers|transformer\.h)\.(\d+)\.(.*)$/;
 
-/** New spec whose weights Map has `updates` and `masks` applied to fresh copies; others shared. */
+/**
+ * New spec with `updates` (fresh fp32 copies, masked too when a mask is given) and `masks` applied;
+ * others shared. A mask alone becomes a MaskedWeight: the original tensor (still in its own precision,
+ * possibly still on disk) plus one bit per entry, not an fp32 copy.
+ */
 export function editWeights(spec: ModelSpec, masks: Record<string, Uint8Array>, updates: Record<string, Float32Array>): ModelSpec {
   const weights = new Map(spec.weights);
   const fresh = new Map<string, WeightTensor>();
   for (const [name, data] of Object.entries(updates)) {
     const w = need(spec, name, data.length, 'update');
-    fresh.set(name, { shape: w.shape.slice(), data: Float32Array.from(data) });
+    const values = Float32Array.from(data);
+    const mask = masks[name];
+    if (mask) {
+      need(spec, name, mask.length, 'mask');
+      for (let i = 0; i < mask.length; i++) if (mask[i] === 0) values[i] = 0;
+    }
+    fresh.set(name, { shape: w.shape.slice(), data: values });
   }
   for (const [name, mask] of Object.entries(masks)) {
-    const w = need(spec, name, mask.length, 'mask');
-    let t = fresh.get(name);
-    if (!t) {
-      t = { shape: w.shape.slice(), data: Float32Array.from(w.data) };
-      fresh.set(name, t);
-    }
-    for (let i = 0; i < mask.length; i++) if (mask[i] === 0) t.data[i] = 0;
+    if (fresh.has(name)) continue;
+    fresh.set(name, new MaskedWeight(need(spec, name, mask.length, 'mask'), Uint8Array.from(mask)));
   }
   for (const [name, t] of fresh) weights.set(name, t);
   return { ...spec, weights };

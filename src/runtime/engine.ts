@@ -42,6 +42,8 @@ export interface Engine {
   /** Appends one token to the cache; returns its logits [vocab]. */
   step(token: number): Promise<Float32Array>;
   resetCache(): void;
+  /** Releases every session (and the cache) now; the engine stays usable and rebuilds what it needs. */
+  releaseSessions(): Promise<void>;
   dispose(): Promise<void>;
 }
 
@@ -185,11 +187,15 @@ class OrtEngine implements Engine {
     return this.decode([token]);
   }
 
-  async dispose(): Promise<void> {
+  async releaseSessions(): Promise<void> {
     this.resetCache();
     const sessions = [...this.sessions.values()];
     this.sessions.clear();
     for (const s of sessions) await (await s).release();
+  }
+
+  dispose(): Promise<void> {
+    return this.releaseSessions();
   }
 }
 

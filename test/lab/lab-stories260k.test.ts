@@ -1,9 +1,11 @@
 // Acceptance of the foundation issue through the whole pipeline (files → ModelSpec → our graph →
-// onnxruntime-web WASM → evaluation) on the real stories260K, from each of its three layouts.
+// onnxruntime → evaluation) on the real stories260K, from each of its three layouts, on both Node
+// backends: onnxruntime-web's WASM and onnxruntime-node's cpu (the CLI's default).
 
 import fs from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Lab } from '../../src/lab/lab';
+import { useNativeOrt } from '../../src/runtime/native-ort';
 import { stories260KLayouts, tinyStoriesPath } from '../helpers/model-files';
 
 const text = fs.readFileSync(tinyStoriesPath, 'utf8');
@@ -11,12 +13,16 @@ const tinyStories = { kind: 'file', name: 'tinystories-valid-sample.txt', text }
 const relErr = (a: number, b: number) => Math.abs(a - b) / b;
 const GREEDY = 'Once upon a time, there was a little girl named Lily. She loved to play outside in the park.';
 
-describe.each(Object.entries(stories260KLayouts))('stories260K from the %s', (_name, files) => {
-  const lab = new Lab({ preferWebGpu: false, loadText: async () => text });
+useNativeOrt();
+const cases = Object.entries(stories260KLayouts).flatMap(([name, files]) => (['wasm', 'cpu'] as const).map((backend) => [name, backend, files] as const));
+
+describe.each(cases)('stories260K from the %s on %s', (_name, backend, files) => {
+  const lab = new Lab({ preferWebGpu: false, nativeBackend: backend === 'cpu' ? 'cpu' : undefined, loadText: async () => text });
   afterAll(() => lab.dispose());
 
   it('loads with the import check under 1e-4 where an ONNX file was dropped', async () => {
     const summary = await lab.loadModel(await files());
+    expect((await lab.backendInfo()).backend).toBe(backend);
     expect(summary.numLayers).toBe(5);
     expect(summary.parameters).toBe(260_032);
     expect([summary.numHeads, summary.numKvHeads, summary.headDim, summary.intermediateSize]).toEqual([8, 4, 8, 172]);
