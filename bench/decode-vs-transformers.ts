@@ -1,7 +1,9 @@
 // Prefill and decode tokens/s: our engine (rebuilt folded graph, KV cache) against transformers.js
-// running the model's ONNX file, same runtime (onnxruntime-web wasm), same threads, same prompt ids,
-// exactly G new tokens each, measured alternately. Node only.
-//   npx tsx bench/decode-vs-transformers.ts [--model stories260k|smollm2-135m-random]
+// running the model's ONNX file, same prompt ids, exactly G new tokens each, measured alternately.
+// --runtime same-runtime (default): both on onnxruntime-web wasm, same threads.
+// --runtime defaults: each as a Node user gets it: ours = the CLI's default (onnxruntime-node cpu, all
+// cores), theirs = transformers.js's Node default (onnxruntime-node, device 'cpu'). Node only.
+//   npx tsx bench/decode-vs-transformers.ts [--model stories260k|smollm2-135m-random] [--runtime same-runtime|defaults]
 //     [--prompt-tokens 128] [--gen-tokens 64] [--runs 5] [--warmup-runs 1] [--threads 1]
 
 import path from 'node:path';
@@ -9,9 +11,10 @@ import { syntheticPrompt } from '../src/evaluation/benchmark';
 import { argmax } from '../src/evaluation/generate';
 import { loadModelFromFiles } from '../src/model/load-model';
 import { createEngine, type Engine } from '../src/runtime/engine';
+import { useNativeOrt } from '../src/runtime/native-ort';
 import { configureOrt } from '../src/runtime/ort';
 import { ensureModelFolders, intFlag, log, machineInfo, modelFlag, parseFlags, printResult, round, roundStat, stat, type ModelId } from './common';
-import { loadTheirModel, type TimedGeneration } from './transformers-side';
+import { loadTheirModel, type TheirRuntime, type TimedGeneration } from './transformers-side';
 
 export interface DecodeBenchOptions {
   model: ModelId;
@@ -20,6 +23,7 @@ export interface DecodeBenchOptions {
   runs: number;
   warmupRuns: number;
   threads: number;
+  runtime: TheirRuntime;
 }
 
 /** Same timing points as the transformers.js side: prefill ends when the first new token is known. */
@@ -57,8 +61,10 @@ export async function runDecodeBench(o: DecodeBenchOptions): Promise<Record<stri
   const prompt = syntheticPrompt(o.promptTokens, vocabSize);
 
   log(`${o.model}: creating our engine and loading transformers.js (${path.relative(process.cwd(), folders.onnxDir)}/onnx/model.onnx)`);
-  const engine = await createEngine(loaded.spec, { backend: 'wasm' });
-  const theirs = await loadTheirModel(folders.onnxDir, o.threads);
+  const native = o.runtime === 'defaults';
+  if (native && !useNativeOrt()) throw new Error('onnxruntime-node could not be loaded');
+  const engine = await createEngine(loaded.spec, { backend: native ? 'cpu' : 'wasm' });
+  const theirs = await loadTheirModel(folders.onnxDir, o.threads, o.runtime);
 
   for (let w = 0; w < o.warmupRuns; w++) {
     log(`warm-up ${w + 1}/${o.warmupRuns}`);
@@ -87,6 +93,9 @@ export async function runDecodeBench(o: DecodeBenchOptions): Promise<Record<stri
     benchmark: 'decode-vs-transformers',
     model: o.model,
     machine: machineInfo(o.threads),
+    runtime: native
+      ? 'defaults: ours onnxruntime-node cpu EP (the CLI default, all cores); theirs transformers.js Node default (onnxruntime-node, device cpu)'
+      : `same-runtime: both onnxruntime-web wasm EP, ${o.threads} thread(s)`,
     promptTokens: o.promptTokens,
     genTokens: o.genTokens,
     runs: o.runs,
@@ -113,6 +122,7 @@ if (process.argv[1] && path.resolve(process.argv[1]) === path.resolve(new URL(im
     runs: intFlag(f, 'runs', 5),
     warmupRuns: intFlag(f, 'warmup-runs', 1),
     threads: intFlag(f, 'threads', 1),
+    runtime: f.get('runtime') === 'defaults' ? 'defaults' : 'same-runtime',
   });
   printResult(`decode-vs-transformers-${result.model}`, result);
 }

@@ -1,5 +1,6 @@
-// transformers.js on the SAME onnxruntime-web instance and backend (wasm) as ours: it is handed our
-// `ort` module through Symbol.for('onnxruntime') before it is imported. Timed greedy generation.
+// transformers.js either on the SAME onnxruntime-web instance and backend (wasm) as ours (it is handed
+// our `ort` module through Symbol.for('onnxruntime') before it is imported), or with its own Node
+// defaults (onnxruntime-node, device 'cpu'). One mode per process. Timed greedy generation.
 
 import path from 'node:path';
 import { ort } from '../src/runtime/ort';
@@ -8,14 +9,22 @@ import { ORT_WASM_DIR } from './common';
 type Transformers = typeof import('@huggingface/transformers');
 let transformers: Promise<Transformers> | null = null;
 
-/** Imports transformers.js once, wired to our onnxruntime-web and `threads` wasm threads. */
-export function importTransformers(threads: number): Promise<Transformers> {
+/** 'same-runtime': our onnxruntime-web, wasm EP; 'defaults': transformers.js as a Node user gets it (onnxruntime-node, cpu). */
+export type TheirRuntime = 'same-runtime' | 'defaults';
+let importedAs: TheirRuntime | null = null;
+
+/** Imports transformers.js once, wired to our onnxruntime-web and `threads` wasm threads, or left to its defaults. */
+export function importTransformers(threads: number, runtime: TheirRuntime = 'same-runtime'): Promise<Transformers> {
+  if (importedAs && importedAs !== runtime) throw new Error(`transformers.js was already imported for ${importedAs}; one runtime per process`);
+  importedAs = runtime;
   transformers ??= (async () => {
-    (globalThis as Record<symbol, unknown>)[Symbol.for('onnxruntime')] = ort;
+    if (runtime === 'same-runtime') (globalThis as Record<symbol, unknown>)[Symbol.for('onnxruntime')] = ort;
     const t = await import('@huggingface/transformers');
     t.env.allowRemoteModels = false;
-    t.env.backends.onnx.wasm!.wasmPaths = ORT_WASM_DIR;
-    t.env.backends.onnx.wasm!.numThreads = threads;
+    if (runtime === 'same-runtime') {
+      t.env.backends.onnx.wasm!.wasmPaths = ORT_WASM_DIR;
+      t.env.backends.onnx.wasm!.numThreads = threads;
+    }
     return t;
   })();
   return transformers;
@@ -34,15 +43,14 @@ export interface TimedGeneration {
   newTokenIds: number[];
 }
 
-/** Loads `<dir>/onnx/model.onnx` (+ config.json) with AutoModelForCausalLM, fp32, wasm EP. */
-export async function loadTheirModel(dir: string, threads: number): Promise<TheirModel> {
-  const t = await importTransformers(threads);
+/** Loads `<dir>/onnx/model.onnx` (+ config.json) with AutoModelForCausalLM, fp32, wasm EP (or its Node default, cpu). */
+export async function loadTheirModel(dir: string, threads: number, runtime: TheirRuntime = 'same-runtime'): Promise<TheirModel> {
+  const t = await importTransformers(threads, runtime);
   t.env.localModelPath = path.dirname(path.resolve(dir)) + '/';
-  const model = await t.AutoModelForCausalLM.from_pretrained(path.basename(dir), {
-    dtype: 'fp32',
-    device: 'auto',
-    session_options: { executionProviders: ['wasm'] },
-  });
+  const model = await t.AutoModelForCausalLM.from_pretrained(
+    path.basename(dir),
+    runtime === 'same-runtime' ? { dtype: 'fp32', device: 'auto', session_options: { executionProviders: ['wasm'] } } : { dtype: 'fp32', device: 'cpu' },
+  );
   return {
     async generate(promptIds, newTokens) {
       const P = promptIds.length;

@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { LabError, toLabErrorData } from '../errors';
 import { Lab } from '../lab/lab';
 import { useNativeOrt } from '../runtime/native-ort';
-import type { NativeBackend } from '../runtime/ort';
+import type { NativeBackend, PrecisionRequest } from '../runtime/ort';
 import { boolFlag, parseArgs, type ParsedArgs } from './args';
 import { commands } from './commands';
 
@@ -34,7 +34,17 @@ export function parseMemoryLimitGb(raw: string | boolean | undefined): number | 
   return gb * 1e9;
 }
 
-export function createNodeLab(threads?: number, backend: CliBackend = 'cpu', memoryLimitBytes?: number): Lab {
+const PRECISIONS: PrecisionRequest[] = ['auto', 'fp32', 'fp16'];
+
+/** --precision auto|fp32|fp16: weight-matrix precision (auto: fp16 on cuda, fp32 on cpu and wasm). */
+export function parsePrecision(raw: string | boolean | undefined): PrecisionRequest {
+  if (raw === undefined) return 'auto';
+  if (typeof raw !== 'string' || !PRECISIONS.includes(raw as PrecisionRequest))
+    throw new LabError('bad-argument', `--precision must be one of ${PRECISIONS.join(', ')}; got ${String(raw)}`);
+  return raw as PrecisionRequest;
+}
+
+export function createNodeLab(threads?: number, backend: CliBackend = 'cpu', memoryLimitBytes?: number, precision: PrecisionRequest = 'auto'): Lab {
   let nativeBackend: NativeBackend | undefined;
   if (backend !== 'wasm') {
     if (!useNativeOrt()) throw new LabError('backend-unavailable', `--backend ${backend} needs the onnxruntime-node package, which could not be loaded; use --backend wasm`);
@@ -43,6 +53,7 @@ export function createNodeLab(threads?: number, backend: CliBackend = 'cpu', mem
   return new Lab({
     preferWebGpu: false,
     nativeBackend,
+    precision,
     numThreads: threads,
     memoryLimitBytes,
     systemMemory: () => ({ freeBytes: os.freemem(), totalBytes: os.totalmem() }),
@@ -62,7 +73,7 @@ async function main(argv: string[]): Promise<number> {
     const command = commands[name];
     if (!command) throw new LabError('bad-argument', `unknown command '${name}'; try: ${Object.keys(commands).join(', ')}`);
     const threadsRaw = args.flags.get('threads');
-    const lab = createNodeLab(typeof threadsRaw === 'string' ? Number(threadsRaw) : undefined, parseBackend(args.flags.get('backend')), parseMemoryLimitGb(args.flags.get('memory-limit-gb')));
+    const lab = createNodeLab(typeof threadsRaw === 'string' ? Number(threadsRaw) : undefined, parseBackend(args.flags.get('backend')), parseMemoryLimitGb(args.flags.get('memory-limit-gb')), parsePrecision(args.flags.get('precision')));
     try {
       const result = await command.run(lab, args, (line) => process.stderr.write(`${line}\n`));
       if (boolFlag(args, 'json')) process.stdout.write(`${JSON.stringify(result)}\n`);
@@ -82,7 +93,7 @@ async function main(argv: string[]): Promise<number> {
 function usage(): string {
   const lines = ['usage: npm run --silent lab -- <command> [flags] [--json]', ''];
   for (const [name, command] of Object.entries(commands)) lines.push(`  ${name.padEnd(9)} ${command.usage}`);
-  lines.push('', 'common flags: --backend cpu|cuda|wasm (default cpu: onnxruntime-node on all cores), --threads N (WASM threads), --memory-limit-gb G (check jobs against at most G GB), --json (last stdout line is JSON)', '');
+  lines.push('', 'common flags: --backend cpu|cuda|wasm (default cpu: onnxruntime-node on all cores), --precision auto|fp32|fp16, --threads N (WASM threads), --memory-limit-gb G (check jobs against at most G GB), --json (last stdout line is JSON)', '');
   return lines.join('\n');
 }
 

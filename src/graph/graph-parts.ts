@@ -4,6 +4,7 @@
 import { GraphBuilder } from './graph-builder';
 import { TensorType, type OnnxModel, type OnnxTensor } from './onnx-writer';
 import type { ModelSpec, WeightTensor } from '../model/model-spec';
+import { toFp16Compute, type ComputePrecision } from './precision';
 
 /**
  * 'gated-nll' is 'nll' plus an input `block_gates` float32 [L]: block i's residual contributions
@@ -21,6 +22,11 @@ export interface GraphOptions {
   fold?: boolean;
   /** decoder only: logits for the last position only ([batch, 1, vocab]); for prefill/decode. */
   lastLogitsOnly?: boolean;
+  /**
+   * 'fp16': weight matrices stored and multiplied in float16 (graph/precision.ts), the rest float32.
+   * Default 'fp32'. Only for runtimes with float16 kernels (WebGPU with shader-f16, native cpu/cuda).
+   */
+  precision?: ComputePrecision;
   /**
    * Applied to the finished model before encoding (export: fp16 weights, MatMulNBits). Node names
    * follow Optimum (`/model/layers.{i}/self_attn/q_proj/MatMul`), so rewrites can find the linears.
@@ -101,7 +107,7 @@ export interface DecoderContext {
 }
 
 export function declareInputs(spec: ModelSpec, options: GraphOptions, graphName: string): DecoderContext {
-  const opts: Required<GraphOptions> = { fold: true, lastLogitsOnly: false, rewrite: (m) => m, ...options };
+  const opts: Required<GraphOptions> = { fold: true, lastLogitsOnly: false, precision: 'fp32', rewrite: (m) => m, ...options };
   const b = new GraphBuilder(graphName);
   const inputIds = b.input('input_ids', TensorType.int64, ['batch_size', 'sequence_length']);
   const idsShape = b.op('Shape', [inputIds]);
@@ -227,5 +233,6 @@ export function finishGraph(ctx: DecoderContext, hidden: string, headWeight: str
     const nll = b.op('Neg', [b.op('Squeeze', [picked, b.int64([2])])]);
     b.output(nll, 'nll', TensorType.float, ['batch_size', 'sequence_length - 1']);
   }
-  return opts.rewrite(b.toModel());
+  const model = b.toModel();
+  return opts.rewrite(opts.precision === 'fp16' ? toFp16Compute(model) : model);
 }

@@ -6,7 +6,7 @@ import { LabError, throwIfCancelled } from '../errors';
 import type { LoadedModel, ModelFileRef } from '../model/loaded-model';
 import { loadModelFromFiles } from '../model/load-model';
 import { createTextTokenizer, type TextTokenizer } from '../tokenizer/text-tokenizer';
-import { configureOrt, detectBackend, detectNativeBackend, type NativeBackend } from '../runtime/ort';
+import { configureOrt, detectBackend, detectNativeBackend, precisionFor, type NativeBackend, type PrecisionRequest } from '../runtime/ort';
 import { createEngine, type Engine } from '../runtime/engine';
 import type {
   BackendInfo,
@@ -52,6 +52,8 @@ export interface LabOptions {
   preferWebGpu: boolean;
   /** Node only (after runtime/native-ort's useNativeOrt()): run on onnxruntime-node's cpu or cuda provider instead of WASM. */
   nativeBackend?: NativeBackend;
+  /** Weight-matrix precision: 'auto' (default: fp16 on WebGPU with shader-f16 and on cuda), 'fp32' or 'fp16' (where the runtime has fp16 kernels). */
+  precision?: PrecisionRequest;
   ortWasmPaths?: string;
   numThreads?: number;
   /** Lowers the memory limit jobs are checked against (bytes): headroom, or tests. CLI: --memory-limit-gb. */
@@ -85,7 +87,9 @@ export class Lab implements LabApi {
   }
 
   backendInfo(): Promise<BackendInfo> {
-    this.backend ??= this.options.nativeBackend ? detectNativeBackend(this.options.nativeBackend) : detectBackend(this.options.preferWebGpu);
+    this.backend ??= (this.options.nativeBackend ? detectNativeBackend(this.options.nativeBackend) : detectBackend(this.options.preferWebGpu)).then(
+      (info) => ({ ...info, ...precisionFor(info, this.options.precision) }),
+    );
     return this.backend;
   }
 
@@ -102,14 +106,14 @@ export class Lab implements LabApi {
       const tokenizer = createTextTokenizer(loaded.tokenizerJson, loaded.tokenizerConfig);
       const backend = await this.backendInfo();
       onProgress?.({ stage: 'session', message: `creating ${backend.backend} sessions`, fraction: 0.8 });
-      const engine = await createEngine(loaded.spec, { backend: backend.backend });
+      const engine = await createEngine(loaded.spec, { backend: backend.backend, precision: backend.precision });
       try {
         throwIfCancelled(signal);
         onProgress?.({ stage: 'check', message: 'comparing logits with the dropped ONNX file', fraction: 0.9 });
         const importCheck = loaded.referenceOnnx ? await runImportCheck(loaded, engine, tokenizer, backend.backend) : null;
         throwIfCancelled(signal);
         const hash = await weightsHash(loaded.spec);
-        const summary = summarizeModel(loaded, importCheck, performance.now() - started, hash, await modelMemory(loaded.spec, backend.backend, this.options));
+        const summary = summarizeModel(loaded, importCheck, performance.now() - started, hash, await modelMemory(loaded.spec, backend.backend, this.options, backend.precision));
         const previous = this.current;
         this.current = { loaded, tokenizer, engine, summary, encoded: new Map(), densePpl: new Map(), pruned: null };
         await previous?.engine.dispose();
@@ -244,7 +248,7 @@ export class Lab implements LabApi {
   /** Refuses a job that cannot fit in memory ('insufficient-memory'), before it creates any session (memory-check.ts). */
   private async checkMemory(model: CurrentModel, job: LabJob): Promise<void> {
     const backend = await this.backendInfo();
-    await checkLabJob({ spec: model.loaded.spec, engine: model.engine, tokenizer: model.tokenizer, backend: backend.backend, options: this.options }, job);
+    await checkLabJob({ spec: model.loaded.spec, engine: model.engine, tokenizer: model.tokenizer, backend: backend.backend, precision: backend.precision, options: this.options }, job);
   }
 
   private requireModel(): CurrentModel {

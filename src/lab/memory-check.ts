@@ -34,8 +34,13 @@ import {
 import { DEFAULT_NEW_TOKENS } from './generate-text';
 import type { BenchRequest, ExportRequest, GenerateRequest, ModelSummary, PruneRequest } from './lab-api';
 
-/** The precision the runtime holds weights at: graph/ builds fp32 initializers today. */
-export const RUNTIME_PRECISION: WeightPrecision = 'fp32';
+/**
+ * The precision the runtime holds weights at for a backend and compute precision: fp16 graphs hold
+ * fp16 weights on WebGPU and cuda; onnxruntime's CPU provider casts them to fp32 at session creation.
+ */
+export function heldPrecision(backend: string, precision: WeightPrecision = 'fp32'): WeightPrecision {
+  return precision === 'fp16' && (backend === 'webgpu' || backend === 'cuda') ? 'fp16' : 'fp32';
+}
 
 export interface MemoryCheckOptions {
   /** Lowers the limit (bytes): headroom, or tests (LabOptions.memoryLimitBytes; CLI --memory-limit-gb). */
@@ -50,6 +55,8 @@ export interface MemoryCheckContext {
   tokenizer: { encode(text: string): number[] };
   /** BackendInfo.backend: 'webgpu', 'wasm', or a native one ('cpu', 'cuda'). */
   backend: string;
+  /** BackendInfo.precision (default fp32). */
+  precision?: WeightPrecision;
   options: MemoryCheckOptions;
 }
 
@@ -100,11 +107,12 @@ function exportLimits(backend: string, options: MemoryCheckOptions): MemoryLimit
 }
 
 /** ModelSummary.memory: the weights as the runtime holds them and the limit jobs are checked against. */
-export async function modelMemory(spec: ModelSpec, backend: string, options: MemoryCheckOptions): Promise<ModelSummary['memory']> {
+export async function modelMemory(spec: ModelSpec, backend: string, options: MemoryCheckOptions, precision: WeightPrecision = 'fp32'): Promise<ModelSummary['memory']> {
   const limits = await labMemoryLimits(backend, options);
+  const held = heldPrecision(backend, precision);
   return {
-    weightsBytes: parameterCount(spec) * BYTES_PER_WEIGHT[RUNTIME_PRECISION],
-    precision: RUNTIME_PRECISION,
+    weightsBytes: parameterCount(spec) * BYTES_PER_WEIGHT[held],
+    precision: held,
     limitBytes: limits.totalBytes,
     limitSource: limits.source,
   };
@@ -185,12 +193,13 @@ function phasesOf(ctx: MemoryCheckContext, job: LabJob): Phase[] {
 export async function checkLabJob(ctx: MemoryCheckContext, job: LabJob): Promise<MemoryEstimate | null> {
   const spec = job.kind === 'export' ? job.spec : ctx.spec;
   const shape = memoryShapeOf(spec);
-  const held = shape.parameters * BYTES_PER_WEIGHT[RUNTIME_PRECISION] * Math.min(ctx.engine.sessionsCreated, engineSessionCap(ctx.spec));
+  const precision = heldPrecision(ctx.backend, ctx.precision);
+  const held = shape.parameters * BYTES_PER_WEIGHT[precision] * Math.min(ctx.engine.sessionsCreated, engineSessionCap(ctx.spec));
   const limits = job.kind === 'export' ? exportLimits(ctx.backend, ctx.options) : await labMemoryLimits(ctx.backend, ctx.options, held);
   let peak: MemoryEstimate | null = null;
   for (const phase of phasesOf(ctx, job)) {
-    const estimate = estimateJobMemory(shape, phase.job, RUNTIME_PRECISION);
-    checkJobFits(estimate, limits, { label: phase.label, suggestions: () => suggestFixes(shape, phase.job, RUNTIME_PRECISION, limits) });
+    const estimate = estimateJobMemory(shape, phase.job, precision);
+    checkJobFits(estimate, limits, { label: phase.label, suggestions: () => suggestFixes(shape, phase.job, precision, limits) });
     if (!peak || estimate.totalBytes > peak.totalBytes) peak = estimate;
   }
   return peak;

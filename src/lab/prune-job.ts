@@ -111,7 +111,7 @@ export async function runPruneJob(ctx: PruneJobContext, request: PruneRequest, o
     let pplAfter: PerplexityResult | null = null;
     let speedBefore: BenchResult | null = null;
     let speedAfter: BenchResult | null = null;
-    const prunedEngine = async () => (pruned ??= await createEngine(prunedSpec, { backend: ctx.backend.backend }));
+    const prunedEngine = async () => (pruned ??= await createEngine(prunedSpec, { backend: ctx.backend.backend, precision: ctx.backend.precision }));
     if (request.evaluation) {
       const ev = request.evaluation;
       const { name, text } = await ctx.resolveText(ev.text);

@@ -4,6 +4,7 @@
 import { LabError } from '../errors';
 import { buildModelProto } from '../graph/build-graph';
 import type { GraphOptions } from '../graph/graph-parts';
+import type { ComputePrecision } from '../graph/precision';
 import { parameterCount, type ModelSpec } from '../model/model-spec';
 import { createSessionFromModel, float32Tensor, int64Tensor, ort, readFloat32, type Backend } from './ort';
 
@@ -11,6 +12,8 @@ export interface EngineOptions {
   backend: Backend;
   /** Fold projections/RoPE/scales into weights (default true); false builds the export layout. */
   fold?: boolean;
+  /** 'fp16': weight matrices held and multiplied in float16 (graph/precision.ts); default 'fp32'. */
+  precision?: ComputePrecision;
   /** Tokens per nll batch (windows × window length); default 2048. */
   maxBatchTokens?: number;
   /**
@@ -78,8 +81,8 @@ class OrtEngine implements Engine {
       await this.makeRoomForSession();
       const graph: GraphOptions =
         purpose === 'nll'
-          ? { purpose: 'nll', fold: this.options.fold }
-          : { purpose: 'decoder', fold: this.options.fold, lastLogitsOnly: purpose === 'decode' };
+          ? { purpose: 'nll', fold: this.options.fold, precision: this.options.precision }
+          : { purpose: 'decoder', fold: this.options.fold, lastLogitsOnly: purpose === 'decode', precision: this.options.precision };
       const gpuOutputs = purpose === 'decode' ? this.presentNames() : [];
       s = createSessionFromModel(buildModelProto(this.spec, graph), { backend: this.backend, gpuOutputs });
       this.sessionsCreated++;

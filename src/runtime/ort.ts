@@ -6,6 +6,7 @@
 import * as ort from 'onnxruntime-web';
 import { LabError } from '../errors';
 import { encodeOnnxModel, TensorType, type OnnxModel } from '../graph/onnx-writer';
+import type { ComputePrecision } from '../graph/precision';
 
 export interface BackendInfo {
   /** Execution provider the sessions use: onnxruntime-web's webgpu/wasm, or onnxruntime-node's cpu/cuda. */
@@ -17,6 +18,27 @@ export interface BackendInfo {
   /** Why WebGPU is not used, when it is not. */
   fallbackReason: string | null;
   threads: number;
+  /**
+   * Precision of the weight matrices and their products: 'fp16' on WebGPU adapters with shader-f16 and
+   * on cuda (unless fp32 is asked for), else 'fp32' (see precisionFor). Norms, softmax, residuals: fp32.
+   */
+  precision: ComputePrecision;
+  /** Why this precision (asked for, adapter has or lacks shader-f16, runtime without fp16 kernels). */
+  precisionReason: string;
+  /** WebGPU adapter supports 'shader-f16'. */
+  shaderF16?: boolean;
+}
+
+export type PrecisionRequest = ComputePrecision | 'auto';
+
+/** The precision a backend runs at for a request; 'auto' = fp16 where the device computes it natively. */
+export function precisionFor(info: Pick<BackendInfo, 'backend' | 'shaderF16'>, requested: PrecisionRequest = 'auto'): { precision: ComputePrecision; precisionReason: string } {
+  if (requested === 'fp32') return { precision: 'fp32', precisionReason: 'fp32 was asked for' };
+  if (info.backend === 'wasm') return { precision: 'fp32', precisionReason: 'onnxruntime-web WASM has no float16 matrix kernels' };
+  if (info.backend === 'webgpu' && !info.shaderF16) return { precision: 'fp32', precisionReason: "this WebGPU adapter lacks 'shader-f16'" };
+  if (requested === 'fp16') return { precision: 'fp16', precisionReason: 'fp16 was asked for' };
+  if (info.backend === 'cpu') return { precision: 'fp32', precisionReason: 'CPUs compute float16 products through float32 (no memory or speed gain); pass fp16 to use it anyway' };
+  return { precision: 'fp16', precisionReason: info.backend === 'webgpu' ? "the adapter has 'shader-f16'" : 'cuda computes float16 natively' };
 }
 
 export { ort };
@@ -82,6 +104,7 @@ export function isSoftwareAdapter(info: { vendor: string; architecture: string; 
 interface GpuAdapterLike {
   info?: { vendor?: string; architecture?: string; device?: string; description?: string };
   isFallbackAdapter?: boolean;
+  features?: { has(name: string): boolean };
 }
 
 /**
@@ -103,7 +126,7 @@ export async function detectNativeBackend(backend: NativeBackend): Promise<Backe
       );
     }
   }
-  return { backend, adapter: null, isSoftwareAdapter: false, fallbackReason: null, threads: nativeOrt.cpuThreads };
+  return { backend, adapter: null, isSoftwareAdapter: false, fallbackReason: null, threads: nativeOrt.cpuThreads, ...precisionFor({ backend }) };
 }
 
 /** A one-node ONNX model (Identity on a float input) for probing an execution provider. */
@@ -128,6 +151,7 @@ export async function detectBackend(preferWebGpu: boolean): Promise<BackendInfo>
     isSoftwareAdapter: software,
     fallbackReason: reason,
     threads: wasmThreads(),
+    ...precisionFor({ backend: 'wasm' }),
   });
   if (!preferWebGpu) return wasm('WASM was requested.');
   if (isNode) return wasm('Running under Node: onnxruntime-web has no WebGPU here.');
@@ -142,12 +166,15 @@ export async function detectBackend(preferWebGpu: boolean): Promise<BackendInfo>
   if (!adapter) return wasm('WebGPU returned no adapter (GPU blocklisted or disabled).');
   const i = adapter.info ?? {};
   const info = { vendor: i.vendor ?? '', architecture: i.architecture ?? '', device: i.device ?? '', description: i.description ?? '' };
+  const shaderF16 = adapter.features?.has('shader-f16') === true;
   return {
     backend: 'webgpu',
     adapter: info,
     isSoftwareAdapter: adapter.isFallbackAdapter === true || isSoftwareAdapter(info),
     fallbackReason: null,
     threads: wasmThreads(),
+    shaderF16,
+    ...precisionFor({ backend: 'webgpu', shaderF16 }),
   };
 }
 

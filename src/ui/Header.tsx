@@ -15,7 +15,10 @@ export function Header() {
         {backend ? (
           <>
             <span data-testid="backend-name" className="badge">
-              {backend.backend === 'webgpu' ? 'WebGPU' : 'WASM'}
+              {backend.backend === 'webgpu' ? 'WebGPU' : backend.backend === 'wasm' ? 'WASM' : backend.backend.toUpperCase()}
+            </span>
+            <span className="badge" data-testid="precision" title={backend.precisionReason}>
+              {backend.precision}
             </span>
             <span data-testid="adapter">{adapterText}</span>
             <span className="muted">

@@ -54,7 +54,7 @@ export class FakeLab implements LabApi {
   receivedFiles: ModelFileRef[] = [];
 
   async backendInfo(): Promise<BackendInfo> {
-    return { backend: 'wasm', adapter: null, isSoftwareAdapter: false, fallbackReason: 'no WebGPU in tests', threads: 1 };
+    return { backend: 'wasm', adapter: null, isSoftwareAdapter: false, fallbackReason: 'no WebGPU in tests', threads: 1, precision: 'fp32', precisionReason: 'onnxruntime-web WASM has no float16 matrix kernels' };
   }
   async modelSummary() {
     return this.model;
