@@ -22,6 +22,7 @@ import type {
   GenerateProgress,
   GenerateRequest,
   GenerateResult,
+  ImportCheck,
   JobOptions,
   LabApi,
   LoadProgress,
@@ -110,7 +111,7 @@ export class Lab implements LabApi {
       try {
         throwIfCancelled(signal);
         onProgress?.({ stage: 'check', message: 'comparing logits with the dropped ONNX file', fraction: 0.9 });
-        const importCheck = loaded.referenceOnnx ? await runImportCheck(loaded, engine, tokenizer, backend.backend) : null;
+        const importCheck = loaded.referenceOnnx ? await this.importCheck(loaded, engine, tokenizer, backend) : null;
         throwIfCancelled(signal);
         const hash = await weightsHash(loaded.spec);
         const summary = summarizeModel(loaded, importCheck, performance.now() - started, hash, await modelMemory(loaded.spec, backend.backend, this.options, backend.precision));
@@ -123,6 +124,17 @@ export class Lab implements LabApi {
         throw error;
       }
     });
+  }
+
+  /** The import check compares fp32 logits (it checks the import, not the precision): an fp16 engine gets an fp32 twin for it. */
+  private async importCheck(loaded: LoadedModel, engine: Engine, tokenizer: TextTokenizer, backend: BackendInfo): Promise<ImportCheck | null> {
+    if (backend.precision === 'fp32') return runImportCheck(loaded, engine, tokenizer, backend.backend);
+    const fp32 = await createEngine(loaded.spec, { backend: backend.backend, precision: 'fp32' });
+    try {
+      return await runImportCheck(loaded, fp32, tokenizer, backend.backend);
+    } finally {
+      await fp32.dispose();
+    }
   }
 
   evaluatePerplexity(request: PerplexityRequest, options: JobOptions<PerplexityProgress> = {}): Promise<PerplexityResult> {

@@ -7,6 +7,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { buildModelProto } from '../../src/graph/build-graph';
 import { TensorType } from '../../src/graph/onnx-writer';
 import { evaluatePerplexity } from '../../src/evaluation/perplexity';
+import { Lab } from '../../src/lab/lab';
 import { loadModelFromFiles } from '../../src/model/load-model';
 import type { LoadedModel } from '../../src/model/loaded-model';
 import { createEngine } from '../../src/runtime/engine';
@@ -55,6 +56,22 @@ describe('fp16 compute rewrite', () => {
     const rel = Math.abs(ppl.fp16 - ppl.fp32) / ppl.fp32;
     expect(rel).toBeLessThan(0.01);
     expect(rel).toBeGreaterThan(0); // fp16 really ran: the products round differently
+  });
+});
+
+describe('a Lab at fp16', () => {
+  it('reports fp16, still checks the import in fp32 (under 1e-4), and evaluates within 1% of the pinned 3.9682', async () => {
+    const lab = new Lab({ preferWebGpu: false, nativeBackend: 'cpu', precision: 'fp16', loadText: async () => '' });
+    try {
+      const summary = await lab.loadModel(await stories260KLayouts['optimum ONNX folder']());
+      expect((await lab.backendInfo()).precision).toBe('fp16');
+      expect(summary.importCheck!.maxAbsDiff).toBeLessThan(1e-4);
+      const text = { kind: 'file', name: 'tinystories-valid-sample.txt', text: fs.readFileSync(tinyStoriesPath, 'utf8') } as const;
+      const r = await lab.evaluatePerplexity({ text, seqLen: 256, maxWindows: 20 });
+      expect(Math.abs(r.ppl - 3.9682) / 3.9682).toBeLessThan(0.01);
+    } finally {
+      await lab.dispose();
+    }
   });
 });
 
