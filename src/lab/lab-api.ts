@@ -9,14 +9,14 @@ import type { PerplexityProgress, PerplexityResult } from '../evaluation/perplex
 import type { ModelFileRef } from '../model/loaded-model';
 import type { MethodInfo, ParamValue } from '../pruning/method';
 import type { PlanStats, TraceEntry } from '../pruning/plan';
-import type { Backend, BackendInfo } from '../runtime/ort';
+import type { Backend, BackendInfo, PrecisionRequest } from '../runtime/ort';
 
 // Types owned by the layers below, re-exported so the UI, store and CLI keep one import.
 export type { BenchProgress, BenchRequest, BenchResult, Stat } from '../evaluation/benchmark';
 export type { GenerateProgress } from '../evaluation/generate';
 export type { PerplexityProgress, PerplexityResult } from '../evaluation/perplexity';
 export type { MethodInfo } from '../pruning/method';
-export type { BackendInfo } from '../runtime/ort';
+export type { BackendInfo, PrecisionRequest } from '../runtime/ort';
 
 export interface JobOptions<P> {
   signal?: AbortSignal;
@@ -214,6 +214,11 @@ export interface LabApi {
   loadModel(files: ModelFileRef[], options?: JobOptions<LoadProgress>): Promise<ModelSummary>;
   /** The currently loaded model, or null. */
   modelSummary(): Promise<ModelSummary | null>;
+  /**
+   * Weight-matrix precision ('auto': fp16 where the device computes it natively). The loaded model's
+   * sessions are rebuilt on next use; returns the backend with the precision in effect and why.
+   */
+  setPrecision(request: PrecisionRequest): Promise<BackendInfo>;
   evaluatePerplexity(request: PerplexityRequest, options?: JobOptions<PerplexityProgress>): Promise<PerplexityResult>;
   benchmark(request: BenchRequest, options?: JobOptions<BenchProgress>): Promise<BenchResult>;
   generate(request: GenerateRequest, options?: JobOptions<GenerateProgress>): Promise<GenerateResult>;

@@ -19,6 +19,7 @@ import type {
   LoadProgress,
   MethodInfo,
   ModelSummary,
+  PrecisionRequest,
   PerplexityProgress,
   PerplexityRequest,
   PerplexityResult,
@@ -39,6 +40,7 @@ export interface LabPort {
 const dataArgCount: Record<keyof LabApi, number> = {
   backendInfo: 0,
   modelSummary: 0,
+  setPrecision: 1,
   loadModel: 1,
   evaluatePerplexity: 1,
   benchmark: 1,
@@ -82,6 +84,9 @@ export class LabClient implements LabApi {
   }
   modelSummary(): Promise<ModelSummary | null> {
     return this.call('modelSummary', []);
+  }
+  setPrecision(request: PrecisionRequest): Promise<BackendInfo> {
+    return this.call('setPrecision', [request]);
   }
   loadModel(files: ModelFileRef[], options?: JobOptions<LoadProgress>): Promise<ModelSummary> {
     return this.call('loadModel', [files], options);

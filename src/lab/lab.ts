@@ -6,7 +6,7 @@ import { LabError, throwIfCancelled } from '../errors';
 import type { LoadedModel, ModelFileRef } from '../model/loaded-model';
 import { loadModelFromFiles } from '../model/load-model';
 import { createTextTokenizer, type TextTokenizer } from '../tokenizer/text-tokenizer';
-import { configureOrt, detectBackend, detectNativeBackend, precisionFor, type NativeBackend, type PrecisionRequest } from '../runtime/ort';
+import { configureOrt, detectBackend, detectNativeBackend, precisionFor, type NativeBackend } from '../runtime/ort';
 import { createEngine, type Engine } from '../runtime/engine';
 import type {
   BackendInfo,
@@ -27,6 +27,7 @@ import type {
   LabApi,
   LoadProgress,
   ModelSummary,
+  PrecisionRequest,
   PerplexityProgress,
   PerplexityRequest,
   PerplexityResult,
@@ -96,6 +97,23 @@ export class Lab implements LabApi {
 
   async modelSummary(): Promise<ModelSummary | null> {
     return this.current?.summary ?? null;
+  }
+
+  setPrecision(request: PrecisionRequest): Promise<BackendInfo> {
+    return this.exclusive(async () => {
+      if (!['auto', 'fp32', 'fp16'].includes(request)) throw new LabError('bad-argument', `precision must be auto, fp32 or fp16; got ${String(request)}`);
+      this.options.precision = request;
+      this.backend = null;
+      const backend = await this.backendInfo();
+      const model = this.current;
+      if (model) {
+        const engine = await createEngine(model.loaded.spec, { backend: backend.backend, precision: backend.precision });
+        await model.engine.dispose();
+        const memory = await modelMemory(model.loaded.spec, backend.backend, this.options, backend.precision);
+        this.current = { ...model, engine, summary: { ...model.summary, memory }, densePpl: new Map() };
+      }
+      return backend;
+    });
   }
 
   loadModel(files: ModelFileRef[], options: JobOptions<LoadProgress> = {}): Promise<ModelSummary> {

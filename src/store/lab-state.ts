@@ -4,6 +4,7 @@
 import type { LabErrorData } from '../errors';
 import type {
   BackendInfo,
+  PrecisionRequest,
   BenchProgress,
   BenchResult,
   GenerateProgress,
@@ -43,6 +44,8 @@ export interface ShownError extends LabErrorData {
 
 export interface LabState {
   backend: BackendInfo | null;
+  /** What the user asked for (the precision in effect, and why, is in `backend`). */
+  precisionRequest: PrecisionRequest;
   model: ModelSummary | null;
   load: JobState<LoadProgress, ModelSummary> & { source: string | null };
   evaluation: JobState<PerplexityProgress, PerplexityResult> & { points: PerplexityPoint[] };
@@ -62,6 +65,7 @@ export function idleJob<P, R>(): JobState<P, R> {
 export function initialLabState(): LabState {
   return {
     backend: null,
+    precisionRequest: 'auto',
     model: null,
     load: { ...idleJob<LoadProgress, ModelSummary>(), source: null },
     evaluation: { ...idleJob<PerplexityProgress, PerplexityResult>(), points: [] },

@@ -3,7 +3,7 @@
 
 import { createStore, type StoreApi } from 'zustand/vanilla';
 import { toLabErrorData } from '../errors';
-import type { BenchRequest, GenerateRequest, LabApi, PerplexityRequest } from '../lab/lab-api';
+import type { BenchRequest, GenerateRequest, LabApi, PerplexityRequest, PrecisionRequest } from '../lab/lab-api';
 import type { ModelFileRef } from '../model/loaded-model';
 import { appendPoint, idleJob, initialLabState, isBusy, pointsFromResult, type JobKind, type LabState } from './lab-state';
 import { createPruningActions, type PruningActions } from './pruning-actions';
@@ -19,6 +19,8 @@ export interface LabActions extends PruningActions, RunsActions {
   benchmark(request: BenchRequest): Promise<void>;
   generate(request: GenerateRequest): Promise<void>;
   cancel(kind: JobKind): void;
+  /** Weight-matrix precision (auto / fp32 / fp16); the model's sessions are rebuilt on next use. */
+  setPrecision(request: PrecisionRequest): Promise<void>;
   /** Shows an error that happened outside a lab call (e.g. reading a dropped text file). */
   showError(error: unknown, during: string): void;
   dismissError(): void;
@@ -88,6 +90,18 @@ export function createLabStore(api: LabApi, runStorage: RunStorage = defaultRunS
         }
         set((state) => ({ load: { ...state.load, status: 'idle' } }));
         await get().loadModel(files, demoName);
+      },
+
+      async setPrecision(request) {
+        if (isBusy(get())) return;
+        try {
+          const backend = await api.setPrecision(request);
+          const model = await api.modelSummary(); // its memory line follows the precision
+          // Results measured at the other precision stay in the runs table; the panels start afresh.
+          set({ backend, precisionRequest: request, model, evaluation: { ...idleJob(), points: [] }, speed: idleJob(), generation: idleJob() });
+        } catch (error) {
+          get().showError(error, 'Changing the precision');
+        }
       },
 
       async loadModel(files, source) {

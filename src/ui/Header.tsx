@@ -1,9 +1,12 @@
 // Page header: what the lab runs on (WebGPU adapter or WASM), and a plain warning for software adapters.
 
+import type { PrecisionRequest } from '../lab/lab-api';
 import { useLab } from '../store/use-lab';
 
 export function Header() {
   const backend = useLab((s) => s.backend);
+  const precisionRequest = useLab((s) => s.precisionRequest);
+  const setPrecision = useLab((s) => s.setPrecision);
   const adapter = backend?.adapter;
   const adapterText = adapter
     ? [adapter.vendor, adapter.architecture, adapter.device, adapter.description].filter(Boolean).join(' · ') || 'unnamed adapter'
@@ -17,9 +20,21 @@ export function Header() {
             <span data-testid="backend-name" className="badge">
               {backend.backend === 'webgpu' ? 'WebGPU' : backend.backend === 'wasm' ? 'WASM' : backend.backend.toUpperCase()}
             </span>
-            <span className="badge" data-testid="precision" title={backend.precisionReason}>
-              {backend.precision}
-            </span>
+            <label className="muted" title={backend.precisionReason}>
+              precision{' '}
+              <select
+                data-testid="precision-select"
+                value={precisionRequest}
+                onChange={(e) => void setPrecision(e.target.value as PrecisionRequest)}
+              >
+                <option value="auto">auto</option>
+                <option value="fp32">fp32</option>
+                <option value="fp16">fp16</option>
+              </select>{' '}
+              <span className="badge" data-testid="precision">
+                {backend.precision}
+              </span>
+            </label>
             <span data-testid="adapter">{adapterText}</span>
             <span className="muted">
               {backend.threads} thread{backend.threads === 1 ? '' : 's'}

@@ -75,6 +75,29 @@ describe('a Lab at fp16', () => {
   });
 });
 
+describe('Lab.setPrecision', () => {
+  it('switches the loaded model to fp16 (native cpu) and back; WASM stays fp32 and says why', async () => {
+    const text = { kind: 'file', name: 'tinystories-valid-sample.txt', text: fs.readFileSync(tinyStoriesPath, 'utf8') } as const;
+    const lab = new Lab({ preferWebGpu: false, nativeBackend: 'cpu', loadText: async () => '' });
+    try {
+      await lab.loadModel(await stories260KLayouts['safetensors checkpoint']());
+      const fp32 = await lab.evaluatePerplexity({ text, seqLen: 128, maxWindows: 4 });
+      expect((await lab.setPrecision('fp16')).precision).toBe('fp16');
+      const fp16 = await lab.evaluatePerplexity({ text, seqLen: 128, maxWindows: 4 });
+      expect(fp16.ppl).not.toBe(fp32.ppl);
+      expect(Math.abs(fp16.ppl - fp32.ppl) / fp32.ppl).toBeLessThan(0.01);
+      expect((await lab.setPrecision('fp32')).precision).toBe('fp32');
+      expect((await lab.evaluatePerplexity({ text, seqLen: 128, maxWindows: 4 })).ppl).toBe(fp32.ppl);
+      await expect(lab.setPrecision('fp8' as never)).rejects.toMatchObject({ code: 'bad-argument' });
+    } finally {
+      await lab.dispose();
+    }
+    const wasm = new Lab({ preferWebGpu: false, loadText: async () => '' });
+    expect(await wasm.setPrecision('fp16')).toMatchObject({ backend: 'wasm', precision: 'fp32', precisionReason: expect.stringContaining('WASM') });
+    await wasm.dispose();
+  });
+});
+
 describe('precisionFor', () => {
   it('auto: fp16 on WebGPU with shader-f16 and on cuda; fp32 on wasm, cpu and adapters without shader-f16', () => {
     expect(precisionFor({ backend: 'webgpu', shaderF16: true }).precision).toBe('fp16');

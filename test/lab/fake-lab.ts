@@ -59,6 +59,11 @@ export class FakeLab implements LabApi {
   async modelSummary() {
     return this.model;
   }
+  precisionAsked: string[] = [];
+  async setPrecision(request: 'auto' | 'fp32' | 'fp16'): Promise<BackendInfo> {
+    this.precisionAsked.push(request);
+    return { ...(await this.backendInfo()), precision: 'fp32', precisionReason: `asked ${request}; WASM has no float16 matrix kernels` };
+  }
   async loadModel(files: ModelFileRef[], options: JobOptions<LoadProgress> = {}): Promise<ModelSummary> {
     this.receivedFiles = files;
     options.onProgress?.({ stage: 'read', message: 'reading', fraction: 0.5 });

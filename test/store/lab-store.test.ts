@@ -22,6 +22,17 @@ describe('lab store', () => {
     expect(state.error).toBeNull();
   });
 
+  it('setPrecision() asks the lab, keeps what was asked and shows the precision in effect with its reason', async () => {
+    const lab = new FakeLab();
+    const store = createLabStore(lab);
+    await store.getState().start(demo, 'demo');
+    expect(store.getState().precisionRequest).toBe('auto');
+    await store.getState().setPrecision('fp16');
+    expect(lab.precisionAsked).toEqual(['fp16']);
+    expect(store.getState().precisionRequest).toBe('fp16');
+    expect(store.getState().backend).toMatchObject({ precision: 'fp32', precisionReason: expect.stringContaining('asked fp16') });
+  });
+
   it('evaluate() records one chart point per window with that window\'s own perplexity', async () => {
     const lab = new FakeLab();
     const store = createLabStore(lab);
