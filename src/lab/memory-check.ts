@@ -9,6 +9,8 @@ import { parameterCount } from '../model/model-spec';
 import { methodInfo } from '../pruning/registry';
 import { LARGE_MODEL_BYTES, type Engine } from '../runtime/engine';
 import {
+  checkWebSessionFits,
+  exceededWebSessionLimit,
   limitKindOf,
   nativeLimits,
   readWebGpuAdapterLimits,
@@ -16,18 +18,22 @@ import {
   wasmLimits,
   webGpuLimits,
   withUserLimit,
+  webSessionHeapBytes,
   type MemoryLimits,
   type SystemMemory,
   type WebGpuAdapterLimits,
+  type WebSessionNeeds,
 } from '../runtime/memory-limits';
 import {
   BYTES_PER_WEIGHT,
   checkJobFits,
   estimateJobMemory,
+  formatMemory,
   memoryShapeOf,
   suggestFixes,
   type MemoryEstimate,
   type MemoryJob,
+  type MemoryShape,
   type StatsKind,
   type WeightPrecision,
 } from '../runtime/memory-plan';
@@ -187,8 +193,48 @@ function phasesOf(ctx: MemoryCheckContext, job: LabJob): Phase[] {
 }
 
 /**
+ * What onnxruntime-web's session creation holds for the full graph (weights embedded): the weights at
+ * the held precision plus the fp32 RoPE tables (llama: cos and sin, [maxPositions, headDim] each), the
+ * largest weight tensor, and `otherSessions` more graphs' weights alive in the same heap (wasm EP).
+ */
+export function webSessionNeeds(shape: MemoryShape, precision: WeightPrecision, otherSessions = 0): WebSessionNeeds {
+  const bytes = BYTES_PER_WEIGHT[precision];
+  const headDims = shape.family === 'llama' ? new Set(shape.layers.map((l) => l.headDim)) : new Set<number>();
+  const rope = [...headDims].reduce((sum, hd) => sum + 2 * shape.maxPositions * hd * 4, 0);
+  const graphBytes = shape.parameters * bytes + rope;
+  const ffn = Math.max(0, ...shape.layers.map((l) => l.intermediateSize));
+  const embed = shape.vocab * shape.hidden * bytes;
+  const [largestTensor, largestTensorBytes] =
+    embed >= ffn * shape.hidden * bytes ? [`embedding [${shape.vocab}, ${shape.hidden}]`, embed] : [`FFN weight [${ffn}, ${shape.hidden}]`, ffn * shape.hidden * bytes];
+  return { graphBytes, precision, largestTensor, largestTensorBytes, otherSessionsBytes: otherSessions * graphBytes };
+}
+
+const cliCommand: Record<LabJob['kind'], string> = { perplexity: 'eval', bench: 'bench', generate: 'generate', prune: 'prune', export: 'prune' };
+
+/** What would let onnxruntime-web's session fit: fp16 weights (WebGPU with shader-f16), or the CLI's native runtime. */
+function webSessionSuggestions(shape: MemoryShape, precision: WeightPrecision, otherSessions: number, job: LabJob['kind']): string[] {
+  const out: string[] = [];
+  if (precision === 'fp32') {
+    const half = webSessionNeeds(shape, 'fp16', otherSessions);
+    if (!exceededWebSessionLimit(half))
+      out.push(`fp16 weights: precision fp16 on a WebGPU adapter with 'shader-f16' (a ${formatMemory(half.graphBytes)} protobuf, ${formatMemory(webSessionHeapBytes(half))} of wasm heap)`);
+  }
+  out.push(
+    `the command line, which runs it natively on onnxruntime-node with the weights as external data (no 2 GB protobuf, no wasm heap): \`npm run lab -- ${cliCommand[job]} --model <dir>\``,
+  );
+  return out;
+}
+
+/** Phases whose sessions embed the whole model (calibration block passes feed one block's weights as inputs). */
+function embedsWholeModel(job: MemoryJob): boolean {
+  return job.kind !== 'export' && !(job.kind === 'calibration' && job.pass !== 'gated-nll');
+}
+
+/**
  * Estimates every phase of the job and throws LabError('insufficient-memory') for the first that does
  * not fit, with the figures and suggestions. Returns the largest phase's estimate (null: nothing to check).
+ * On onnxruntime-web (webgpu, wasm) a phase that creates a full-model session must also pass the session
+ * creation: its protobuf under 2 GiB and the creation within the 4 GiB wasm32 heap (checkWebSessionFits).
  */
 export async function checkLabJob(ctx: MemoryCheckContext, job: LabJob): Promise<MemoryEstimate | null> {
   const spec = job.kind === 'export' ? job.spec : ctx.spec;
@@ -197,7 +243,17 @@ export async function checkLabJob(ctx: MemoryCheckContext, job: LabJob): Promise
   const held = shape.parameters * BYTES_PER_WEIGHT[precision] * Math.min(ctx.engine.sessionsCreated, engineSessionCap(ctx.spec));
   const limits = job.kind === 'export' ? exportLimits(ctx.backend, ctx.options) : await labMemoryLimits(ctx.backend, ctx.options, held);
   let peak: MemoryEstimate | null = null;
+  const kind = limitKindOf(ctx.backend);
   for (const phase of phasesOf(ctx, job)) {
+    if ((kind === 'webgpu' || kind === 'wasm') && embedsWholeModel(phase.job)) {
+      // The wasm EP keeps every live session's weights in the same heap; WebGPU keeps them in GPU buffers.
+      const others = kind === 'wasm' && 'sessions' in phase.job ? Math.max(0, (phase.job.sessions ?? 1) - 1) : 0;
+      checkWebSessionFits(webSessionNeeds(shape, precision, others), {
+        label: phase.label,
+        backend: ctx.backend,
+        suggestions: () => webSessionSuggestions(shape, precision, others, job.kind),
+      });
+    }
     const estimate = estimateJobMemory(shape, phase.job, precision);
     checkJobFits(estimate, limits, { label: phase.label, suggestions: () => suggestFixes(shape, phase.job, precision, limits) });
     if (!peak || estimate.totalBytes > peak.totalBytes) peak = estimate;

@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { LabError } from '../../src/errors';
 import type { ModelSpec } from '../../src/model/model-spec';
 import {
+  exceededWebSessionLimit,
   nativeLimits,
   readWebGpuAdapterLimits,
   tighterTotal,
@@ -13,6 +14,7 @@ import {
   withUserLimit,
   WASM32_HEAP_BYTES,
   limitKindOf,
+  webSessionHeapBytes,
 } from '../../src/runtime/memory-limits';
 import {
   calibrationWindowsPerRun,
@@ -237,5 +239,79 @@ describe('checkJobFits', () => {
 
   it('formats MB below 1 GB and GB above', () => {
     expect([formatMemory(0), formatMemory(3_120_384), formatMemory(52_436_224), formatMemory(4_682_505_728)]).toEqual(['0.00 MB', '3.12 MB', '52.4 MB', '4.68 GB']);
+  });
+});
+
+describe('onnxruntime-web session creation (lab/memory-check.ts): one protobuf, copied into the 4 GiB wasm32 heap', () => {
+  /** A ModelSpec with a release's shape numbers and no weight data (the check reads shapes only). */
+  const fakeSpec = (o: { layers: number; hidden: number; heads: number; kvHeads: number; headDim: number; ffn: number; vocab: number; maxPos: number; params: number }): ModelSpec =>
+    ({
+      family: 'llama',
+      config: { hiddenSize: o.hidden, vocabSize: o.vocab, tieWordEmbeddings: true, maxPositionEmbeddings: o.maxPos },
+      layers: Array.from({ length: o.layers }, (_, i) => ({ sourceIndex: i, numHeads: o.heads, numKvHeads: o.kvHeads, headDim: o.headDim, intermediateSize: o.ffn })),
+      weights: new Map([['all', { shape: [o.params], data: new Float32Array(0) }]]),
+    }) as unknown as ModelSpec;
+  const qwenSpec = fakeSpec({ layers: 24, hidden: 896, heads: 14, kvHeads: 2, headDim: 64, ffn: 4864, vocab: 151_936, maxPos: 32_768, params: 494_032_768 });
+  const llama1b = fakeSpec({ layers: 16, hidden: 2048, heads: 32, kvHeads: 8, headDim: 64, ffn: 8192, vocab: 128_256, maxPos: 131_072, params: 1_235_814_400 });
+  const smol360 = fakeSpec({ layers: 32, hidden: 960, heads: 15, kvHeads: 5, headDim: 64, ffn: 2560, vocab: 49_152, maxPos: 8192, params: 361_821_120 });
+  const ctx = (spec: ModelSpec, backend: string, precision: 'fp32' | 'fp16' = 'fp32') => ({
+    spec,
+    engine: { windowsPerBatch: () => 1, sessionsCreated: 0 },
+    tokenizer: { encode: (t: string) => t.split(' ').map(() => 0) },
+    backend,
+    precision,
+    options: {},
+  });
+  const evalJob = { kind: 'perplexity', seqLen: 16, tokens: 1000, maxWindows: 1 } as const;
+  const refusal = async (p: Promise<unknown>): Promise<LabError> => {
+    const error = await p.then(
+      () => null,
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(LabError);
+    expect((error as LabError).code).toBe('insufficient-memory');
+    return error as LabError;
+  };
+
+  it('Qwen2.5-0.5B at fp32 on WebGPU: the protobuf fits under 2 GiB, the session creation not in the heap (measured: std::bad_alloc)', async () => {
+    const { checkLabJob, webSessionNeeds } = await import('../../src/lab/memory-check');
+    // weights 494,032,768 × 4 + RoPE cos/sin [32768, 64] fp32
+    expect(webSessionNeeds(qwen, 'fp32').graphBytes).toBe(1_976_131_072 + 16_777_216);
+    const error = await refusal(checkLabJob(ctx(qwenSpec, 'webgpu'), evalJob));
+    expect(error.message).toContain(
+      'Not enough memory for perplexity: onnxruntime-web (webgpu) gets the model as one protobuf with its weights embedded: 1.99 GB (fp32), copied into the wasm32 heap to create the session. ' +
+        "Needed there: protobuf 1.99 GB + onnxruntime's copy of it 1.99 GB + 2.5 × the largest tensor, embedding [151936, 896], 544.5 MB = 5.35 GB; allowed: 4.29 GB by the wasm32 heap (4 GiB), whatever the GPU holds.",
+    );
+    expect(error.message).toContain("fp16 weights: precision fp16 on a WebGPU adapter with 'shader-f16' (a 1.00 GB protobuf, 2.69 GB of wasm heap)");
+    expect(error.message).toContain('`npm run lab -- eval --model <dir>`');
+    expect(error.details).toMatchObject({ limit: 'wasm-heap', graphBytes: 1_992_908_288, largestTensorBytes: 544_538_624, heapNeededBytes: 5_347_163_136, limitBytes: WASM32_HEAP_BYTES, limitKind: 'webgpu' });
+    // The same on the wasm backend; at fp16 (an adapter with shader-f16) it fits: 2.69 GB of heap.
+    expect((await refusal(checkLabJob(ctx(qwenSpec, 'wasm'), { kind: 'generate', request: { prompt: 'a b', maxNewTokens: 4 } }))).message).toContain('`npm run lab -- generate --model <dir>`');
+    await expect(checkLabJob(ctx(qwenSpec, 'webgpu', 'fp16'), evalJob)).resolves.not.toBeNull();
+    // The native runtime (CLI) gets external data: no such limit.
+    await expect(checkLabJob(ctx(qwenSpec, 'cpu'), evalJob)).resolves.not.toBeNull();
+  });
+
+  it('Llama-3.2-1B: over protobuf\'s 2 GiB even at fp16, so only the CLI is suggested', async () => {
+    const { checkLabJob } = await import('../../src/lab/memory-check');
+    const fp32 = await refusal(checkLabJob(ctx(llama1b, 'webgpu'), evalJob));
+    expect(fp32.message).toContain('onnxruntime-web (webgpu) gets the model as one protobuf with its weights embedded: 5.01 GB (fp32); protobuf holds at most 2.15 GB (2 GiB).');
+    expect(fp32.message).not.toContain('fp16 weights');
+    expect(fp32.details).toMatchObject({ limit: 'protobuf', graphBytes: 4_943_257_600 + 67_108_864, limitBytes: 2 ** 31 });
+    const fp16 = await refusal(checkLabJob(ctx(llama1b, 'webgpu', 'fp16'), evalJob));
+    expect(fp16.details).toMatchObject({ limit: 'protobuf', graphBytes: 2_471_628_800 + 67_108_864 });
+    // SLEB's gated-NLL pass embeds the whole model too; Wanda's block passes feed one block's weights as inputs.
+    const sleb = await refusal(checkLabJob(ctx(llama1b, 'webgpu'), { kind: 'prune', request: { methodId: 'sleb', params: { blocks: 1 }, calibration: { windows: 2, seqLen: 16 } } as never }));
+    expect(sleb.details.job).toBe('prune (calibration)');
+    await expect(checkLabJob(ctx(llama1b, 'webgpu'), { kind: 'prune', request: { methodId: 'wanda', params: { sparsity: 0.5 }, calibration: { windows: 2, seqLen: 16 } } as never })).resolves.not.toBeNull();
+  });
+
+  it('a SmolLM2-360M shape at fp32 still fits (measured: 3.30–3.40 GB of heap, the eval ran)', async () => {
+    const { checkLabJob, webSessionNeeds } = await import('../../src/lab/memory-check');
+    const needs = webSessionNeeds(memoryShapeOf(smol360), 'fp32');
+    expect(needs).toMatchObject({ graphBytes: 1_447_284_480 + 4_194_304, largestTensorBytes: 188_743_680, largestTensor: 'embedding [49152, 960]' });
+    expect(exceededWebSessionLimit(needs)).toBeNull();
+    expect(webSessionHeapBytes(needs)).toBe(2 * 1_451_478_784 + 2.5 * 188_743_680); // 3.37 GB
+    await expect(checkLabJob(ctx(smol360, 'webgpu'), evalJob)).resolves.not.toBeNull();
   });
 });
