@@ -30,6 +30,13 @@ test.describe('Prunelab on the demo model', () => {
     // Chromium without a GPU gives WebGPU SwiftShader: the page must say its timings mean nothing.
     const adapter = (await page.getByTestId('adapter').textContent()) ?? '';
     if (/swiftshader/i.test(adapter)) await expect(page.getByTestId('software-warning')).toContainText('say nothing about GPU speed');
+    // Precision in effect, with its reason: fp16 only where the adapter has shader-f16 (SwiftShader has not).
+    const hasF16 = await page.evaluate(async () => {
+      const gpu = (navigator as unknown as { gpu?: { requestAdapter(): Promise<{ features: Set<string> } | null> } }).gpu;
+      return (await gpu?.requestAdapter())?.features.has('shader-f16') === true;
+    });
+    await expect(page.getByTestId('precision')).toHaveText(hasF16 ? 'fp16' : 'fp32');
+    await expect(page.getByTestId('precision-select')).toHaveValue('auto');
     expect(await page.evaluate(() => self.crossOriginIsolated)).toBe(true);
     // The demo model's files come from our origin; the lab worker's onnxruntime wasm too.
     expect(lab.requests.some((url) => url.includes('/models/stories260K/'))).toBe(true);

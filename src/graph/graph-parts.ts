@@ -107,7 +107,14 @@ export interface DecoderContext {
 }
 
 export function declareInputs(spec: ModelSpec, options: GraphOptions, graphName: string): DecoderContext {
-  const opts: Required<GraphOptions> = { fold: true, lastLogitsOnly: false, precision: 'fp32', rewrite: (m) => m, ...options };
+  // `?? default` per field: an explicit `undefined` (e.g. EngineOptions.fold unset) keeps the default.
+  const opts: Required<GraphOptions> = {
+    purpose: options.purpose,
+    fold: options.fold ?? true,
+    lastLogitsOnly: options.lastLogitsOnly ?? false,
+    precision: options.precision ?? 'fp32',
+    rewrite: options.rewrite ?? ((m) => m),
+  };
   const b = new GraphBuilder(graphName);
   const inputIds = b.input('input_ids', TensorType.int64, ['batch_size', 'sequence_length']);
   const idsShape = b.op('Shape', [inputIds]);
