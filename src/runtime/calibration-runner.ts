@@ -6,6 +6,7 @@ import { LabError } from '../errors';
 import { blockSessionKey, blockShape, blockStatGroups, blockWeightInputs, buildBlockGraph, type BlockGraphOptions } from '../graph/block-graph';
 import { buildModelProto } from '../graph/build-graph';
 import type { OnnxModel } from '../graph/onnx-writer';
+import { calibrationWindowsPerRun, memoryShapeOf } from './memory-plan';
 import { gpt2Names, llamaNames, type ModelSpec } from '../model/model-spec';
 import type { BlockRun, CalibrationRunner, HiddenStates, LinearInputStats, StatsKind } from '../pruning/calibration';
 import { createSession, createSessionFromModel, float32Tensor, ort, readFloat32, type Backend } from './ort';
@@ -20,11 +21,6 @@ export function createCalibrationRunner(options: CalibrationRunnerOptions): Cali
   return new OrtCalibrationRunner(options);
 }
 
-/**
- * Largest activation per run in float32 values (256 MiB): attention scores [windows, heads, T, T] and,
- * in the gated-NLL graph, logits [windows, T, vocab]. E.g. T = 2048 with 16 heads → 1 window per run.
- */
-const MAX_ELEMENTS = 64 * 1024 * 1024;
 
 type Session = ort.InferenceSession;
 type Feeds = Record<string, ort.Tensor>;
@@ -42,15 +38,12 @@ class OrtCalibrationRunner implements CalibrationRunner {
   constructor(private readonly options: CalibrationRunnerOptions) {}
 
   /**
-   * Windows per session run: at most maxBatchTokens tokens and MAX_ELEMENTS attention scores, and
-   * for full-model runs (withLogits) at most MAX_ELEMENTS logits.
+   * Windows per session run: at most maxBatchTokens tokens and CALIBRATION_MAX_SCORES attention
+   * scores, and for full-model runs (withLogits) at most CALIBRATION_MAX_LOGITS logits (memory-plan.ts,
+   * which estimates the same batches).
    */
   private windowsPerRun(spec: ModelSpec, tokens: number, withLogits = false): number {
-    const heads = Math.max(...spec.layers.map((l) => l.numHeads));
-    let per = Math.floor((this.options.maxBatchTokens ?? 4096) / tokens);
-    per = Math.min(per, Math.floor(MAX_ELEMENTS / (heads * tokens * tokens)));
-    if (withLogits) per = Math.min(per, Math.floor(MAX_ELEMENTS / (tokens * spec.config.vocabSize)));
-    return Math.max(1, per);
+    return calibrationWindowsPerRun(memoryShapeOf(spec), tokens, withLogits, this.options.maxBatchTokens);
   }
 
   private track(graph: () => Uint8Array | OnnxModel): Promise<Session> {

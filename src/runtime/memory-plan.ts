@@ -28,9 +28,15 @@ const F64 = 8;
 const HIDDEN_COPIES = 4;
 /** float64 n×n arrays the SparseGPT solver holds at once for its largest input (H copy, L, L⁻¹, H⁻¹, its factor, U). */
 const SOLVER_COPIES = 6;
-/** Mirrors runtime/calibration-runner.ts: tokens per calibration run, and the cap on attention scores / logits per run. */
+/** Tokens per calibration run (runtime/calibration-runner.ts batches windows by these rules). */
 export const CALIBRATION_BATCH_TOKENS = 4096;
-const CALIBRATION_MAX_ELEMENTS = 64 * 1024 * 1024;
+/** Cap on attention scores [windows, heads, T, T] per calibration run, in float32 values (256 MiB). */
+export const CALIBRATION_MAX_SCORES = 64 * 1024 * 1024;
+/**
+ * Cap on logits [windows, T, vocab] per gated-NLL run (64 MiB; the log-softmax doubles it): with a
+ * 152k vocabulary one 128-token window is 78 MB, so SLEB scores window by window there.
+ */
+export const CALIBRATION_MAX_LOGITS = 16 * 1024 * 1024;
 
 /** The shape numbers the estimate needs (see memoryShapeOf). */
 export interface MemoryShape {
@@ -134,12 +140,12 @@ function forwardActivations(shape: MemoryShape, rows: number, tokens: number, co
   return { bytes, tensors: [stream, scores, ffnOut, logits] };
 }
 
-/** Windows per calibration run, as runtime/calibration-runner.ts's windowsPerRun. */
+/** Windows per calibration run (runtime/calibration-runner.ts uses this). */
 export function calibrationWindowsPerRun(shape: MemoryShape, tokens: number, withLogits: boolean, maxBatchTokens = CALIBRATION_BATCH_TOKENS): number {
   const { heads } = maxLayer(shape);
   let per = Math.floor(maxBatchTokens / tokens);
-  per = Math.min(per, Math.floor(CALIBRATION_MAX_ELEMENTS / (heads * tokens * tokens)));
-  if (withLogits) per = Math.min(per, Math.floor(CALIBRATION_MAX_ELEMENTS / (tokens * shape.vocab)));
+  per = Math.min(per, Math.floor(CALIBRATION_MAX_SCORES / (heads * tokens * tokens)));
+  if (withLogits) per = Math.min(per, Math.floor(CALIBRATION_MAX_LOGITS / (tokens * shape.vocab)));
   return Math.max(1, per);
 }
 
