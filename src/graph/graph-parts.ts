@@ -16,7 +16,7 @@ export interface GraphOptions {
   purpose: GraphPurpose;
   /**
    * Fold into the weights what standard ops would otherwise compute at run time: fused q/k/v and
-   * gate/up projections, rotate_half (extra projection columns) and the 1/√headDim scale. Faster; the initializers then no longer map 1:1 to ModelSpec weights, so
+   * gate/up projections and the 1/√headDim scale. Faster; the initializers then no longer map 1:1 to ModelSpec weights, so
    * export passes false. Default true.
    */
   fold?: boolean;
