@@ -137,12 +137,7 @@ export const presets: Record<string, LlamaShape> = {
       use_sliding_window: false,
     },
   },
-  // meta-llama/Llama-3.2-1B. The release's config.json also has
-  //   rope_scaling: {rope_type: 'llama3', factor: 32, low_freq_factor: 1, high_freq_factor: 4,
-  //                  original_max_position_embeddings: 8192}
-  // It is left out: src/model/importers/hf-config.ts does not read rope_scaling (it would be kept in
-  // `raw` and silently ignored, i.e. plain RoPE with rope_theta), so writing it would claim a behaviour
-  // the engine does not have. Weights are random, so the numbers do not depend on it either way.
+  // meta-llama/Llama-3.2-1B, with its rope_scaling (llama3; src/model/importers/hf-config.ts reads it).
   'llama-3.2-1b': {
     name: 'llama-3.2-1b-random',
     modelType: 'llama',
@@ -170,6 +165,7 @@ export const presets: Record<string, LlamaShape> = {
       initializer_range: 0.02,
       mlp_bias: false,
       pretraining_tp: 1,
+      rope_scaling: { factor: 32, high_freq_factor: 4, low_freq_factor: 1, original_max_position_embeddings: 8192, rope_type: 'llama3' },
       use_cache: true,
     },
     headDimInConfig: true,

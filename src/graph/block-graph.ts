@@ -2,7 +2,7 @@
 // plus statistics of each linear layer's input. The block's weights are graph INPUTS, so one session
 // serves every block of the same shapes. Pure: imports only graph/ and the ModelSpec types.
 
-import { gpt2Names, llamaNames, type ModelFamily, type ModelSpec } from '../model/model-spec';
+import { gpt2Names, llamaNames, type ModelFamily, type ModelSpec, type RopeScaling } from '../model/model-spec';
 import { GraphBuilder } from './graph-builder';
 import { groupedAttention } from './graph-parts';
 import { geluNewOp, layerNormOp } from './gpt2-graph';
@@ -31,6 +31,7 @@ export interface BlockShape {
   qkvBias: boolean;
   normEps: number;
   ropeTheta: number;
+  ropeScaling: RopeScaling | null;
   maxPositions: number;
 }
 
@@ -63,13 +64,14 @@ export function blockShape(spec: ModelSpec, i: number): BlockShape {
     qkvBias: spec.family === 'gpt2' || [n.qBias(i), n.kBias(i), n.vBias(i)].some((b) => spec.weights.has(b)),
     normEps: spec.config.normEps,
     ropeTheta: spec.family === 'llama' ? spec.config.ropeTheta : 0,
+    ropeScaling: spec.family === 'llama' ? (spec.config.ropeScaling ?? null) : null,
     maxPositions: spec.family === 'llama' ? spec.config.maxPositionEmbeddings : 0,
   };
 }
 
 /** The session cache key: the shape signature plus the outputs asked for. */
 export function blockSessionKey(shape: BlockShape, options: BlockGraphOptions): string {
-  return [...Object.values(shape), options.stats, options.cosine ? 'cos' : 'nocos'].join('|');
+  return [...Object.values(shape).map((v) => (typeof v === 'object' ? JSON.stringify(v) : v)), options.stats, options.cosine ? 'cos' : 'nocos'].join('|');
 }
 
 /** The weight inputs of block i, in graph-input order. */
@@ -183,7 +185,7 @@ export function buildBlockGraph(shape: BlockShape, options: BlockGraphOptions): 
 
   let x = x0;
   if (shape.family === 'llama') {
-    const t = ropeTables(shape.ropeTheta, hd, shape.maxPositions);
+    const t = ropeTables(shape.ropeTheta, hd, shape.maxPositions, shape.ropeScaling);
     const table = (name: string, data: Float32Array) => {
       const sliced = b.op('Slice', [b.floatInit(name, [shape.maxPositions, hd], data), b.int64([0]), seqLen, b.int64([0])]);
       return b.op('Unsqueeze', [sliced, b.int64([1])]); // [T,1,hd]

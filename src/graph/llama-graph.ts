@@ -1,18 +1,36 @@
 // Llama-family graph (llama, mistral, qwen2 with q/k/v bias, smollm): RMSNorm, RoPE (rotate_half),
 // GQA, SwiGLU, tied or untied lm_head. Pure: imports only graph/ and the ModelSpec types.
 
-import { getWeight, llamaNames as N, type ModelSpec, type WeightTensor } from '../model/model-spec';
+import { getWeight, llamaNames as N, type ModelSpec, type RopeScaling, type WeightTensor } from '../model/model-spec';
 import type { GraphBuilder } from './graph-builder';
 import { attention, declareInputs, finishGraph, lazyWeight, linear, residualAdd, stackRows, transposed, type DecoderContext, type GraphOptions } from './graph-parts';
 import type { OnnxModel } from './onnx-writer';
 
+/**
+ * Inverse frequency j of RoPE as HF computes it in float32, with rope_scaling applied: 'linear'
+ * divides by factor; 'llama3' (Llama 3.1/3.2, `_compute_llama3_parameters`) divides long wavelengths
+ * (> original context / low_freq_factor) by factor, keeps short ones (< original / high_freq_factor)
+ * and blends in between.
+ */
+export function ropeInverseFrequency(theta: number, headDim: number, j: number, scaling?: RopeScaling | null): number {
+  const invFreq = Math.fround(1 / Math.fround(theta ** Math.fround((2 * j) / headDim)));
+  if (!scaling) return invFreq;
+  if (scaling.type === 'linear') return Math.fround(invFreq / scaling.factor);
+  const { factor, lowFreqFactor: low = 1, highFreqFactor: high = 4, originalMaxPositionEmbeddings: original = 8192 } = scaling;
+  const wavelen = (2 * Math.PI) / invFreq;
+  if (wavelen > original / low) return Math.fround(invFreq / factor);
+  if (wavelen < original / high) return invFreq;
+  const smooth = (original / wavelen - low) / (high - low);
+  return Math.fround((1 - smooth) * (invFreq / factor) + smooth * invFreq);
+}
+
 /** cos/sin tables [maxPos, hd] as HF computes them (float32 inverse frequencies and angles). */
-export function ropeTables(theta: number, headDim: number, maxPos: number): { cos: Float32Array; sin: Float32Array } {
+export function ropeTables(theta: number, headDim: number, maxPos: number, scaling?: RopeScaling | null): { cos: Float32Array; sin: Float32Array } {
   const half = headDim / 2;
   const cos = new Float32Array(maxPos * headDim);
   const sin = new Float32Array(maxPos * headDim);
   for (let j = 0; j < half; j++) {
-    const invFreq = Math.fround(1 / Math.fround(theta ** Math.fround((2 * j) / headDim)));
+    const invFreq = ropeInverseFrequency(theta, headDim, j, scaling);
     for (let p = 0; p < maxPos; p++) {
       const angle = Math.fround(p * invFreq);
       cos[p * headDim + j] = cos[p * headDim + j + half] = Math.cos(angle);
@@ -73,7 +91,7 @@ export function buildLlamaGraph(spec: ModelSpec, options: GraphOptions): OnnxMod
         ctx.positionIds
           ? b.op('Unsqueeze', [b.op('Gather', [table, ctx.positionIds], { axis: 0 }), b.int64([2])]) // [B,T,1,hd]
           : b.op('Unsqueeze', [b.op('Slice', [table, b.int64([0]), ctx.seqLen, b.int64([0])]), b.int64([1])]); // [T,1,hd]
-      const table = (which: 'cos' | 'sin') => () => ropeTables(cfg.ropeTheta, hd, cfg.maxPositionEmbeddings)[which];
+      const table = (which: 'cos' | 'sin') => () => ropeTables(cfg.ropeTheta, hd, cfg.maxPositionEmbeddings, cfg.ropeScaling)[which];
       r = { cos: pick(b.floatInit(`rope.cos.${hd}`, dims, table('cos'))), sin: pick(b.floatInit(`rope.sin.${hd}`, dims, table('sin'))) };
       ropeCache.set(hd, r);
     }

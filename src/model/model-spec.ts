@@ -27,6 +27,16 @@ export interface LayerSpec {
   intermediateSize: number;
 }
 
+/** RoPE frequency scaling as Hugging Face computes it ('linear': θ_j / factor; 'llama3': Llama 3.1/3.2's banded rule). */
+export interface RopeScaling {
+  type: 'linear' | 'llama3';
+  factor: number;
+  /** llama3 only. */
+  lowFreqFactor?: number;
+  highFreqFactor?: number;
+  originalMaxPositionEmbeddings?: number;
+}
+
 export interface ModelConfig {
   /** config.json model_type as found (llama, mistral, qwen2, gpt2, ...). */
   modelType: string;
@@ -37,6 +47,8 @@ export interface ModelConfig {
   normEps: number;
   /** RoPE base; llama family only. */
   ropeTheta: number;
+  /** config.json rope_scaling that changes the RoPE frequencies (llama family); absent/null = none. */
+  ropeScaling?: RopeScaling | null;
   tieWordEmbeddings: boolean;
   /** Llama family: 'silu'; GPT-2: 'gelu_new'. */
   hiddenAct: string;

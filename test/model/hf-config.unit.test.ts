@@ -71,6 +71,7 @@ describe('parseHfConfig: llama family', () => {
       maxPositionEmbeddings: 4096,
       normEps: 1e-5,
       ropeTheta: 500000,
+      ropeScaling: null,
       tieWordEmbeddings: true,
       hiddenAct: 'gelu',
       bosTokenId: 1,

@@ -2,7 +2,7 @@
 // build. Unknown model_type → 'unsupported-architecture'. Pure module.
 
 import { LabError } from '../../errors';
-import type { LayerSpec, ModelConfig, ModelFamily } from '../model-spec';
+import type { LayerSpec, ModelConfig, ModelFamily, RopeScaling } from '../model-spec';
 
 export const SUPPORTED_MODEL_TYPES: Record<string, ModelFamily> = {
   llama: 'llama',
@@ -93,6 +93,7 @@ export function parseHfConfig(
     maxPositionEmbeddings: num(raw, 'max_position_embeddings', path, 2048),
     normEps: num(raw, 'rms_norm_eps', path, 1e-6),
     ropeTheta: num(raw, 'rope_theta', path, 10000),
+    ropeScaling: ropeScalingOf(raw, path),
     tieWordEmbeddings: raw.tie_word_embeddings === true,
     hiddenAct: typeof raw.hidden_act === 'string' ? raw.hidden_act : 'silu',
     bosTokenId: bos,
@@ -103,6 +104,32 @@ export function parseHfConfig(
     sourceIndex: i, numHeads: heads, numKvHeads: kvHeads, headDim, intermediateSize: intermediate,
   }));
   return { family, config, layers, attentionBias: modelType === 'qwen2' || raw.attention_bias === true };
+}
+
+/** config.json rope_scaling: none, 'linear' or 'llama3'; any other kind is refused, never ignored. */
+export function ropeScalingOf(raw: Record<string, unknown>, path: string): RopeScaling | null {
+  const r = raw.rope_scaling;
+  if (r === undefined || r === null) return null;
+  if (typeof r !== 'object' || Array.isArray(r)) throw new LabError('corrupt', `${path}: rope_scaling must be an object or null`, { path });
+  const o = r as Record<string, unknown>;
+  const type = o.rope_type ?? o.type;
+  if (type === 'default') return null;
+  const factor = num(o, 'factor', `${path} rope_scaling`);
+  if (!(factor > 0)) throw new LabError('corrupt', `${path}: rope_scaling.factor must be positive, got ${factor}`, { path });
+  if (type === 'linear') return { type: 'linear', factor };
+  if (type === 'llama3') {
+    const low = num(o, 'low_freq_factor', `${path} rope_scaling`);
+    const high = num(o, 'high_freq_factor', `${path} rope_scaling`);
+    const original = num(o, 'original_max_position_embeddings', `${path} rope_scaling`);
+    if (!(high > low && low > 0 && original > 0))
+      throw new LabError('corrupt', `${path}: rope_scaling llama3 needs high_freq_factor > low_freq_factor > 0 and original_max_position_embeddings > 0`, { path });
+    return { type: 'llama3', factor, lowFreqFactor: low, highFreqFactor: high, originalMaxPositionEmbeddings: original };
+  }
+  throw new LabError(
+    'unsupported-architecture',
+    `${path}: rope_scaling type '${String(type)}' is not supported (supported: linear, llama3); the model would run with wrong positions`,
+    { path, ropeScaling: type },
+  );
 }
 
 function checkHeads(hidden: number, heads: number, path: string): void {
