@@ -37,11 +37,12 @@ export function foreignRequests(requests: string[], baseURL: string): string[] {
   return requests.filter((url) => !url.startsWith('blob:') && !url.startsWith('data:') && new URL(url).origin !== origin);
 }
 
-export async function runEvaluation(page: Page, options: { maxWindows: string; seqLen?: string }): Promise<void> {
+/** Runs an evaluation and waits for it to finish ('done'), or to fail when `expectError`. */
+export async function runEvaluation(page: Page, options: { maxWindows: string; seqLen?: string }, { expectError = false } = {}): Promise<void> {
   await page.getByTestId('eval-seq-len').fill(options.seqLen ?? '256');
   await page.getByTestId('eval-max-windows').fill(options.maxWindows);
   await page.getByTestId('eval-run').click();
-  await expect(page.getByTestId('eval-status')).toHaveAttribute('data-status', 'done', { timeout: 240_000 });
+  await expect(page.getByTestId('eval-status')).toHaveAttribute('data-status', expectError ? 'failed' : 'done', { timeout: 240_000 });
 }
 
 export async function saveScreenshot(page: Page, name: string): Promise<void> {

@@ -6,6 +6,7 @@
 // Node test (test/lab/import-check-negative.test.ts). The demo model's own check is in lab.spec.ts.
 
 import { importFolderFiles, type ImportFolderOptions, type BadImportKind } from '../test/helpers/bad-import-folders';
+import type { Locator, Page } from '@playwright/test';
 import { expect, runEvaluation, saveScreenshot, test, writeFolder } from './helpers';
 
 const cases: { name: string; kind: BadImportKind; options: ImportFolderOptions; /** max |Δlogit| at least (Node, WASM: 5.65, 1.02, 6.7e-2). */ atLeast: number }[] = [
@@ -19,31 +20,36 @@ for (const { name, kind, options, atLeast } of cases) {
     // The demo model passed its own check first: the failure below is the dropped folder's.
     const check = page.getByTestId('import-check');
     await expect(check).toHaveAttribute('data-status', 'pass');
+    // The folder stays on disk until the test ends: the lab reads weights when it uses them.
     const { folder, remove } = await writeFolder(`stories260K-bad-${kind}`, importFolderFiles(kind, options));
     try {
       await page.getByTestId('folder-input').setInputFiles(folder);
       await expect(check).toHaveAttribute('data-status', 'fail');
+      await checkFailedCardAndUse(page, check, kind, atLeast);
     } finally {
       await remove();
     }
-    await expect(page.getByTestId('load-status')).toHaveAttribute('data-status', 'done');
-    await expect(page.getByTestId('error-alert')).toHaveCount(0);
-    const maxAbsDiff = Number(await check.getAttribute('data-max-abs-diff'));
-    const tolerance = Number(await check.getAttribute('data-tolerance'));
-    expect(tolerance).toBe(1e-4); // fp32 weights
-    expect(Number.isFinite(maxAbsDiff)).toBe(true);
-    expect(maxAbsDiff).toBeGreaterThan(atLeast);
-    // The card says it, with the difference and the tolerance.
-    await expect(check).toContainText('FAIL');
-    await expect(check).toContainText(`max |Δlogit| = ${maxAbsDiff.toExponential(2)}`);
-    await expect(check).toContainText('(tolerance 1e-4)');
-    await expect(check).toContainText('onnx/model.onnx');
-    await saveScreenshot(page, `import-check-fail-${kind}`);
-
-    // Usable: the dropped model is the loaded one (5 layers) and evaluates.
-    await expect(page.getByTestId('model-layers')).toHaveText('5');
-    await runEvaluation(page, { maxWindows: '1', seqLen: '64' });
-    await expect(page.getByTestId('eval-chart')).toHaveAttribute('data-points', '1');
-    expect(Number(await page.getByTestId('eval-ppl').getAttribute('data-value'))).toBeGreaterThan(1);
   });
+}
+
+async function checkFailedCardAndUse(page: Page, check: Locator, kind: BadImportKind, atLeast: number): Promise<void> {
+  await expect(page.getByTestId('load-status')).toHaveAttribute('data-status', 'done');
+  await expect(page.getByTestId('error-alert')).toHaveCount(0);
+  const maxAbsDiff = Number(await check.getAttribute('data-max-abs-diff'));
+  const tolerance = Number(await check.getAttribute('data-tolerance'));
+  expect(tolerance).toBe(1e-4); // fp32 weights
+  expect(Number.isFinite(maxAbsDiff)).toBe(true);
+  expect(maxAbsDiff).toBeGreaterThan(atLeast);
+  // The card says it, with the difference and the tolerance.
+  await expect(check).toContainText('FAIL');
+  await expect(check).toContainText(`max |Δlogit| = ${maxAbsDiff.toExponential(2)}`);
+  await expect(check).toContainText('(tolerance 1e-4)');
+  await expect(check).toContainText('onnx/model.onnx');
+  await saveScreenshot(page, `import-check-fail-${kind}`);
+
+  // Usable: the dropped model is the loaded one (5 layers) and evaluates.
+  await expect(page.getByTestId('model-layers')).toHaveText('5');
+  await runEvaluation(page, { maxWindows: '1', seqLen: '64' });
+  await expect(page.getByTestId('eval-chart')).toHaveAttribute('data-points', '1');
+  expect(Number(await page.getByTestId('eval-ppl').getAttribute('data-value'))).toBeGreaterThan(1);
 }

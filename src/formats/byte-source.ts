@@ -26,7 +26,11 @@ export function byteSourceFromFile(file: ModelFileRef): ByteSource {
         );
       }
       if (length === 0) return new Uint8Array(0);
-      return new Uint8Array(await blob.slice(offset, offset + length).arrayBuffer());
+      try {
+        return new Uint8Array(await blob.slice(offset, offset + length).arrayBuffer());
+      } catch (error) {
+        throw unreadable(path, error);
+      }
     },
   };
 }
@@ -36,11 +40,31 @@ export function byteSourceFromFile(file: ModelFileRef): ByteSource {
  * FileReaderSync on Blob slices (browser workers). Null on a browser main thread or for plain Blobs in Node.
  */
 export function syncReaderOf(file: ModelFileRef): ((offset: number, length: number) => Uint8Array) | null {
-  if (file.readSync) return file.readSync;
   const Reader = (globalThis as { FileReaderSync?: new () => { readAsArrayBuffer(b: Blob): ArrayBuffer } }).FileReaderSync;
-  if (!Reader) return null;
-  const { blob } = file;
-  return (offset, length) => new Uint8Array(new Reader().readAsArrayBuffer(blob.slice(offset, offset + length)));
+  const { blob, path } = file;
+  const read = file.readSync ?? (Reader ? (offset: number, length: number) => new Uint8Array(new Reader().readAsArrayBuffer(blob.slice(offset, offset + length))) : null);
+  if (!read) return null;
+  return (offset, length) => {
+    let bytes: Uint8Array;
+    try {
+      bytes = read(offset, length);
+    } catch (error) {
+      if (error instanceof LabError) throw error;
+      throw unreadable(path, error);
+    }
+    if (bytes.byteLength !== length) throw unreadable(path, new Error(`got ${bytes.byteLength} of ${length} bytes`));
+    return bytes;
+  };
+}
+
+/** A dropped file that cannot be read any more: weights are read when used, so the file must stay. */
+export function unreadable(path: string, cause: unknown): LabError {
+  const why = cause instanceof Error ? cause.message : String(cause);
+  return new LabError(
+    'missing-file',
+    `${path}: can no longer be read (${why}); it was moved, changed or deleted after it was dropped. The lab reads weights when it uses them: drop the model folder again`,
+    { path },
+  );
 }
 
 /**

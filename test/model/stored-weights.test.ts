@@ -69,6 +69,20 @@ describe('stored weights', () => {
     for (const [name, w] of spec.weights) expect(w.data).toEqual(lazy.weights.get(name)!.data);
   });
 
+  it('a weights file deleted after loading gives a missing-file error naming it when a tensor is next used', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'prunelab-gone-'));
+    try {
+      for (const f of fs.readdirSync(fp16Dir)) fs.copyFileSync(path.join(fp16Dir, f), path.join(dir, f));
+      const { spec } = await loadModelFromFiles(await readModelDir(dir));
+      fs.rmSync(path.join(dir, 'model.safetensors'));
+      expect(() => spec.weights.get('model.embed_tokens.weight')!.data).toThrow(
+        expect.objectContaining({ code: 'missing-file', message: expect.stringMatching(/^model\.safetensors: can no longer be read .*drop the model folder again/) }),
+      );
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('a mask-only edit of one block copies no tensor: other blocks are the same objects, the edited ones hold 1 bit per entry', async () => {
     const { refs, bytesRead } = await countedRefs(fp16Dir);
     const { spec } = await loadModelFromFiles(refs);
