@@ -1,15 +1,33 @@
 // README.md (a Hugging Face model card) for an exported folder: where the model came from, how it
 // was pruned and measured, what the folder holds and how to load it. Pure: strings only; it takes
-// plain data (PruneResult is a lab-api type, imported as a type only).
+// plain data: the fields of a prune run it prints (lab's PruneResult has them all).
 
 import type { BenchResult } from '../evaluation/benchmark';
 import type { PerplexityResult } from '../evaluation/perplexity';
-import type { PruneResult } from '../lab/lab-api';
+import type { ParamValue } from '../pruning/method';
+
+/** What the card says about the prune run (a subset of lab's PruneResult; export does not import lab/). */
+export interface ModelCardRun {
+  methodId: string;
+  params: Record<string, ParamValue>;
+  overallSparsity: number;
+  removedBlocks: number[];
+  parametersBefore: number;
+  parametersAfter: number;
+  layersBefore: number;
+  layersAfter: number;
+  calibration: { windows: number; seqLen: number; sampling: 'first' | 'random'; seed: number; textName: string };
+  pplBefore: PerplexityResult | null;
+  pplAfter: PerplexityResult | null;
+  speedBefore: BenchResult | null;
+  speedAfter: BenchResult | null;
+  speedNote: string;
+}
 
 export interface ModelCardInputs {
   source: { name: string; modelType: string; layout: string; weightsFile: string; weightsDtype: string; parameters: number; layers: number };
   /** The prune run behind the exported model; null when the model is exported as loaded. */
-  prune: PruneResult | null;
+  prune: ModelCardRun | null;
   /** Paths in the exported folder (README.md excluded). */
   files: string[];
   format: 'safetensors' | 'transformers.js' | 'both';

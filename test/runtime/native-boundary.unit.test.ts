@@ -27,6 +27,14 @@ describe('runtime boundaries', () => {
     for (const f of nativeUsers) expect(f).toMatch(/^src\/cli\//);
   });
 
+  it('lower layers never import higher ones (lab, store, ui, cli)', () => {
+    const lower = /^src\/(formats|model|graph|runtime|pruning|evaluation|export|tokenizer)\//;
+    const offenders = files
+      .filter((f) => lower.test(f))
+      .flatMap((f) => importsOf(path.join(repoRoot, f)).filter((s) => /(^|\/)(lab|store|ui|cli)\//.test(s)).map((s) => `${f} → ${s}`));
+    expect(offenders).toEqual([]);
+  });
+
   it('onnxruntime-web is imported only by runtime/ort.ts', () => {
     expect(importers((s) => s.startsWith('onnxruntime-web'))).toEqual(['src/runtime/ort.ts']);
   });
