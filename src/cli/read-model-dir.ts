@@ -21,7 +21,7 @@ export async function readModelDir(dir: string): Promise<ModelFileRef[]> {
   for (const rel of paths) {
     const absolute = path.join(root, rel);
     const blob = await fs.openAsBlob(absolute);
-    refs.push({ path: rel.split(path.sep).join('/'), blob, readSync: fileReader(absolute) });
+    refs.push({ path: rel.split(path.sep).join('/'), blob, readSync: fileReader(absolute), diskPath: path.resolve(absolute) });
   }
   return refs;
 }

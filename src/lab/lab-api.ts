@@ -42,7 +42,8 @@ export interface ImportCheck {
   /** Where each side ran: ours on the lab's backend; the reference always on WASM (CPU), the
    * most exact EP (onnxruntime's WebGPU EP runs the Optimum stories260K graph 5e-3 off). */
   oursBackend: Backend;
-  referenceBackend: 'wasm';
+  /** Where the dropped graph ran: 'wasm', or the native 'cpu' under Node's native backends (no wasm heap limit). */
+  referenceBackend: 'wasm' | 'cpu';
   passed: boolean;
   tolerance: number;
 }

@@ -11,6 +11,8 @@ export interface ModelFileRef {
    * worker with FileReaderSync, weights stay in their file until used (model/stored-weight.ts).
    */
   readSync?: (offset: number, length: number) => Uint8Array;
+  /** Node only (the CLI's folder reader): the file on disk, so the native runtime can open it itself. */
+  diskPath?: string;
 }
 
 export type SourceLayout = 'onnx-optimum' | 'onnx-genai' | 'safetensors';

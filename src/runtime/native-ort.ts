@@ -38,19 +38,33 @@ export function useNativeOrt(): boolean {
     providers: mod.listSupportedBackends().map((b) => b.name),
     cpuThreads: os.availableParallelism?.() ?? os.cpus().length,
     createSessionFromModel: (model, options) => createFromModel(mod, model, options),
+    createSessionWithExternalData: (model, externalData, options) =>
+      inTempDir(async (dir) => {
+        for (const f of externalData) {
+          const target = path.join(dir, ...f.path.split('/'));
+          if (!target.startsWith(dir + path.sep)) throw new Error(`external data path '${f.path}' leaves the model's folder`);
+          fs.mkdirSync(path.dirname(target), { recursive: true });
+          fs.writeFileSync(target, f.data);
+        }
+        fs.writeFileSync(path.join(dir, 'model.onnx'), model);
+        return mod.InferenceSession.create(path.join(dir, 'model.onnx'), options);
+      }),
   };
   registerNativeOrt(api);
   registered = true;
   return true;
 }
 
-async function createFromModel(mod: OrtNodeModule, model: OnnxModel, options: ort.InferenceSession.SessionOptions): Promise<ort.InferenceSession> {
+function createFromModel(mod: OrtNodeModule, model: OnnxModel, options: ort.InferenceSession.SessionOptions): Promise<ort.InferenceSession> {
+  return inTempDir((dir) => mod.InferenceSession.create(writeWithExternalData(model, dir), options));
+}
+
+/** Runs `make` with a fresh temporary folder, removed afterwards (onnxruntime has read the files by then). */
+async function inTempDir<T>(make: (dir: string) => Promise<T>): Promise<T> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'prunelab-session-'));
   try {
-    const graphPath = writeWithExternalData(model, dir);
-    return await mod.InferenceSession.create(graphPath, options);
+    return await make(dir);
   } finally {
-    // onnxruntime has read the weights into its own memory by now.
     fs.rmSync(dir, { recursive: true, force: true });
   }
 }

@@ -58,6 +58,8 @@ export interface NativeOrt {
    * memory at a time, no 2 GB protobuf limit), creates the session from that path, removes the folder.
    */
   createSessionFromModel(model: OnnxModel, options: ort.InferenceSession.SessionOptions): Promise<ort.InferenceSession>;
+  /** A graph given as bytes plus external data files (paths relative to it), written to a temporary folder first. */
+  createSessionWithExternalData(model: Uint8Array, externalData: { path: string; data: Uint8Array }[], options: ort.InferenceSession.SessionOptions): Promise<ort.InferenceSession>;
   /** Execution providers this build of onnxruntime-node ships (cuda needs its install script's libraries). */
   providers: string[];
   /** Logical CPU cores, for the report. */
@@ -229,9 +231,9 @@ async function createNativeSession(model: Uint8Array, options: SessionOptions): 
   if (!nativeOrt) throw new LabError('backend-unavailable', `the ${options.backend} backend needs onnxruntime-node (Node only)`);
   const opts = nativeSessionOptions(options);
   try {
-    return options.modelPath
-      ? await nativeOrt.InferenceSession.create(options.modelPath, opts)
-      : await nativeOrt.InferenceSession.create(model, opts);
+    if (options.modelPath) return await nativeOrt.InferenceSession.create(options.modelPath, opts);
+    if (options.externalData?.length) return await nativeOrt.createSessionWithExternalData(model, options.externalData, opts);
+    return await nativeOrt.InferenceSession.create(model, opts);
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     throw new LabError('runtime', `onnxruntime-node could not create a ${options.backend} session: ${message}`);

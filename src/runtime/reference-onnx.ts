@@ -3,7 +3,7 @@
 
 import { LabError } from '../errors';
 import type { ReferenceOnnx } from '../model/loaded-model';
-import { createSession, int64Tensor, ort, readFloat32, type Backend } from './ort';
+import { createSession, int64Tensor, isNativeBackend, ort, readFloat32, type Backend } from './ort';
 
 /** Path of `path` relative to the folder of `from` ('onnx/model.onnx_data' from 'onnx/model.onnx' → 'model.onnx_data'). */
 function relativeTo(from: string, path: string): string {
@@ -21,11 +21,13 @@ interface InputMeta {
 /** Logits [T, vocab] of the dropped graph for `ids` (batch 1, empty past). */
 export async function runReferenceLogits(ref: ReferenceOnnx, ids: number[], backend: Backend): Promise<Float32Array> {
   const file = ref.file.path;
-  const model = new Uint8Array(await ref.file.blob.arrayBuffer());
-  const externalData = await Promise.all(
-    ref.externalData.map(async (f) => ({ path: relativeTo(file, f.path), data: new Uint8Array(await f.blob.arrayBuffer()) })),
-  );
-  const session = await createSession(model, { backend, externalData });
+  // Native runtime with the file on disk: onnxruntime opens it and its external data itself (no copy in JS).
+  const onDisk = isNativeBackend(backend) && ref.file.diskPath;
+  const model = onDisk ? new Uint8Array(0) : new Uint8Array(await ref.file.blob.arrayBuffer());
+  const externalData = onDisk
+    ? undefined
+    : await Promise.all(ref.externalData.map(async (f) => ({ path: relativeTo(file, f.path), data: new Uint8Array(await f.blob.arrayBuffer()) })));
+  const session = await createSession(model, { backend, externalData, modelPath: onDisk || undefined });
   try {
     const T = ids.length;
     const feeds: Record<string, ort.Tensor> = {};
