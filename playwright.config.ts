@@ -2,6 +2,7 @@
 // Without a GPU, Chromium gives WebGPU a SwiftShader adapter: exact but slow, hence long timeouts.
 import { execFileSync } from 'node:child_process';
 import { defineConfig } from '@playwright/test';
+import { CHROMIUM_ARGS } from './e2e/chromium-args';
 
 // PRUNELAB_E2E_PORT lets two checkouts run their e2e suites side by side.
 const port = Number(process.env.PRUNELAB_E2E_PORT ?? 4173);
@@ -35,14 +36,7 @@ export default defineConfig({
     actionTimeout: 30_000,
     launchOptions: {
       executablePath: chromiumPath(),
-      args: [
-        '--no-sandbox',
-        '--enable-unsafe-webgpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--no-first-run',
-      ],
+      args: CHROMIUM_ARGS,
     },
   },
   webServer: {

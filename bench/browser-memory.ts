@@ -15,17 +15,10 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { chromium, type Browser, type CDPSession, type Page } from '@playwright/test';
+import { CHROMIUM_ARGS } from '../e2e/chromium-args';
 import { log, parseFlags, printResult, round } from './common';
-import { defaultOutDir, parameterCount, presetByName, weightDtypes, writeRandomModelFolder, type WeightDtype } from './random-model';
+import { presetByName, presetFolderRow, weightDtypes, type WeightDtype } from './random-model';
 
-const CHROMIUM_ARGS = [
-  '--no-sandbox',
-  '--enable-unsafe-webgpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-];
 const POLL_MS = 500;
 const NOTE =
   "Chromium's WebGPU without a GPU is SwiftShader, a CPU renderer: exact but slow. Its timings say nothing about GPU speed; " +
@@ -523,21 +516,8 @@ function build(o: BrowserMemoryOptions): void {
 
 async function runPreset(o: BrowserMemoryOptions, name: string, url: string, previewPid: number | undefined, machine: Record<string, unknown>): Promise<Record<string, unknown>> {
   const shape = presetByName(name);
-  const dir = path.resolve(defaultOutDir(name, o.dtype));
-  const params = parameterCount(shape);
-  const row: Record<string, unknown> = { preset: name, model: path.relative(process.cwd(), dir), dtype: o.dtype, params, fp32WeightBytes: params * 4, fp16WeightBytes: params * 2 };
-  try {
-    if (!fs.existsSync(path.join(dir, 'model.safetensors'))) {
-      log(`writing ${dir}`);
-      const g0 = performance.now();
-      writeRandomModelFolder(dir, shape, { dtype: o.dtype });
-      row.generatedS = round((performance.now() - g0) / 1000, 1);
-    }
-    row.fileBytes = fs.statSync(path.join(dir, 'model.safetensors')).size;
-  } catch (e) {
-    row.error = `generating the model failed: ${(e as Error).message}`;
-    return row;
-  }
+  const { dir, row } = presetFolderRow(name, o.dtype, log);
+  if (row.error) return row;
 
   let browser: Browser | null = null;
   const consoleTail: string[] = [];

@@ -11,7 +11,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { OUT_DIR, log, parseFlags, printResult, round } from './common';
-import { defaultOutDir, parameterCount, presetByName, presets, weightDtypes, writeRandomModelFolder, type WeightDtype } from './random-model';
+import { presetByName, presetFolderRow, presets, weightDtypes, type WeightDtype } from './random-model';
 
 const WORK_DIR = path.join(OUT_DIR, 'cli-memory');
 const CLI = path.resolve('src/cli/main.ts');
@@ -215,28 +215,9 @@ export async function runCliMemory(o: CliMemoryOptions): Promise<Record<string, 
   const baseline = await runCli('baseline', ['methods', ...o.cliArgs], o.timeoutS, 'baseline');
   const rows: Record<string, unknown>[] = [];
   for (const name of o.presets) {
-    const shape = presetByName(name);
-    const dir = path.resolve(defaultOutDir(name, o.dtype));
-    const params = parameterCount(shape);
+    const { dir, params, row } = presetFolderRow(name, o.dtype, log);
     const fp32 = params * 4;
-    const row: Record<string, unknown> = {
-      preset: name,
-      model: path.relative(process.cwd(), dir),
-      dtype: o.dtype,
-      params,
-      fp32WeightBytes: fp32,
-      fp16WeightBytes: params * 2,
-    };
-    try {
-      if (!fs.existsSync(path.join(dir, 'model.safetensors'))) {
-        log(`writing ${dir}`);
-        const g0 = performance.now();
-        writeRandomModelFolder(dir, shape, { dtype: o.dtype });
-        row.generatedS = round((performance.now() - g0) / 1000, 1);
-      }
-      row.fileBytes = fs.statSync(path.join(dir, 'model.safetensors')).size;
-    } catch (e) {
-      row.error = `generating the model failed: ${(e as Error).message}`;
+    if (row.error) {
       rows.push(row);
       continue;
     }

@@ -386,6 +386,30 @@ export function defaultOutDir(presetName: string, dtype: WeightDtype): string {
   return `bench/out/${presetByName(presetName).name}-${dtype}`;
 }
 
+/**
+ * A benchmark's row for a preset: its folder (`defaultOutDir`, written first when missing, with the
+ * seconds it took as `generatedS`), parameter count, fp32/fp16 weight bytes and file size; `error`
+ * set (and no `fileBytes`) when the folder could not be written.
+ */
+export function presetFolderRow(name: string, dtype: WeightDtype, log: (line: string) => void): { dir: string; params: number; row: Record<string, unknown> } {
+  const shape = presetByName(name);
+  const dir = path.resolve(defaultOutDir(name, dtype));
+  const params = parameterCount(shape);
+  const row: Record<string, unknown> = { preset: name, model: path.relative(process.cwd(), dir), dtype, params, fp32WeightBytes: params * 4, fp16WeightBytes: params * 2 };
+  try {
+    if (!fs.existsSync(path.join(dir, 'model.safetensors'))) {
+      log(`writing ${dir}`);
+      const started = performance.now();
+      writeRandomModelFolder(dir, shape, { dtype });
+      row.generatedS = Math.round((performance.now() - started) / 100) / 10;
+    }
+    row.fileBytes = fs.statSync(path.join(dir, 'model.safetensors')).size;
+  } catch (e) {
+    row.error = `generating the model failed: ${(e as Error).message}`;
+  }
+  return { dir, params, row };
+}
+
 if (process.argv[1] && path.resolve(process.argv[1]) === path.resolve(new URL(import.meta.url).pathname)) {
   const flag = (name: string) => {
     const i = process.argv.indexOf(`--${name}`);
