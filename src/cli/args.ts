@@ -70,6 +70,15 @@ export function intFlag(args: ParsedArgs, name: string, fallback: number | undef
   return value;
 }
 
+/** A flag taking one of `choices` (the fallback when absent); anything else is a bad-argument naming them. */
+export function choiceFlag<T extends string>(args: ParsedArgs, name: string, choices: readonly T[], fallback: T): T {
+  const raw = args.flags.get(name);
+  if (raw === undefined) return fallback;
+  if (typeof raw !== 'string' || !(choices as readonly string[]).includes(raw))
+    throw new LabError('bad-argument', `--${name} must be one of ${choices.join(', ')}; got ${String(raw)}`);
+  return raw as T;
+}
+
 export function boolFlag(args: ParsedArgs, name: string): boolean {
   return args.flags.get(name) === true || args.flags.get(name) === 'true';
 }

@@ -8,23 +8,16 @@ import { fileURLToPath } from 'node:url';
 import { LabError, toLabErrorData } from '../errors';
 import { Lab } from '../lab/lab';
 import { useNativeOrt } from '../runtime/native-ort';
-import type { NativeBackend, PrecisionRequest } from '../runtime/ort';
-import { boolFlag, parseArgs, type ParsedArgs } from './args';
+import { PRECISION_REQUESTS, type NativeBackend, type PrecisionRequest } from '../runtime/ort';
+import { boolFlag, choiceFlag, parseArgs, type ParsedArgs } from './args';
 import { commands } from './commands';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const bundledTexts = { tinystories: 'tinystories-valid-sample.txt', wikitext2: 'wikitext-2-raw-test.txt' } as const;
 
 export type CliBackend = NativeBackend | 'wasm';
-const CLI_BACKENDS: CliBackend[] = ['cpu', 'cuda', 'wasm'];
-
 /** --backend: 'cpu' (onnxruntime-node, all cores; the default), 'cuda' (onnxruntime-node's CUDA provider) or 'wasm' (onnxruntime-web). */
-export function parseBackend(raw: string | boolean | undefined): CliBackend {
-  if (raw === undefined) return 'cpu';
-  if (typeof raw !== 'string' || !CLI_BACKENDS.includes(raw as CliBackend))
-    throw new LabError('bad-argument', `--backend must be one of ${CLI_BACKENDS.join(', ')}; got ${String(raw)}`);
-  return raw as CliBackend;
-}
+const CLI_BACKENDS: CliBackend[] = ['cpu', 'cuda', 'wasm'];
 
 /** --memory-limit-gb G: jobs are checked against at most G × 10⁹ bytes (headroom below the machine's free memory). */
 export function parseMemoryLimitGb(raw: string | boolean | undefined): number | undefined {
@@ -32,16 +25,6 @@ export function parseMemoryLimitGb(raw: string | boolean | undefined): number | 
   const gb = typeof raw === 'string' ? Number(raw) : NaN;
   if (!(gb > 0) || !Number.isFinite(gb)) throw new LabError('bad-argument', `--memory-limit-gb must be a positive number of GB, got '${raw === true ? '' : String(raw)}'`);
   return gb * 1e9;
-}
-
-const PRECISIONS: PrecisionRequest[] = ['auto', 'fp32', 'fp16'];
-
-/** --precision auto|fp32|fp16: weight-matrix precision (auto: fp16 on cuda, fp32 on cpu and wasm). */
-export function parsePrecision(raw: string | boolean | undefined): PrecisionRequest {
-  if (raw === undefined) return 'auto';
-  if (typeof raw !== 'string' || !PRECISIONS.includes(raw as PrecisionRequest))
-    throw new LabError('bad-argument', `--precision must be one of ${PRECISIONS.join(', ')}; got ${String(raw)}`);
-  return raw as PrecisionRequest;
 }
 
 export function createNodeLab(threads?: number, backend: CliBackend = 'cpu', memoryLimitBytes?: number, precision: PrecisionRequest = 'auto'): Lab {
@@ -73,7 +56,7 @@ async function main(argv: string[]): Promise<number> {
     const command = commands[name];
     if (!command) throw new LabError('bad-argument', `unknown command '${name}'; try: ${Object.keys(commands).join(', ')}`);
     const threadsRaw = args.flags.get('threads');
-    const lab = createNodeLab(typeof threadsRaw === 'string' ? Number(threadsRaw) : undefined, parseBackend(args.flags.get('backend')), parseMemoryLimitGb(args.flags.get('memory-limit-gb')), parsePrecision(args.flags.get('precision')));
+    const lab = createNodeLab(typeof threadsRaw === 'string' ? Number(threadsRaw) : undefined, choiceFlag(args, 'backend', CLI_BACKENDS, 'cpu'), parseMemoryLimitGb(args.flags.get('memory-limit-gb')), choiceFlag(args, 'precision', PRECISION_REQUESTS, 'auto'));
     try {
       const result = await command.run(lab, args, (line) => process.stderr.write(`${line}\n`));
       if (boolFlag(args, 'json')) process.stdout.write(`${JSON.stringify(result)}\n`);

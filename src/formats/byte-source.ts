@@ -58,7 +58,7 @@ export function syncReaderOf(file: ModelFileRef): ((offset: number, length: numb
 }
 
 /** A dropped file that cannot be read any more: weights are read when used, so the file must stay. */
-export function unreadable(path: string, cause: unknown): LabError {
+function unreadable(path: string, cause: unknown): LabError {
   const why = cause instanceof Error ? cause.message : String(cause);
   return new LabError(
     'missing-file',

@@ -3,7 +3,7 @@
 
 import type { LoadedModel } from '../model/loaded-model';
 import type { Engine } from '../runtime/engine';
-import type { Backend } from '../runtime/ort';
+import { isNativeBackend, type Backend } from '../runtime/ort';
 import { runReferenceLogits } from '../runtime/reference-onnx';
 import type { TextTokenizer } from '../tokenizer/text-tokenizer';
 import type { ImportCheck } from './lab-api';
@@ -27,7 +27,7 @@ export async function runImportCheck(
   // The reference runs on WASM (native cpu under the CLI's native backends: exact too, and without the
   // 4 GiB wasm heap, so a 0.5B-1B ONNX folder can be checked): onnxruntime's WebGPU EP is less exact on
   // some dropped graphs (5e-3 on the Optimum stories260K export under SwiftShader; ours agrees to 1e-5).
-  const referenceBackend = backend === 'cpu' || backend === 'cuda' ? 'cpu' : 'wasm';
+  const referenceBackend = isNativeBackend(backend) ? 'cpu' : 'wasm';
   const theirs = await runReferenceLogits(ref, probe, referenceBackend);
   let maxAbsDiff = 0;
   for (let i = 0; i < ours.length; i++) maxAbsDiff = Math.max(maxAbsDiff, Math.abs(ours[i] - theirs[i]));

@@ -6,7 +6,7 @@ import { LabError, throwIfCancelled } from '../errors';
 import type { LoadedModel, ModelFileRef } from '../model/loaded-model';
 import { loadModelFromFiles } from '../model/load-model';
 import { createTextTokenizer, type TextTokenizer } from '../tokenizer/text-tokenizer';
-import { configureOrt, detectBackend, detectNativeBackend, precisionFor, type NativeBackend } from '../runtime/ort';
+import { configureOrt, detectBackend, detectNativeBackend, PRECISION_REQUESTS, precisionFor, type NativeBackend } from '../runtime/ort';
 import { createEngine, type Engine } from '../runtime/engine';
 import type {
   BackendInfo,
@@ -82,15 +82,18 @@ const bundledTextNames = { tinystories: 'tinystories-valid-sample.txt', wikitext
 export class Lab implements LabApi {
   private current: CurrentModel | null = null;
   private backend: Promise<BackendInfo> | null = null;
+  /** What the user asked for (LabOptions.precision, then setPrecision); the precision in effect is in `backend`. */
+  private precisionRequest: PrecisionRequest;
   private queue: Promise<unknown> = Promise.resolve();
 
   constructor(private readonly options: LabOptions) {
+    this.precisionRequest = options.precision ?? 'auto';
     configureOrt({ wasmPaths: options.ortWasmPaths, numThreads: options.numThreads });
   }
 
   backendInfo(): Promise<BackendInfo> {
     this.backend ??= (this.options.nativeBackend ? detectNativeBackend(this.options.nativeBackend) : detectBackend(this.options.preferWebGpu)).then(
-      (info) => ({ ...info, ...precisionFor(info, this.options.precision) }),
+      (info) => ({ ...info, ...precisionFor(info, this.precisionRequest) }),
     );
     return this.backend;
   }
@@ -101,8 +104,8 @@ export class Lab implements LabApi {
 
   setPrecision(request: PrecisionRequest): Promise<BackendInfo> {
     return this.exclusive(async () => {
-      if (!['auto', 'fp32', 'fp16'].includes(request)) throw new LabError('bad-argument', `precision must be auto, fp32 or fp16; got ${String(request)}`);
-      this.options.precision = request;
+      if (!PRECISION_REQUESTS.includes(request)) throw new LabError('bad-argument', `precision must be auto, fp32 or fp16; got ${String(request)}`);
+      this.precisionRequest = request;
       this.backend = null;
       const backend = await this.backendInfo();
       const model = this.current;

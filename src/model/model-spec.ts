@@ -132,9 +132,14 @@ export function getWeight(spec: ModelSpec, name: string): WeightTensor {
   return w;
 }
 
+/** Elements of a weight, from its shape (never reads a stored weight's values). */
+export function elementCount(w: WeightTensor): number {
+  return w.shape.reduce((n, d) => n * d, 1);
+}
+
 /** Total parameter count (tied embeddings counted once). */
 export function parameterCount(spec: ModelSpec): number {
   let n = 0;
-  for (const w of spec.weights.values()) n += w.shape.reduce((a, d) => a * d, 1);
+  for (const w of spec.weights.values()) n += elementCount(w);
   return n;
 }

@@ -5,7 +5,7 @@
 // Edits never touch it: pruning writes fresh tensors (copy-on-write, see pruning/apply-plan.ts). Pure.
 
 import { bytesToFloat32 } from '../formats/dtype';
-import type { WeightTensor } from './model-spec';
+import { elementCount, type WeightTensor } from './model-spec';
 
 export type StoredDtype = 'float32' | 'float16' | 'bfloat16';
 
@@ -16,8 +16,8 @@ export type WeightSource =
   | { kind: 'bytes'; bytes: Uint8Array }
   | { kind: 'file'; path: string; offset: number; length: number; readSync: ReadSync };
 
-/** Counters for tests and benchmarks: bytes read from files for tensor data, and decodes. */
-export const weightReadStats = { fileBytesRead: 0, decodes: 0 };
+/** Counter for tests and benchmarks: bytes read from files for tensor data. */
+export const weightReadStats = { fileBytesRead: 0 };
 
 export class StoredWeight implements WeightTensor {
   /** fp32 bytes held in memory, as an aligned array (returned as is). */
@@ -34,7 +34,6 @@ export class StoredWeight implements WeightTensor {
   /** fp32 values: decoded (or read from the file) on each access, not kept. Do not mutate. */
   get data(): Float32Array {
     if (this.f32) return this.f32;
-    weightReadStats.decodes++;
     return bytesToFloat32(this.rawBytes(), this.dtype);
   }
 
@@ -51,15 +50,6 @@ export class StoredWeight implements WeightTensor {
   get heldBytes(): number {
     return this.f32 ? this.f32.byteLength : this.source.kind === 'bytes' ? this.source.bytes.byteLength : 0;
   }
-
-  get elementCount(): number {
-    return this.shape.reduce((n, d) => n * d, 1);
-  }
-}
-
-/** Elements of a weight from its shape (never decodes a stored weight). */
-export function elementCount(w: WeightTensor): number {
-  return w.shape.reduce((n, d) => n * d, 1);
 }
 
 /** Bytes a weight keeps in memory: stored bytes for a StoredWeight, mask bits (plus its base) for a MaskedWeight, 4 per element otherwise. */

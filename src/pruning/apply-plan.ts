@@ -3,7 +3,7 @@
 // Pure; imports nothing from the runtime.
 
 import { LabError } from '../errors';
-import type { ModelSpec, WeightTensor } from '../model/model-spec';
+import { elementCount, type ModelSpec, type WeightTensor } from '../model/model-spec';
 import { MaskedWeight } from '../model/stored-weight';
 import type { PruningPlan } from './plan';
 
@@ -38,7 +38,7 @@ export function editWeights(spec: ModelSpec, masks: Record<string, Uint8Array>, 
 function need(spec: ModelSpec, name: string, length: number, what: string): WeightTensor {
   const w = spec.weights.get(name);
   if (!w) throw new LabError('bad-argument', `plan: ${what} for ${name}, which the model does not have`, { weight: name });
-  const size = w.shape.reduce((n, d) => n * d, 1);
+  const size = elementCount(w);
   if (size !== length)
     throw new LabError('bad-argument', `plan: ${what} for ${name} has ${length} entries but the weight has ${size}`, { weight: name });
   return w;

@@ -3,7 +3,7 @@
 // to get the next stream. Also the plan bookkeeping (progress, cancel, stats). No runtime import.
 
 import { throwIfCancelled } from '../errors';
-import { blockLinearNames, type ModelSpec } from '../model/model-spec';
+import { blockLinearNames, elementCount, type ModelSpec } from '../model/model-spec';
 import { editWeights } from './apply-plan';
 import type { CalibrationRunner, HiddenStates, LinearInputStats, StatsKind } from './calibration';
 import type { PruningContext } from './method';
@@ -38,7 +38,8 @@ export function maskedFraction(spec: ModelSpec, block: number, masks: Record<str
   let total = 0;
   for (const name of blockLinearNames(spec, block)) {
     const m = masks[name];
-    total += spec.weights.get(name)?.shape.reduce((a, d) => a * d, 1) ?? 0;
+    const w = spec.weights.get(name);
+    total += w ? elementCount(w) : 0;
     if (m) for (let i = 0; i < m.length; i++) if (m[i] === 0) zeros++;
   }
   return total ? zeros / total : 0;

@@ -30,6 +30,8 @@ export interface BackendInfo {
 }
 
 export type PrecisionRequest = ComputePrecision | 'auto';
+/** --precision (auto: fp16 on cuda, fp32 on cpu and wasm), LabApi.setPrecision. */
+export const PRECISION_REQUESTS: readonly PrecisionRequest[] = ['auto', 'fp32', 'fp16'];
 
 /** The precision a backend runs at for a request; 'auto' = fp16 where the device computes it natively. */
 export function precisionFor(info: Pick<BackendInfo, 'backend' | 'shaderF16'>, requested: PrecisionRequest = 'auto'): { precision: ComputePrecision; precisionReason: string } {
@@ -71,10 +73,6 @@ let nativeOrt: NativeOrt | null = null;
 /** Called by ./native-ort.ts (Node only): makes 'cpu'/'cuda' sessions possible. */
 export function registerNativeOrt(api: NativeOrt): void {
   nativeOrt = api;
-}
-
-export function nativeOrtAvailable(): boolean {
-  return nativeOrt !== null;
 }
 
 export interface OrtConfig {
@@ -213,28 +211,27 @@ export async function createSession(model: Uint8Array, options: SessionOptions):
  */
 export async function createSessionFromModel(model: OnnxModel, options: SessionOptions): Promise<ort.InferenceSession> {
   if (!isNativeBackend(options.backend)) return createSession(encodeOnnxModel(model), options);
+  return nativeSession(options, (api, opts) => api.createSessionFromModel(model, opts));
+}
+
+function createNativeSession(model: Uint8Array, options: SessionOptions): Promise<ort.InferenceSession> {
+  return nativeSession(options, (api, opts) => {
+    if (options.modelPath) return api.InferenceSession.create(options.modelPath, opts);
+    if (options.externalData?.length) return api.createSessionWithExternalData(model, options.externalData, opts);
+    return api.InferenceSession.create(model, opts);
+  });
+}
+
+/** A native session made by `create` with the lab's options; failures become LabErrors naming the backend. */
+async function nativeSession(
+  options: SessionOptions,
+  create: (api: NativeOrt, opts: ort.InferenceSession.SessionOptions) => Promise<ort.InferenceSession>,
+): Promise<ort.InferenceSession> {
   if (!nativeOrt) throw new LabError('backend-unavailable', `the ${options.backend} backend needs onnxruntime-node (Node only)`);
   try {
-    return await nativeOrt.createSessionFromModel(model, nativeSessionOptions(options));
+    return await create(nativeOrt, { executionProviders: [options.backend], graphOptimizationLevel: 'all', logSeverityLevel: 3 });
   } catch (error) {
     if (error instanceof LabError) throw error;
-    const message = error instanceof Error ? error.message : String(error);
-    throw new LabError('runtime', `onnxruntime-node could not create a ${options.backend} session: ${message}`);
-  }
-}
-
-function nativeSessionOptions(options: SessionOptions): ort.InferenceSession.SessionOptions {
-  return { executionProviders: [options.backend], graphOptimizationLevel: 'all', logSeverityLevel: 3 };
-}
-
-async function createNativeSession(model: Uint8Array, options: SessionOptions): Promise<ort.InferenceSession> {
-  if (!nativeOrt) throw new LabError('backend-unavailable', `the ${options.backend} backend needs onnxruntime-node (Node only)`);
-  const opts = nativeSessionOptions(options);
-  try {
-    if (options.modelPath) return await nativeOrt.InferenceSession.create(options.modelPath, opts);
-    if (options.externalData?.length) return await nativeOrt.createSessionWithExternalData(model, options.externalData, opts);
-    return await nativeOrt.InferenceSession.create(model, opts);
-  } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     throw new LabError('runtime', `onnxruntime-node could not create a ${options.backend} session: ${message}`);
   }
