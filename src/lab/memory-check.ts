@@ -78,8 +78,12 @@ interface Phase {
   job: MemoryJob;
 }
 
-/** Sessions an Engine keeps alive at once (engine.ts: 1 above LARGE_MODEL_BYTES of fp32 weights, else all 3 purposes). */
-export function engineSessionCap(spec: ModelSpec): number {
+/**
+ * Copies of the weights an Engine holds: on WebGPU one (device weights shared by its sessions), else
+ * one per live session (engine.ts: 1 session above LARGE_MODEL_BYTES of fp32 weights, else all 3 purposes).
+ */
+export function engineSessionCap(spec: ModelSpec, backend: string): number {
+  if (backend === 'webgpu') return 1;
   return parameterCount(spec) * 4 > LARGE_MODEL_BYTES ? 1 : 3;
 }
 
@@ -141,11 +145,12 @@ function calibrationPass(request: PruneRequest): { pass: 'blocks' | 'gated-nll' 
 function phasesOf(ctx: MemoryCheckContext, job: LabJob): Phase[] {
   const { spec, engine } = ctx;
   const context = spec.config.maxPositionEmbeddings;
-  const cap = engineSessionCap(spec);
+  const cap = engineSessionCap(spec, ctx.backend);
+  const splitWeights = ctx.backend === 'webgpu'; // engines bind device weights, split to fit a binding
   const perplexity = (label: string, seqLen: number, windows: number, sessions: number): Phase[] =>
-    isCount(seqLen, 2) && windows >= 1 ? [{ label, job: { kind: 'perplexity', seqLen, windows, batchWindows: engine.windowsPerBatch(seqLen), sessions } }] : [];
+    isCount(seqLen, 2) && windows >= 1 ? [{ label, job: { kind: 'perplexity', seqLen, windows, batchWindows: engine.windowsPerBatch(seqLen), sessions, splitWeights } }] : [];
   const decode = (label: string, promptTokens: number, newTokens: number, sessions: number): Phase[] =>
-    isCount(promptTokens) && isCount(newTokens) ? [{ label, job: { kind: 'decode', promptTokens: Math.min(promptTokens, context), newTokens, sessions } }] : [];
+    isCount(promptTokens) && isCount(newTokens) ? [{ label, job: { kind: 'decode', promptTokens: Math.min(promptTokens, context), newTokens, sessions, splitWeights } }] : [];
   const bench = (label: string, r: BenchRequest, sessions: number): Phase[] => {
     const P = r.promptTokens ?? 128;
     const G = r.genTokens ?? 64;
@@ -212,8 +217,10 @@ export function webSessionNeeds(shape: MemoryShape, precision: WeightPrecision, 
 const cliCommand: Record<LabJob['kind'], string> = { perplexity: 'eval', bench: 'bench', generate: 'generate', prune: 'prune', export: 'prune' };
 
 /** What would let onnxruntime-web's session fit: fp16 weights (WebGPU with shader-f16), or the CLI's native runtime. */
-function webSessionSuggestions(shape: MemoryShape, precision: WeightPrecision, otherSessions: number, job: LabJob['kind']): string[] {
+function webSessionSuggestions(shape: MemoryShape, precision: WeightPrecision, otherSessions: number, job: LabJob['kind'], backend: string): string[] {
   const out: string[] = [];
+  if (backend === 'wasm' && job !== 'prune')
+    out.push('WebGPU (a browser and GPU that have it): the lab then keeps the weights in GPU buffers, outside the wasm heap');
   if (precision === 'fp32') {
     const half = webSessionNeeds(shape, 'fp16', otherSessions);
     if (!exceededWebSessionLimit(half))
@@ -225,8 +232,13 @@ function webSessionSuggestions(shape: MemoryShape, precision: WeightPrecision, o
   return out;
 }
 
-/** Phases whose sessions embed the whole model (calibration block passes feed one block's weights as inputs). */
-function embedsWholeModel(job: MemoryJob): boolean {
+/**
+ * Phases whose sessions embed the whole model: calibration block passes feed one block's weights as
+ * inputs, and on WebGPU the engines bind device weights (graph inputs), so there only SLEB's gated-NLL
+ * session embeds them.
+ */
+function embedsWholeModel(job: MemoryJob, kind: string): boolean {
+  if (kind === 'webgpu') return job.kind === 'calibration' && job.pass === 'gated-nll';
   return job.kind !== 'export' && !(job.kind === 'calibration' && job.pass !== 'gated-nll');
 }
 
@@ -240,18 +252,18 @@ export async function checkLabJob(ctx: MemoryCheckContext, job: LabJob): Promise
   const spec = job.kind === 'export' ? job.spec : ctx.spec;
   const shape = memoryShapeOf(spec);
   const precision = heldPrecision(ctx.backend, ctx.precision);
-  const held = shape.parameters * BYTES_PER_WEIGHT[precision] * Math.min(ctx.engine.sessionsCreated, engineSessionCap(ctx.spec));
+  const held = shape.parameters * BYTES_PER_WEIGHT[precision] * Math.min(ctx.engine.sessionsCreated, engineSessionCap(ctx.spec, ctx.backend));
   const limits = job.kind === 'export' ? exportLimits(ctx.backend, ctx.options) : await labMemoryLimits(ctx.backend, ctx.options, held);
   let peak: MemoryEstimate | null = null;
   const kind = limitKindOf(ctx.backend);
   for (const phase of phasesOf(ctx, job)) {
-    if ((kind === 'webgpu' || kind === 'wasm') && embedsWholeModel(phase.job)) {
+    if ((kind === 'webgpu' || kind === 'wasm') && embedsWholeModel(phase.job, kind)) {
       // The wasm EP keeps every live session's weights in the same heap; WebGPU keeps them in GPU buffers.
       const others = kind === 'wasm' && 'sessions' in phase.job ? Math.max(0, (phase.job.sessions ?? 1) - 1) : 0;
       checkWebSessionFits(webSessionNeeds(shape, precision, others), {
         label: phase.label,
         backend: ctx.backend,
-        suggestions: () => webSessionSuggestions(shape, precision, others, job.kind),
+        suggestions: () => webSessionSuggestions(shape, precision, others, job.kind, ctx.backend),
       });
     }
     const estimate = estimateJobMemory(shape, phase.job, precision);

@@ -9,7 +9,7 @@ import type { OnnxModel } from '../graph/onnx-writer';
 import { calibrationWindowsPerRun, memoryShapeOf } from './memory-plan';
 import { gpt2Names, llamaNames, type ModelSpec } from '../model/model-spec';
 import type { BlockRun, CalibrationRunner, HiddenStates, LinearInputStats, StatsKind } from '../pruning/calibration';
-import { createSession, createSessionFromModel, float32Tensor, ort, readFloat32, type Backend } from './ort';
+import { createSession, createSessionFromModel, float32Tensor, ort, readFloat32, type Backend, type LabSession } from './ort';
 
 export interface CalibrationRunnerOptions {
   backend: Backend;
@@ -22,7 +22,7 @@ export function createCalibrationRunner(options: CalibrationRunnerOptions): Cali
 }
 
 
-type Session = ort.InferenceSession;
+type Session = LabSession;
 type Feeds = Record<string, ort.Tensor>;
 type Outputs = ort.InferenceSession.OnnxValueMapType;
 

@@ -6,7 +6,8 @@ import { buildModelProto } from '../graph/build-graph';
 import type { GraphOptions } from '../graph/graph-parts';
 import type { ComputePrecision } from '../graph/precision';
 import { parameterCount, type ModelSpec } from '../model/model-spec';
-import { createSessionFromModel, float32Tensor, int64Tensor, ort, readFloat32, type Backend } from './ort';
+import type { DeviceWeights } from './device-weights';
+import { createDeviceWeights, createSessionFromModel, float32Tensor, int64Tensor, ort, readFloat32, type Backend, type LabSession } from './ort';
 
 export interface EngineOptions {
   backend: Backend;
@@ -22,6 +23,11 @@ export interface EngineOptions {
    * rebuilds a session, seconds), else all three.
    */
   maxLiveSessions?: number;
+  /**
+   * WebGPU: the weights live in GPU buffers shared by every purpose's session (graph inputs; default
+   * true). false embeds them in each session's graph (through the wasm heap, one copy per session).
+   */
+  deviceWeights?: boolean;
 }
 
 /** Above this many bytes of fp32 weights an engine keeps one session alive at a time. */
@@ -32,6 +38,8 @@ export interface Engine {
   readonly backend: Backend;
   /** Sessions created so far (a rebuilt engine after pruning starts again at 0). */
   readonly sessionsCreated: number;
+  /** Weight bytes held in device buffers shared by the sessions (WebGPU), 0 when none. */
+  readonly deviceWeightBytes: number;
   /** Tokens held in the KV cache. */
   readonly cacheLength: number;
   /** Logits [T, vocab] for one sequence, no cache. */
@@ -59,7 +67,8 @@ export async function createEngine(spec: ModelSpec, options: EngineOptions): Pro
 
 class OrtEngine implements Engine {
   sessionsCreated = 0;
-  private readonly sessions = new Map<Purpose, Promise<ort.InferenceSession>>();
+  private readonly sessions = new Map<Purpose, Promise<LabSession>>();
+  private deviceWeights: Promise<DeviceWeights> | null = null;
   private past: Record<string, ort.Tensor> | null = null;
   private pastLength = 0;
   readonly backend: Backend;
@@ -75,7 +84,24 @@ class OrtEngine implements Engine {
     return this.pastLength;
   }
 
-  private async session(purpose: Purpose): Promise<ort.InferenceSession> {
+  get deviceWeightBytes(): number {
+    return this.residentWeights?.bytesHeld ?? 0;
+  }
+
+  private residentWeights: DeviceWeights | null = null;
+
+  private get usesDeviceWeights(): boolean {
+    return this.backend === 'webgpu' && this.options.deviceWeights !== false;
+  }
+
+  /** The engine's device weight pool (WebGPU), made on first use. */
+  private pool(): Promise<DeviceWeights> | undefined {
+    if (!this.usesDeviceWeights) return undefined;
+    this.deviceWeights ??= createDeviceWeights().then((w) => (this.residentWeights = w));
+    return this.deviceWeights;
+  }
+
+  private async session(purpose: Purpose): Promise<LabSession> {
     let s = this.sessions.get(purpose);
     if (!s) {
       await this.makeRoomForSession();
@@ -84,7 +110,11 @@ class OrtEngine implements Engine {
           ? { purpose: 'nll', fold: this.options.fold, precision: this.options.precision }
           : { purpose: 'decoder', fold: this.options.fold, lastLogitsOnly: purpose === 'decode', precision: this.options.precision };
       const gpuOutputs = purpose === 'decode' ? this.presentNames() : [];
-      s = createSessionFromModel(buildModelProto(this.spec, graph), { backend: this.backend, gpuOutputs });
+      const pool = this.pool();
+      const model = buildModelProto(this.spec, graph);
+      s = pool
+        ? pool.then((deviceWeights) => createSessionFromModel(model, { backend: this.backend, gpuOutputs, deviceWeights }))
+        : createSessionFromModel(model, { backend: this.backend, gpuOutputs });
       this.sessionsCreated++;
       this.sessions.set(purpose, s);
     }
@@ -93,7 +123,8 @@ class OrtEngine implements Engine {
 
   /** Releases other purposes' sessions when the cap is reached (the decode cache goes with its session). */
   private async makeRoomForSession(): Promise<void> {
-    const max = this.options.maxLiveSessions ?? (parameterCount(this.spec) * 4 > LARGE_MODEL_BYTES ? 1 : 3);
+    // Sessions bound to device weights hold no weight copy of their own.
+    const max = this.options.maxLiveSessions ?? (!this.usesDeviceWeights && parameterCount(this.spec) * 4 > LARGE_MODEL_BYTES ? 1 : 3);
     for (const [other, pending] of [...this.sessions]) {
       if (this.sessions.size < max) break;
       if (other === 'decode') this.resetCache();
@@ -195,6 +226,10 @@ class OrtEngine implements Engine {
     const sessions = [...this.sessions.values()];
     this.sessions.clear();
     for (const s of sessions) await (await s).release();
+    const pool = this.deviceWeights;
+    this.deviceWeights = null;
+    this.residentWeights = null;
+    if (pool) (await pool).dispose();
   }
 
   dispose(): Promise<void> {
@@ -202,7 +237,7 @@ class OrtEngine implements Engine {
   }
 }
 
-async function run(session: ort.InferenceSession, feeds: Record<string, ort.Tensor>): Promise<ort.InferenceSession.OnnxValueMapType> {
+async function run(session: LabSession, feeds: Record<string, ort.Tensor>): Promise<ort.InferenceSession.OnnxValueMapType> {
   try {
     return await session.run(feeds);
   } catch (error) {

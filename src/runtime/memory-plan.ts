@@ -68,12 +68,14 @@ export type StatsKind = 'none' | 'norms' | 'gram';
 /**
  * A job as far as memory goes. `sessions`: copies of the model's weights held while it runs (each
  * onnxruntime session holds its own; the caller counts the engines' sessions and the job's), default 1.
+ * `splitWeights`: weights larger than one binding are split (engines with WebGPU device weights,
+ * graph/split-weights), so the largest tensor that must fit one binding is an activation.
  */
 export type MemoryJob =
   /** Batched NLL windows (Engine.scoreWindows): `batchWindows` per run, `windows` in all. */
-  | { kind: 'perplexity'; seqLen: number; windows: number; batchWindows: number; sessions?: number }
+  | { kind: 'perplexity'; seqLen: number; windows: number; batchWindows: number; sessions?: number; splitWeights?: boolean }
   /** Prefill of `promptTokens` then KV-cache steps (generate, bench). */
-  | { kind: 'decode'; promptTokens: number; newTokens: number; sessions?: number }
+  | { kind: 'decode'; promptTokens: number; newTokens: number; sessions?: number; splitWeights?: boolean }
   /**
    * Calibration runs (runtime/calibration-runner.ts): 'blocks' = sequential block runs with statistics
    * (Wanda, SparseGPT, OWL, NeuroAL), 'gated-nll' = full model with logits (SLEB), 'block-influence' =
@@ -164,9 +166,9 @@ const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 export function estimateJobMemory(shape: MemoryShape, job: MemoryJob, precision: WeightPrecision = 'fp32'): MemoryEstimate {
   const bytes = BYTES_PER_WEIGHT[precision];
   const model = shape.parameters * bytes;
-  const weightTensor = largestWeight(shape, bytes);
+  const weightTensor = 'splitWeights' in job && job.splitWeights ? [] : [largestWeight(shape, bytes)];
   const make = (sessions: number, weightsBytes: number, kv: number, activations: number, tensors: Tensor[], batch: string, onDevice = true): MemoryEstimate => {
-    const big = largest([weightTensor, ...tensors]);
+    const big = largest([...weightTensor, ...tensors]);
     return {
       weightsBytes,
       kvCacheBytes: kv,

@@ -7,6 +7,7 @@ import * as ort from 'onnxruntime-web';
 import { LabError } from '../errors';
 import { encodeOnnxModel, TensorType, type OnnxModel } from '../graph/onnx-writer';
 import type { ComputePrecision } from '../graph/precision';
+import { DeviceWeights, type GpuDeviceLike } from './device-weights';
 
 export interface BackendInfo {
   /** Execution provider the sessions use: onnxruntime-web's webgpu/wasm, or onnxruntime-node's cpu/cuda. */
@@ -178,8 +179,91 @@ export async function detectBackend(preferWebGpu: boolean): Promise<BackendInfo>
   };
 }
 
+/** What the lab calls on a session (onnxruntime's InferenceSession, or one with device weights bound). */
+export interface LabSession {
+  readonly inputNames: readonly string[];
+  readonly outputNames: readonly string[];
+  run(feeds: ort.InferenceSession.FeedsType, options?: ort.InferenceSession.RunOptions): Promise<ort.InferenceSession.ReturnType>;
+  release(): Promise<void>;
+}
+
+/** A session whose weight inputs are bound to device buffers: callers feed only the data inputs. */
+class BoundSession implements LabSession {
+  constructor(
+    private readonly session: ort.InferenceSession,
+    private readonly weights: Record<string, ort.Tensor>,
+  ) {}
+  get inputNames(): readonly string[] {
+    return this.session.inputNames.filter((n) => !(n in this.weights));
+  }
+  get outputNames(): readonly string[] {
+    return this.session.outputNames;
+  }
+  run(feeds: ort.InferenceSession.FeedsType, options?: ort.InferenceSession.RunOptions): Promise<ort.InferenceSession.ReturnType> {
+    return this.session.run({ ...feeds, ...this.weights }, options);
+  }
+  release(): Promise<void> {
+    return this.session.release();
+  }
+}
+
+/** Adapter limits the lab's device asks for (the adapter's maxima, as onnxruntime asks for its own device). */
+const DEVICE_LIMITS = [
+  'maxBindGroups',
+  'maxBufferSize',
+  'maxStorageBufferBindingSize',
+  'maxStorageBuffersPerShaderStage',
+  'maxComputeWorkgroupStorageSize',
+  'maxComputeWorkgroupsPerDimension',
+  'maxComputeInvocationsPerWorkgroup',
+  'maxComputeWorkgroupSizeX',
+  'maxComputeWorkgroupSizeY',
+  'maxComputeWorkgroupSizeZ',
+];
+const DEVICE_FEATURES = ['shader-f16', 'subgroups', 'timestamp-query'];
+
+interface GpuLike {
+  requestAdapter(): Promise<{
+    limits: Record<string, number>;
+    features: { has(name: string): boolean };
+    requestDevice(descriptor: { requiredLimits: Record<string, number>; requiredFeatures: string[] }): Promise<GpuDeviceLike & { lost: Promise<unknown> }>;
+  } | null>;
+}
+
+let labDevice: Promise<GpuDeviceLike> | null = null;
+
+/**
+ * The one GPUDevice every WebGPU session of the lab computes on (passed to onnxruntime's WebGPU EP),
+ * so buffers the lab uploads (device weights) can be bound to any session. A lost device is replaced
+ * on the next call.
+ */
+function webGpuDevice(): Promise<GpuDeviceLike> {
+  labDevice ??= (async () => {
+    const gpu = (globalThis.navigator as unknown as { gpu?: GpuLike } | undefined)?.gpu;
+    const adapter = await gpu?.requestAdapter();
+    if (!adapter) throw new LabError('backend-unavailable', 'WebGPU returned no adapter');
+    const requiredLimits = Object.fromEntries(DEVICE_LIMITS.filter((k) => typeof adapter.limits[k] === 'number').map((k) => [k, adapter.limits[k]]));
+    const requiredFeatures = DEVICE_FEATURES.filter((f) => adapter.features.has(f));
+    const device = await adapter.requestDevice({ requiredLimits, requiredFeatures });
+    void device.lost.then(() => (labDevice = null));
+    return device;
+  })().catch((error) => {
+    labDevice = null;
+    throw error instanceof LabError ? error : new LabError('backend-unavailable', `WebGPU device request failed: ${error instanceof Error ? error.message : String(error)}`);
+  });
+  return labDevice;
+}
+
+/** A pool of device-resident weights for the sessions of one engine (WebGPU only). */
+export async function createDeviceWeights(): Promise<DeviceWeights> {
+  const device = await webGpuDevice();
+  return new DeviceWeights(device, (buffer, dataType, dims) => ort.Tensor.fromGpuBuffer(buffer as unknown as ort.Tensor.GpuBufferType, { dataType, dims }));
+}
+
 export interface SessionOptions {
   backend: Backend;
+  /** WebGPU: bind the graph's weights to this pool's device buffers instead of embedding them. */
+  deviceWeights?: DeviceWeights;
   /** Native backends: load from this .onnx path (its external data files resolved beside it) instead of bytes. */
   modelPath?: string;
   /** Output names to keep on the GPU (webgpu only); the caller must dispose them. */
@@ -189,8 +273,10 @@ export interface SessionOptions {
 
 export async function createSession(model: Uint8Array, options: SessionOptions): Promise<ort.InferenceSession> {
   if (isNativeBackend(options.backend)) return createNativeSession(model, options);
+  // WebGPU sessions all run on the lab's device (onnxruntime reads `device` from the EP options).
+  const provider = options.backend === 'webgpu' ? ({ name: 'webgpu', device: await webGpuDevice() } as ort.InferenceSession.ExecutionProviderConfig) : options.backend;
   const opts: ort.InferenceSession.SessionOptions = {
-    executionProviders: [options.backend],
+    executionProviders: [provider],
     graphOptimizationLevel: 'all',
   };
   if (options.backend === 'webgpu' && options.gpuOutputs?.length) {
@@ -207,9 +293,14 @@ export async function createSession(model: Uint8Array, options: SessionOptions):
 
 /**
  * A session for a graph IR (lazy weights): native backends stream the weights to external data on
- * disk; onnxruntime-web gets the encoded bytes (the weights then pass through one protobuf copy).
+ * disk; WebGPU with `deviceWeights` binds them to device buffers (graph inputs, no weight bytes in the
+ * protobuf); otherwise onnxruntime-web gets the encoded bytes (one protobuf copy through the wasm heap).
  */
-export async function createSessionFromModel(model: OnnxModel, options: SessionOptions): Promise<ort.InferenceSession> {
+export async function createSessionFromModel(model: OnnxModel, options: SessionOptions): Promise<LabSession> {
+  if (options.backend === 'webgpu' && options.deviceWeights) {
+    const bound = options.deviceWeights.bind(model);
+    return new BoundSession(await createSession(encodeOnnxModel(bound.model), options), bound.feeds);
+  }
   if (!isNativeBackend(options.backend)) return createSession(encodeOnnxModel(model), options);
   return nativeSession(options, (api, opts) => api.createSessionFromModel(model, opts));
 }

@@ -273,36 +273,41 @@ describe('onnxruntime-web session creation (lab/memory-check.ts): one protobuf, 
     return error as LabError;
   };
 
-  it('Qwen2.5-0.5B at fp32 on WebGPU: the protobuf fits under 2 GiB, the session creation not in the heap (measured: std::bad_alloc)', async () => {
+  it('Qwen2.5-0.5B at fp32 on WASM: the protobuf fits under 2 GiB, the session creation not in the heap (measured: std::bad_alloc)', async () => {
     const { checkLabJob, webSessionNeeds } = await import('../../src/lab/memory-check');
     // weights 494,032,768 × 4 + RoPE cos/sin [32768, 64] fp32
     expect(webSessionNeeds(qwen, 'fp32').graphBytes).toBe(1_976_131_072 + 16_777_216);
-    const error = await refusal(checkLabJob(ctx(qwenSpec, 'webgpu'), evalJob));
+    const error = await refusal(checkLabJob(ctx(qwenSpec, 'wasm'), evalJob));
     expect(error.message).toContain(
-      'Not enough memory for perplexity: onnxruntime-web (webgpu) gets the model as one protobuf with its weights embedded: 1.99 GB (fp32), copied into the wasm32 heap to create the session. ' +
+      'Not enough memory for perplexity: onnxruntime-web (wasm) gets the model as one protobuf with its weights embedded: 1.99 GB (fp32), copied into the wasm32 heap to create the session. ' +
         "Needed there: protobuf 1.99 GB + onnxruntime's copy of it 1.99 GB + 2.5 × the largest tensor, embedding [151936, 896], 544.5 MB = 5.35 GB; allowed: 4.29 GB by the wasm32 heap (4 GiB), whatever the GPU holds.",
     );
-    expect(error.message).toContain("fp16 weights: precision fp16 on a WebGPU adapter with 'shader-f16' (a 1.00 GB protobuf, 2.69 GB of wasm heap)");
+    expect(error.message).toContain('WebGPU (a browser and GPU that have it): the lab then keeps the weights in GPU buffers');
     expect(error.message).toContain('`npm run lab -- eval --model <dir>`');
-    expect(error.details).toMatchObject({ limit: 'wasm-heap', graphBytes: 1_992_908_288, largestTensorBytes: 544_538_624, heapNeededBytes: 5_347_163_136, limitBytes: WASM32_HEAP_BYTES, limitKind: 'webgpu' });
-    // The same on the wasm backend; at fp16 (an adapter with shader-f16) it fits: 2.69 GB of heap.
+    expect(error.details).toMatchObject({ limit: 'wasm-heap', graphBytes: 1_992_908_288, largestTensorBytes: 544_538_624, heapNeededBytes: 5_347_163_136, limitBytes: WASM32_HEAP_BYTES, limitKind: 'wasm' });
     expect((await refusal(checkLabJob(ctx(qwenSpec, 'wasm'), { kind: 'generate', request: { prompt: 'a b', maxNewTokens: 4 } }))).message).toContain('`npm run lab -- generate --model <dir>`');
-    await expect(checkLabJob(ctx(qwenSpec, 'webgpu', 'fp16'), evalJob)).resolves.not.toBeNull();
-    // The native runtime (CLI) gets external data: no such limit.
+    // WebGPU engines bind their weights to GPU buffers (no protobuf, no heap), split to fit a binding;
+    // the native runtime (CLI) gets external data: neither has that limit.
+    const onGpu = await checkLabJob(ctx(qwenSpec, 'webgpu'), evalJob);
+    expect(onGpu).toMatchObject({ weightsBytes: 1_976_131_072, sessions: 1 });
+    expect(onGpu!.largestTensor).not.toContain('embedding');
     await expect(checkLabJob(ctx(qwenSpec, 'cpu'), evalJob)).resolves.not.toBeNull();
   });
 
-  it('Llama-3.2-1B: over protobuf\'s 2 GiB even at fp16, so only the CLI is suggested', async () => {
+  it("Llama-3.2-1B: runs on WebGPU (weights in GPU buffers); SLEB's gated-NLL session, which embeds them, is over protobuf's 2 GiB even at fp16", async () => {
     const { checkLabJob } = await import('../../src/lab/memory-check');
-    const fp32 = await refusal(checkLabJob(ctx(llama1b, 'webgpu'), evalJob));
-    expect(fp32.message).toContain('onnxruntime-web (webgpu) gets the model as one protobuf with its weights embedded: 5.01 GB (fp32); protobuf holds at most 2.15 GB (2 GiB).');
+    await expect(checkLabJob(ctx(llama1b, 'webgpu'), evalJob)).resolves.toMatchObject({ weightsBytes: 4_943_257_600 });
+    const fp32 = await refusal(checkLabJob(ctx(llama1b, 'wasm'), evalJob));
+    expect(fp32.message).toContain('onnxruntime-web (wasm) gets the model as one protobuf with its weights embedded: 5.01 GB (fp32); protobuf holds at most 2.15 GB (2 GiB).');
     expect(fp32.message).not.toContain('fp16 weights');
     expect(fp32.details).toMatchObject({ limit: 'protobuf', graphBytes: 4_943_257_600 + 67_108_864, limitBytes: 2 ** 31 });
-    const fp16 = await refusal(checkLabJob(ctx(llama1b, 'webgpu', 'fp16'), evalJob));
-    expect(fp16.details).toMatchObject({ limit: 'protobuf', graphBytes: 2_471_628_800 + 67_108_864 });
-    // SLEB's gated-NLL pass embeds the whole model too; Wanda's block passes feed one block's weights as inputs.
-    const sleb = await refusal(checkLabJob(ctx(llama1b, 'webgpu'), { kind: 'prune', request: { methodId: 'sleb', params: { blocks: 1 }, calibration: { windows: 2, seqLen: 16 } } as never }));
+    const slebJob = { kind: 'prune', request: { methodId: 'sleb', params: { blocks: 1 }, calibration: { windows: 2, seqLen: 16 } } as never } as const;
+    const sleb = await refusal(checkLabJob(ctx(llama1b, 'webgpu'), slebJob));
     expect(sleb.details.job).toBe('prune (calibration)');
+    expect(sleb.details).toMatchObject({ limit: 'protobuf', graphBytes: 4_943_257_600 + 67_108_864 });
+    const fp16 = await refusal(checkLabJob(ctx(llama1b, 'webgpu', 'fp16'), slebJob));
+    expect(fp16.details).toMatchObject({ limit: 'protobuf', graphBytes: 2_471_628_800 + 67_108_864 });
+    // Wanda's block passes feed one block's weights as inputs.
     await expect(checkLabJob(ctx(llama1b, 'webgpu'), { kind: 'prune', request: { methodId: 'wanda', params: { sparsity: 0.5 }, calibration: { windows: 2, seqLen: 16 } } as never })).resolves.not.toBeNull();
   });
 
