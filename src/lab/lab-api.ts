@@ -84,7 +84,8 @@ export interface ModelSummary {
    * Memory plan (runtime/memory-plan.ts): the weights as the runtime holds them (one session's copy) and
    * the limit every job is checked against before it runs (null: not known, e.g. WebGPU device memory).
    */
-  memory: { weightsBytes: number; precision: 'fp32' | 'fp16'; limitBytes: number | null; limitSource: string };
+  /** `sharedOnDevice`: held once in GPU buffers that every session binds (WebGPU), else one copy per session. */
+  memory: { weightsBytes: number; precision: 'fp32' | 'fp16'; sharedOnDevice: boolean; limitBytes: number | null; limitSource: string };
 }
 
 export type LoadProgress = { stage: 'read' | 'parse' | 'build' | 'session' | 'check'; message: string; fraction: number };

@@ -123,6 +123,7 @@ export async function modelMemory(spec: ModelSpec, backend: string, options: Mem
   return {
     weightsBytes: parameterCount(spec) * BYTES_PER_WEIGHT[held],
     precision: held,
+    sharedOnDevice: backend === 'webgpu',
     limitBytes: limits.totalBytes,
     limitSource: limits.source,
   };
@@ -233,12 +234,11 @@ function webSessionSuggestions(shape: MemoryShape, precision: WeightPrecision, o
 }
 
 /**
- * Phases whose sessions embed the whole model: calibration block passes feed one block's weights as
- * inputs, and on WebGPU the engines bind device weights (graph inputs), so there only SLEB's gated-NLL
- * session embeds them.
+ * Phases whose sessions embed the whole model (on WASM): calibration block passes feed one block's
+ * weights as inputs; on WebGPU every full-model session binds device weights (graph inputs).
  */
 function embedsWholeModel(job: MemoryJob, kind: string): boolean {
-  if (kind === 'webgpu') return job.kind === 'calibration' && job.pass === 'gated-nll';
+  if (kind === 'webgpu') return false;
   return job.kind !== 'export' && !(job.kind === 'calibration' && job.pass !== 'gated-nll');
 }
 

@@ -1,5 +1,6 @@
 // CalibrationRunner on onnxruntime-web: block graphs with weights fed as inputs (one session per
-// block shape), a gated-NLL session per spec for SLEB, block influence for ShortGPT. Imports
+// block shape), a gated-NLL session per spec for SLEB (on WebGPU its weights in device buffers),
+// block influence for ShortGPT. Imports
 // onnxruntime only via ./ort; graphs come from graph/.
 
 import { LabError } from '../errors';
@@ -9,7 +10,8 @@ import type { OnnxModel } from '../graph/onnx-writer';
 import { calibrationWindowsPerRun, memoryShapeOf } from './memory-plan';
 import { gpt2Names, llamaNames, type ModelSpec } from '../model/model-spec';
 import type { BlockRun, CalibrationRunner, HiddenStates, LinearInputStats, StatsKind } from '../pruning/calibration';
-import { createSession, createSessionFromModel, float32Tensor, ort, readFloat32, type Backend, type LabSession } from './ort';
+import type { DeviceWeights } from './device-weights';
+import { createDeviceWeights, createSession, createSessionFromModel, float32Tensor, ort, readFloat32, type Backend, type LabSession } from './ort';
 
 export interface CalibrationRunnerOptions {
   backend: Backend;
@@ -34,6 +36,8 @@ class OrtCalibrationRunner implements CalibrationRunner {
   /** Keyed by the spec object: a pruned spec is a new object, hence a new session. */
   private readonly nllSessions = new WeakMap<ModelSpec, Promise<Session>>();
   private readonly allSessions: Promise<Session>[] = [];
+  /** Device weight pools of full-model sessions (WebGPU), destroyed after their sessions. */
+  private readonly pools: Promise<DeviceWeights>[] = [];
 
   constructor(private readonly options: CalibrationRunnerOptions) {}
 
@@ -46,10 +50,17 @@ class OrtCalibrationRunner implements CalibrationRunner {
     return calibrationWindowsPerRun(memoryShapeOf(spec), tokens, withLogits, this.options.maxBatchTokens);
   }
 
-  private track(graph: () => Uint8Array | OnnxModel): Promise<Session> {
+  /** `onDevice`: on WebGPU the graph's weights go to device buffers of their own pool (full-model graphs). */
+  private track(graph: () => Uint8Array | OnnxModel, onDevice = false): Promise<Session> {
     const built = graph();
     const options = { backend: this.options.backend };
-    const session = built instanceof Uint8Array ? createSession(built, options) : createSessionFromModel(built, options);
+    let session: Promise<Session>;
+    if (built instanceof Uint8Array) session = createSession(built, options);
+    else if (onDevice && options.backend === 'webgpu') {
+      const pool = createDeviceWeights();
+      this.pools.push(pool);
+      session = pool.then((deviceWeights) => createSessionFromModel(built, { ...options, deviceWeights }));
+    } else session = createSessionFromModel(built, options);
     this.sessionsCreated++;
     this.allSessions.push(session);
     return session;
@@ -168,7 +179,7 @@ class OrtCalibrationRunner implements CalibrationRunner {
     if (gates.length !== L || gates.some((g) => !Number.isFinite(g))) throw new LabError('bad-argument', `gates must be ${L} finite numbers, got ${gates.length}`);
     let session = this.nllSessions.get(spec);
     if (!session) {
-      session = this.track(() => buildModelProto(spec, { purpose: 'gated-nll' }));
+      session = this.track(() => buildModelProto(spec, { purpose: 'gated-nll' }), true);
       this.nllSessions.set(spec, session);
     }
     const s = await session;
@@ -213,6 +224,7 @@ class OrtCalibrationRunner implements CalibrationRunner {
     const sessions = this.allSessions.splice(0);
     this.blockSessions.clear();
     for (const s of sessions) await (await s).release();
+    for (const pool of this.pools.splice(0)) (await pool).dispose();
   }
 }
 

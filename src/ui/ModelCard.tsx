@@ -31,7 +31,8 @@ function ImportCheck({ check }: { check: ImportCheckData | null }) {
 /** Weights as the runtime holds them, and the limit each job is checked against before it runs. */
 function memoryLine(memory: ModelSummary['memory']): string {
   const limit = memory.limitBytes === null ? 'no known total limit' : `limit ${formatBytes(memory.limitBytes)}`;
-  return `${formatBytes(memory.weightsBytes)} ${memory.precision} weights per session; ${limit} (${memory.limitSource})`;
+  const held = memory.sharedOnDevice ? 'in GPU buffers shared by every session' : 'per session';
+  return `${formatBytes(memory.weightsBytes)} ${memory.precision} weights ${held}; ${limit} (${memory.limitSource})`;
 }
 
 function facts(model: ModelSummary): [string, string, string][] {

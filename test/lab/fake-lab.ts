@@ -42,7 +42,7 @@ export function summaryFor(name: string, fileBytes: number): ModelSummary {
     fileBytes, fp32Bytes: 4000, vocabSize: 512, hiddenSize: 64, maxPositionEmbeddings: 512, numLayers: 5,
     numHeads: 8, numKvHeads: 4, headDim: 8, intermediateSize: 172, tieWordEmbeddings: true, layers: [],
     importCheck: null, files: [], loadMs: 1, weightsHash: fakeWeightsHash(`${name}|${fileBytes}`),
-    memory: { weightsBytes: 4000, precision: 'fp32', limitBytes: 4 * 1024 ** 3, limitSource: 'the wasm32 heap (4 GiB)' },
+    memory: { weightsBytes: 4000, precision: 'fp32', sharedOnDevice: false, limitBytes: 4 * 1024 ** 3, limitSource: 'the wasm32 heap (4 GiB)' },
   };
 }
 

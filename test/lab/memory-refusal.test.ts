@@ -30,7 +30,7 @@ describe('a Lab with memoryLimitBytes below what an eval needs (stories260K)', (
 
   it('loads, and the model summary carries the weights and the limit', async () => {
     const summary = await lab.loadModel(await stories260KLayouts['safetensors checkpoint']());
-    expect(summary.memory).toEqual({ weightsBytes: 260_032 * 4, precision: 'fp32', limitBytes: LIMIT, limitSource: 'memoryLimitBytes (CLI --memory-limit-gb)' });
+    expect(summary.memory).toEqual({ weightsBytes: 260_032 * 4, precision: 'fp32', sharedOnDevice: false, limitBytes: LIMIT, limitSource: 'memoryLimitBytes (CLI --memory-limit-gb)' });
     expect(sessions()).toBe(0);
   });
 

@@ -294,7 +294,7 @@ describe('onnxruntime-web session creation (lab/memory-check.ts): one protobuf, 
     await expect(checkLabJob(ctx(qwenSpec, 'cpu'), evalJob)).resolves.not.toBeNull();
   });
 
-  it("Llama-3.2-1B: runs on WebGPU (weights in GPU buffers); SLEB's gated-NLL session, which embeds them, is over protobuf's 2 GiB even at fp16", async () => {
+  it("Llama-3.2-1B: runs on WebGPU (weights in GPU buffers), SLEB included; on WASM every full-model session is over protobuf's 2 GiB", async () => {
     const { checkLabJob } = await import('../../src/lab/memory-check');
     await expect(checkLabJob(ctx(llama1b, 'webgpu'), evalJob)).resolves.toMatchObject({ weightsBytes: 4_943_257_600 });
     const fp32 = await refusal(checkLabJob(ctx(llama1b, 'wasm'), evalJob));
@@ -302,11 +302,10 @@ describe('onnxruntime-web session creation (lab/memory-check.ts): one protobuf, 
     expect(fp32.message).not.toContain('fp16 weights');
     expect(fp32.details).toMatchObject({ limit: 'protobuf', graphBytes: 4_943_257_600 + 67_108_864, limitBytes: 2 ** 31 });
     const slebJob = { kind: 'prune', request: { methodId: 'sleb', params: { blocks: 1 }, calibration: { windows: 2, seqLen: 16 } } as never } as const;
-    const sleb = await refusal(checkLabJob(ctx(llama1b, 'webgpu'), slebJob));
+    const sleb = await refusal(checkLabJob(ctx(llama1b, 'wasm'), slebJob));
     expect(sleb.details.job).toBe('prune (calibration)');
     expect(sleb.details).toMatchObject({ limit: 'protobuf', graphBytes: 4_943_257_600 + 67_108_864 });
-    const fp16 = await refusal(checkLabJob(ctx(llama1b, 'webgpu', 'fp16'), slebJob));
-    expect(fp16.details).toMatchObject({ limit: 'protobuf', graphBytes: 2_471_628_800 + 67_108_864 });
+    await expect(checkLabJob(ctx(llama1b, 'webgpu'), slebJob)).resolves.not.toBeNull();
     // Wanda's block passes feed one block's weights as inputs.
     await expect(checkLabJob(ctx(llama1b, 'webgpu'), { kind: 'prune', request: { methodId: 'wanda', params: { sparsity: 0.5 }, calibration: { windows: 2, seqLen: 16 } } as never })).resolves.not.toBeNull();
   });
