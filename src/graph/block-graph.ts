@@ -7,7 +7,7 @@ import { GraphBuilder } from './graph-builder';
 import { groupedAttention } from './graph-parts';
 import { geluNewOp, layerNormOp } from './gpt2-graph';
 import { ropeTables, rmsNormOp, rotateHalfOp } from './llama-graph';
-import { TensorType } from './onnx-writer';
+import { encodeOnnxModel, TensorType, type OnnxModel } from './onnx-writer';
 
 /** Same values as pruning/calibration.ts StatsKind (graph/ does not import pruning/). */
 export type BlockStatsKind = 'none' | 'norms' | 'gram';
@@ -166,6 +166,11 @@ function causalMaskOnDevice(b: GraphBuilder, seqLen: string): string {
  * [N·T, d] so every linear is one Gemm(transB=1) on the fed W[out,in] (no transposed copies).
  */
 export function buildBlockGraph(shape: BlockShape, options: BlockGraphOptions): Uint8Array {
+  return encodeOnnxModel(buildBlockModel(shape, options));
+}
+
+/** The block graph as IR (autodiff and rewrites walk it); buildBlockGraph encodes it. */
+export function buildBlockModel(shape: BlockShape, options: BlockGraphOptions): OnnxModel {
   const b = new GraphBuilder(`prunelab-${shape.family}-block`);
   const { hidden: d, numHeads: H, numKvHeads: KV, headDim: hd, intermediateSize: F } = shape;
   const hiddenIn = b.input('hidden', TensorType.float, ['windows', 'tokens', d]);
@@ -233,5 +238,5 @@ export function buildBlockGraph(shape: BlockShape, options: BlockGraphOptions): 
     const denominator = b.op('Clip', [b.op('Mul', [norm(x0), norm(x)]), b.scalar(1e-8)]); // torch cosine_similarity's eps
     b.output(b.op('Div', [dot, denominator]), 'token_cos', TensorType.float, ['windows * tokens']);
   }
-  return b.toBytes();
+  return b.toModel();
 }

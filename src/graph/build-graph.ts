@@ -30,5 +30,5 @@ export function buildModelProto(spec: ModelSpec, options: GraphOptions): OnnxMod
 }
 
 // Sequential calibration: one block per graph, its weights fed as inputs (see block-graph.ts).
-export { blockSessionKey, blockShape, blockStatGroups, blockWeightInputs, buildBlockGraph } from './block-graph';
+export { blockSessionKey, blockShape, blockStatGroups, blockWeightInputs, buildBlockGraph, buildBlockModel } from './block-graph';
 export type { BlockGraphOptions, BlockShape, BlockStatGroup, BlockStatsKind, BlockWeightInput } from './block-graph';

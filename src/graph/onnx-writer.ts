@@ -9,13 +9,14 @@ export const TensorType = {
   int64: 7,
   bool: 9,
   float16: 10,
+  double: 11,
 } as const;
 export type TensorElemType = (typeof TensorType)[keyof typeof TensorType];
 
-export type TensorData = Float32Array | Int32Array | BigInt64Array | Uint8Array | Uint16Array;
+export type TensorData = Float32Array | Float64Array | Int32Array | BigInt64Array | Uint8Array | Uint16Array;
 
 /** Bytes per element of each TensorType (what raw_data holds). */
-export const tensorElemBytes: Record<TensorElemType, number> = { 1: 4, 2: 1, 3: 1, 6: 4, 7: 8, 9: 1, 10: 2 };
+export const tensorElemBytes: Record<TensorElemType, number> = { 1: 4, 2: 1, 3: 1, 6: 4, 7: 8, 9: 1, 10: 2, 11: 8 };
 
 /** Byte length of a tensor's raw data from its type and dims (without touching `data`). */
 export function tensorByteLength(t: Pick<OnnxTensor, 'dataType' | 'dims'>): number {
