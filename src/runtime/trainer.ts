@@ -1,0 +1,195 @@
+// Training on the lab's runtime: the gradient and AdamW graphs of graph/train-graph.ts as two sessions.
+// Trainable weights, moments and gradient accumulators are session tensors carried from one run to the
+// next (on WebGPU `gpu-buffer` outputs fed straight back, never copied to JS); only the loss and the
+// gradient norm are read per step. Frozen weights are the gradient graph's initializers (device
+// weights on WebGPU). Learning-rate warm-up and decay are computed here and fed as scalars.
+
+import { LabError } from '../errors';
+import { buildTrainGraphs, type AdamWOptions, type TrainParam } from '../graph/train-graph';
+import type { ModelSpec } from '../model/model-spec';
+import type { DeviceWeights } from './device-weights';
+import { createDeviceWeights, createSessionFromModel, ort, readFloat32, type Backend, type LabSession } from './ort';
+
+export type LrSchedule = 'cosine' | 'linear' | 'constant';
+
+export interface TrainerOptions {
+  backend: Backend;
+  /** Which ModelSpec weights train (others stay frozen and shared). */
+  trainable: (weight: string) => boolean;
+  /** Windows per micro-batch and their length in tokens. */
+  batch: number;
+  seqLen: number;
+  /** Micro-batches accumulated per optimizer step (default 1). */
+  microBatches?: number;
+  lr: number;
+  /** Linear warm-up from 0 over this many steps (default 0). */
+  warmupSteps?: number;
+  /** Steps of the whole run (the decay's length). */
+  totalSteps: number;
+  schedule?: LrSchedule;
+  adamw?: Partial<AdamWOptions>;
+}
+
+export interface TrainStepResult {
+  /** 1-based optimizer step. */
+  step: number;
+  /** Mean NLL over the step's micro-batches. */
+  loss: number;
+  /** Global L2 norm of the mean gradient, before clipping. */
+  gradNorm: number;
+  lr: number;
+  tokens: number;
+  stepMs: number;
+}
+
+export interface Trainer {
+  readonly params: readonly TrainParam[];
+  readonly steps: number;
+  /** One optimizer step over `batch × microBatches` windows of `seqLen` tokens. */
+  step(windows: Int32Array[]): Promise<TrainStepResult>;
+  /** The trained weights as the ModelSpec stores them (Wᵀ transposed back), by weight name. */
+  weights(): Promise<Map<string, Float32Array>>;
+  dispose(): Promise<void>;
+}
+
+/** The learning rate at 1-based `step`: linear warm-up, then cosine or linear decay to 0, or constant. */
+export function learningRateAt(step: number, o: Pick<TrainerOptions, 'lr' | 'warmupSteps' | 'totalSteps' | 'schedule'>): number {
+  const warm = o.warmupSteps ?? 0;
+  if (step <= warm) return (o.lr * step) / Math.max(1, warm);
+  const schedule = o.schedule ?? 'cosine';
+  if (schedule === 'constant') return o.lr;
+  const progress = Math.min(1, (step - warm) / Math.max(1, o.totalSteps - warm));
+  return schedule === 'linear' ? o.lr * (1 - progress) : o.lr * 0.5 * (1 + Math.cos(Math.PI * progress));
+}
+
+export async function createTrainer(spec: ModelSpec, options: TrainerOptions): Promise<Trainer> {
+  for (const [key, v] of Object.entries({ batch: options.batch, seqLen: options.seqLen, totalSteps: options.totalSteps }))
+    if (!Number.isInteger(v) || v < 1) throw new LabError('bad-argument', `${key} must be a positive integer, got ${v}`);
+  if (options.seqLen < 2 || options.seqLen > spec.config.maxPositionEmbeddings)
+    throw new LabError('bad-argument', `seqLen must be in 2..${spec.config.maxPositionEmbeddings}, got ${options.seqLen}`);
+  if (!(options.lr > 0)) throw new LabError('bad-argument', `lr must be positive, got ${options.lr}`);
+  const graphs = buildTrainGraphs(spec, options);
+  const onGpu = options.backend === 'webgpu';
+  let pool: DeviceWeights | undefined;
+  if (onGpu) pool = await createDeviceWeights();
+  const kept = (prefixes: string[]) => (onGpu ? graphs.params.flatMap((p) => prefixes.map((x) => `${x}${p.name}`)) : []);
+  const gradient = await createSessionFromModel(graphs.gradient, { backend: options.backend, deviceWeights: pool, gpuOutputs: kept(['gradacc_out.']) });
+  const optimizer = await createSessionFromModel(graphs.optimizer, { backend: options.backend, gpuOutputs: kept(['new.', 'new_m.', 'new_v.']) });
+  return new OrtTrainer(spec, options, graphs.params, gradient, optimizer, pool);
+}
+
+class OrtTrainer implements Trainer {
+  steps = 0;
+  private readonly state = new Map<string, ort.Tensor>(); // `<name>`, `m.<name>`, `v.<name>`
+
+  constructor(
+    private readonly spec: ModelSpec,
+    private readonly options: TrainerOptions,
+    readonly params: TrainParam[],
+    private readonly gradient: LabSession,
+    private readonly optimizer: LabSession,
+    private readonly pool: DeviceWeights | undefined,
+  ) {
+    for (const p of params) {
+      const source = spec.weights.get(p.weight)!.data;
+      const data = p.transposed ? transpose(source, p.dims[1], p.dims[0]) : Float32Array.from(source);
+      this.state.set(p.name, new ort.Tensor('float32', data, p.dims));
+      this.state.set(`m.${p.name}`, zeros(p.dims));
+      this.state.set(`v.${p.name}`, zeros(p.dims));
+    }
+  }
+
+  async step(windows: Int32Array[]): Promise<TrainStepResult> {
+    const { batch, seqLen } = this.options;
+    const micro = this.options.microBatches ?? 1;
+    if (windows.length !== batch * micro || windows.some((w) => w.length !== seqLen))
+      throw new LabError('bad-argument', `a step takes ${batch * micro} windows of ${seqLen} tokens, got ${windows.length}`);
+    const V = this.spec.config.vocabSize;
+    for (const w of windows) for (const id of w) if (id < 0 || id >= V) throw new LabError('bad-argument', `token id ${id} is outside the vocabulary of ${V}`);
+    const started = performance.now();
+    // Gradient sums by param name: zeros, then each micro-batch's gradacc_out fed back.
+    let acc = new Map(this.params.map((p) => [p.name, zeros(p.dims)]));
+    let lossSum = 0;
+    for (let k = 0; k < micro; k++) {
+      const ids = new BigInt64Array(batch * seqLen);
+      for (let r = 0; r < batch; r++) windows[k * batch + r].forEach((v, t) => (ids[r * seqLen + t] = BigInt(v)));
+      const feeds: Record<string, ort.Tensor> = { input_ids: new ort.Tensor('int64', ids, [batch, seqLen]) };
+      for (const p of this.params) {
+        feeds[p.name] = this.state.get(p.name)!;
+        feeds[`gradacc.${p.name}`] = acc.get(p.name)!;
+      }
+      const out = await run(this.gradient, feeds, 'gradient');
+      lossSum += (await readFloat32(out.loss as ort.Tensor))[0];
+      (out.loss as ort.Tensor).dispose();
+      disposeGpu([...acc.values()]);
+      acc = new Map(this.params.map((p) => [p.name, out[`gradacc_out.${p.name}`] as ort.Tensor]));
+    }
+    const step = this.steps + 1;
+    const lr = learningRateAt(step, this.options);
+    const b1 = this.options.adamw?.beta1 ?? 0.9;
+    const b2 = this.options.adamw?.beta2 ?? 0.999;
+    const scalar = (v: number) => new ort.Tensor('float32', Float32Array.of(v), []);
+    const feeds: Record<string, ort.Tensor> = {
+      ...Object.fromEntries([...acc].map(([name, t]) => [`g.${name}`, t])),
+      lr: scalar(lr),
+      bias_correction1: scalar(1 - b1 ** step),
+      bias_correction2: scalar(1 - b2 ** step),
+      grad_scale: scalar(1 / micro),
+    };
+    for (const [name, t] of this.state) feeds[name] = t;
+    const out = await run(this.optimizer, feeds, 'optimizer');
+    const gradNorm = (await readFloat32(out.grad_norm as ort.Tensor))[0];
+    disposeGpu([...acc.values()]);
+    const previous = [...this.state.values()];
+    for (const p of this.params) {
+      this.state.set(p.name, out[`new.${p.name}`] as ort.Tensor);
+      this.state.set(`m.${p.name}`, out[`new_m.${p.name}`] as ort.Tensor);
+      this.state.set(`v.${p.name}`, out[`new_v.${p.name}`] as ort.Tensor);
+    }
+    disposeGpu(previous);
+    this.steps = step;
+    const loss = lossSum / micro;
+    if (!Number.isFinite(loss)) throw new LabError('runtime', `training diverged at step ${step}: the loss is ${loss}`);
+    return { step, loss, gradNorm, lr, tokens: batch * micro * seqLen, stepMs: performance.now() - started };
+  }
+
+  async weights(): Promise<Map<string, Float32Array>> {
+    const out = new Map<string, Float32Array>();
+    for (const p of this.params) {
+      const data = await readFloat32(this.state.get(p.name)!);
+      out.set(p.weight, p.transposed ? transpose(data, p.dims[0], p.dims[1]) : Float32Array.from(data));
+    }
+    return out;
+  }
+
+  async dispose(): Promise<void> {
+    disposeGpu([...this.state.values()]);
+    this.state.clear();
+    await this.gradient.release();
+    await this.optimizer.release();
+    this.pool?.dispose();
+  }
+}
+
+function zeros(dims: number[]): ort.Tensor {
+  return new ort.Tensor('float32', new Float32Array(dims.reduce((a, b) => a * b, 1)), dims);
+}
+
+/** [rows, cols] → [cols, rows]. */
+function transpose(data: Float32Array, rows: number, cols: number): Float32Array {
+  const out = new Float32Array(rows * cols);
+  for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) out[c * rows + r] = data[r * cols + c];
+  return out;
+}
+
+function disposeGpu(tensors: ort.Tensor[]): void {
+  for (const t of tensors) if (t.location === 'gpu-buffer') t.dispose();
+}
+
+async function run(session: LabSession, feeds: Record<string, ort.Tensor>, what: string): Promise<ort.InferenceSession.OnnxValueMapType> {
+  try {
+    return await session.run(feeds);
+  } catch (error) {
+    throw new LabError('runtime', `onnxruntime ${what} run failed: ${error instanceof Error ? error.message : String(error)}`);
+  }
+}
