@@ -7,6 +7,7 @@
 import type { ModelSpec } from '../model/model-spec';
 import { addGradients } from './autodiff/autodiff';
 import { buildModelProto } from './build-graph';
+import { addLoraAdapters, type LoraOptions, type LoraTarget } from './lora-graph';
 import { TensorType, type OnnxModel, type OnnxNode, type OnnxTensor, type OnnxValueInfo } from './onnx-writer';
 
 /** A trainable tensor as the graphs see it: its graph name, its ModelSpec weight, and whether it is Wᵀ. */
@@ -15,6 +16,8 @@ export interface TrainParam {
   weight: string;
   transposed: boolean;
   dims: number[];
+  /** A LoRA adapter matrix (A [in, r] or B [r, out]) of `lora.target`; `weight` is the target's weight. */
+  lora?: { role: 'A' | 'B'; target: LoraTarget; rank: number };
 }
 
 export interface AdamWOptions {
@@ -53,10 +56,20 @@ export function trainParamOf(spec: ModelSpec, name: string, dims: number[]): Tra
 
 export function buildTrainGraphs(
   spec: ModelSpec,
-  options: { trainable: (weight: string) => boolean; batch: number; seqLen: number; adamw?: Partial<AdamWOptions> },
+  options: { trainable: (weight: string) => boolean; batch: number; seqLen: number; adamw?: Partial<AdamWOptions>; lora?: LoraOptions },
 ): TrainGraphs {
-  const nll = buildModelProto(spec, { purpose: 'nll', fold: false });
+  let nll = buildModelProto(spec, { purpose: 'nll', fold: false });
   const params: TrainParam[] = [];
+  if (options.lora) {
+    const { rank } = options.lora;
+    const adapted = addLoraAdapters(spec, nll, options.lora);
+    // Adapters are inputs already; the base weights stay frozen initializers unless also trainable.
+    nll = { ...adapted.model, inputs: adapted.model.inputs.filter((i) => !i.name.startsWith('lora_A.') && !i.name.startsWith('lora_B.')) };
+    for (const target of adapted.targets) {
+      params.push({ name: target.a, weight: target.weight, transposed: false, dims: [target.inFeatures, rank], lora: { role: 'A', target, rank } });
+      params.push({ name: target.b, weight: target.weight, transposed: false, dims: [rank, target.outFeatures], lora: { role: 'B', target, rank } });
+    }
+  }
   const initializers: OnnxTensor[] = [];
   for (const t of nll.initializers) {
     const p = t.dataType === TensorType.float ? trainParamOf(spec, t.name, t.dims) : null;
@@ -64,6 +77,9 @@ export function buildTrainGraphs(
     else initializers.push(t);
   }
   if (params.length === 0) throw new Error('no trainable weights were selected');
+  const adapted = new Set(params.filter((p) => p.lora).map((p) => p.weight));
+  const both = params.find((p) => !p.lora && adapted.has(p.weight));
+  if (both) throw new Error(`${both.weight} cannot be both trained and given a LoRA adapter`);
   const asInput = (p: TrainParam): OnnxValueInfo => ({ name: p.name, elemType: TensorType.float, dims: p.dims });
   const forward: OnnxModel = {
     ...nll,

@@ -5,6 +5,7 @@
 // weights on WebGPU). Learning-rate warm-up and decay are computed here and fed as scalars.
 
 import { LabError } from '../errors';
+import { mergeLora, type LoraOptions } from '../graph/lora-graph';
 import { buildTrainGraphs, type AdamWOptions, type TrainParam } from '../graph/train-graph';
 import type { ModelSpec } from '../model/model-spec';
 import type { DeviceWeights } from './device-weights';
@@ -28,6 +29,10 @@ export interface TrainerOptions {
   totalSteps: number;
   schedule?: LrSchedule;
   adamw?: Partial<AdamWOptions>;
+  /** LoRA adapters on these weights (base weights frozen; merged by weights()). */
+  lora?: LoraOptions;
+  /** Seed of the LoRA A initialisation (default 0). */
+  seed?: number;
 }
 
 export interface TrainStepResult {
@@ -47,7 +52,12 @@ export interface Trainer {
   readonly steps: number;
   /** One optimizer step over `batch × microBatches` windows of `seqLen` tokens. */
   step(windows: Int32Array[]): Promise<TrainStepResult>;
-  /** The trained weights as the ModelSpec stores them (Wᵀ transposed back), by weight name. */
+  /** Mean NLL of the current weights (adapters included) on `batch` windows, without a step. */
+  loss(windows: Int32Array[]): Promise<number>;
+  /**
+   * The trained weights as the ModelSpec stores them (Wᵀ transposed back), by weight name; LoRA
+   * targets merged (W + α/r·(A·B)ᵀ, pruned zeros kept exactly).
+   */
   weights(): Promise<Map<string, Float32Array>>;
   dispose(): Promise<void>;
 }
@@ -90,23 +100,42 @@ class OrtTrainer implements Trainer {
     private readonly optimizer: LabSession,
     private readonly pool: DeviceWeights | undefined,
   ) {
+    const random = seededUniform(options.seed ?? 0);
     for (const p of params) {
-      const source = spec.weights.get(p.weight)!.data;
-      const data = p.transposed ? transpose(source, p.dims[1], p.dims[0]) : Float32Array.from(source);
+      let data: Float32Array;
+      if (p.lora) {
+        // PEFT's initialisation: A ~ U(±1/√in) (kaiming-uniform, a = √5), B = 0, so training starts at the base model.
+        const bound = 1 / Math.sqrt(p.lora.target.inFeatures);
+        const n = p.dims[0] * p.dims[1];
+        data = p.lora.role === 'A' ? Float32Array.from({ length: n }, () => (2 * random() - 1) * bound) : new Float32Array(n);
+      } else {
+        const source = spec.weights.get(p.weight)!.data;
+        data = p.transposed ? transpose(source, p.dims[1], p.dims[0]) : Float32Array.from(source);
+      }
       this.state.set(p.name, new ort.Tensor('float32', data, p.dims));
       this.state.set(`m.${p.name}`, zeros(p.dims));
       this.state.set(`v.${p.name}`, zeros(p.dims));
     }
   }
 
-  async step(windows: Int32Array[]): Promise<TrainStepResult> {
-    const { batch, seqLen } = this.options;
-    const micro = this.options.microBatches ?? 1;
-    if (windows.length !== batch * micro || windows.some((w) => w.length !== seqLen))
-      throw new LabError('bad-argument', `a step takes ${batch * micro} windows of ${seqLen} tokens, got ${windows.length}`);
+  private checkWindows(windows: Int32Array[], count: number): void {
+    const { seqLen } = this.options;
+    if (windows.length !== count || windows.some((w) => w.length !== seqLen))
+      throw new LabError('bad-argument', `a step takes ${count} windows of ${seqLen} tokens, got ${windows.length}`);
     const V = this.spec.config.vocabSize;
     for (const w of windows) for (const id of w) if (id < 0 || id >= V) throw new LabError('bad-argument', `token id ${id} is outside the vocabulary of ${V}`);
-    const started = performance.now();
+  }
+
+  async loss(windows: Int32Array[]): Promise<number> {
+    this.checkWindows(windows, this.options.batch);
+    const { loss, acc } = await this.accumulate(windows, 1);
+    disposeGpu([...acc.values()]);
+    return loss;
+  }
+
+  /** Runs the gradient graph over `micro` micro-batches; the mean loss and the gradient sums. */
+  private async accumulate(windows: Int32Array[], micro: number): Promise<{ loss: number; acc: Map<string, ort.Tensor> }> {
+    const { batch, seqLen } = this.options;
     // Gradient sums by param name: zeros, then each micro-batch's gradacc_out fed back.
     let acc = new Map(this.params.map((p) => [p.name, zeros(p.dims)]));
     let lossSum = 0;
@@ -124,6 +153,15 @@ class OrtTrainer implements Trainer {
       disposeGpu([...acc.values()]);
       acc = new Map(this.params.map((p) => [p.name, out[`gradacc_out.${p.name}`] as ort.Tensor]));
     }
+    return { loss: lossSum / micro, acc };
+  }
+
+  async step(windows: Int32Array[]): Promise<TrainStepResult> {
+    const { batch, seqLen } = this.options;
+    const micro = this.options.microBatches ?? 1;
+    this.checkWindows(windows, batch * micro);
+    const started = performance.now();
+    const { loss, acc } = await this.accumulate(windows, micro);
     const step = this.steps + 1;
     const lr = learningRateAt(step, this.options);
     const b1 = this.options.adamw?.beta1 ?? 0.9;
@@ -148,7 +186,6 @@ class OrtTrainer implements Trainer {
     }
     disposeGpu(previous);
     this.steps = step;
-    const loss = lossSum / micro;
     if (!Number.isFinite(loss)) throw new LabError('runtime', `training diverged at step ${step}: the loss is ${loss}`);
     return { step, loss, gradNorm, lr, tokens: batch * micro * seqLen, stepMs: performance.now() - started };
   }
@@ -157,7 +194,12 @@ class OrtTrainer implements Trainer {
     const out = new Map<string, Float32Array>();
     for (const p of this.params) {
       const data = await readFloat32(this.state.get(p.name)!);
-      out.set(p.weight, p.transposed ? transpose(data, p.dims[0], p.dims[1]) : Float32Array.from(data));
+      if (!p.lora) out.set(p.weight, p.transposed ? transpose(data, p.dims[0], p.dims[1]) : Float32Array.from(data));
+      else if (p.lora.role === 'A') {
+        const b = this.params.find((q) => q.lora?.role === 'B' && q.weight === p.weight)!;
+        const bData = await readFloat32(this.state.get(b.name)!);
+        out.set(p.weight, mergeLora(this.spec.weights.get(p.weight)!.data, p.lora.target, data, bData, p.lora.rank));
+      }
     }
     return out;
   }
@@ -169,6 +211,12 @@ class OrtTrainer implements Trainer {
     await this.optimizer.release();
     this.pool?.dispose();
   }
+}
+
+/** Deterministic uniform numbers in [0, 1) (LCG), for reproducible initialisation. */
+function seededUniform(seed: number): () => number {
+  let s = (seed * 2654435761 + 1) >>> 0;
+  return () => (s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32;
 }
 
 function zeros(dims: number[]): ort.Tensor {
