@@ -70,6 +70,15 @@ export function intFlag(args: ParsedArgs, name: string, fallback: number | undef
   return value;
 }
 
+/** A number flag in (min, max]; `fallback` undefined means optional (returns undefined). */
+export function numberFlag(args: ParsedArgs, name: string, fallback: number | undefined, min = 0, max = Infinity): number | undefined {
+  const raw = args.flags.get(name);
+  if (raw === undefined) return fallback;
+  const value = raw === true ? NaN : Number(raw);
+  if (!Number.isFinite(value) || value <= min || value > max) throw new LabError('bad-argument', `--${name} must be a number in (${min}, ${max}], got '${raw === true ? '' : raw}'`);
+  return value;
+}
+
 /** A flag taking one of `choices` (the fallback when absent); anything else is a bad-argument naming them. */
 export function choiceFlag<T extends string>(args: ParsedArgs, name: string, choices: readonly T[], fallback: T): T {
   const raw = args.flags.get(name);

@@ -5,6 +5,7 @@ import type { BenchResult, GenerateResult, ModelSummary, PerplexityResult, Stat 
 import { intFlag, stringFlag, type ParsedArgs } from './args';
 import { loadModel as loadModelDir, readText, type Log } from './cli-inputs';
 import { formatMethods, formatPrune, runMethods, runPrune } from './prune-commands';
+import { FINETUNE_USAGE, formatFinetune, runFinetune } from './finetune-command';
 import { formatMerge, runRunsCommand } from './runs-merge';
 import { formatSweep, runSweep } from './sweep-command';
 
@@ -75,6 +76,11 @@ export const commands: Record<string, Command> = {
       return runPrune(lab, args, log, summary.numLayers);
     },
     format: formatPrune,
+  },
+  finetune: {
+    usage: FINETUNE_USAGE,
+    run: runFinetune,
+    format: formatFinetune,
   },
   sweep: {
     usage: '--manifest <sweep.json> [--shard i/n] --out <dir>   shard i of n of a sweep (runs with index % n = i), one JSON line per run in <dir>/runs-shard-<i>-of-<n>.jsonl; runs already there are skipped',

@@ -161,22 +161,27 @@ export async function runPrune(lab: Lab, args: ParsedArgs, log: Log, numLayers: 
   };
   if (result.pplBefore && result.pplAfter)
     output.ppl = { before: result.pplBefore.ppl, after: result.pplAfter.ppl, windows: result.pplAfter.windows, seqLen: result.pplAfter.seqLen, textName: result.pplAfter.textName };
-  const outDir = optionalStringFlag(args, 'out');
-  if (outDir) {
-    fs.mkdirSync(outDir, { recursive: true });
-    const format = optionalStringFlag(args, 'format') ?? 'safetensors';
-    if (format !== 'safetensors' && format !== 'transformers.js' && format !== 'both')
-      throw new LabError('bad-argument', `--format must be transformers.js, safetensors or both, got '${format}'`);
-    for (const file of await lab.exportModel({ which: 'pruned', format })) {
-      const target = path.join(outDir, file.path);
-      fs.mkdirSync(path.dirname(target), { recursive: true });
-      fs.writeFileSync(target, new Uint8Array(await file.blob.arrayBuffer()));
-    }
-    log(`[prune] wrote ${outDir} (${format})`);
-    output.out = outDir;
-    output.format = format;
-  }
+  const written = await writeExportFlag(lab, args, 'pruned', (line) => log(`[prune] ${line}`));
+  if (written) Object.assign(output, written);
   return output;
+}
+
+/** --out <dir> [--format safetensors|transformers.js|both]: writes the lab's `which` model there. */
+export async function writeExportFlag(lab: Lab, args: ParsedArgs, which: 'pruned' | 'finetuned', log: Log): Promise<{ out: string; format: string } | null> {
+  const outDir = optionalStringFlag(args, 'out');
+  if (!outDir) return null;
+  const format = optionalStringFlag(args, 'format') ?? 'safetensors';
+  if (format !== 'safetensors' && format !== 'transformers.js' && format !== 'both')
+    throw new LabError('bad-argument', `--format must be transformers.js, safetensors or both, got '${format}'`);
+  const files = await lab.exportModel({ which, format });
+  fs.mkdirSync(outDir, { recursive: true });
+  for (const file of files) {
+    const target = path.join(outDir, file.path);
+    fs.mkdirSync(path.dirname(target), { recursive: true });
+    fs.writeFileSync(target, new Uint8Array(await file.blob.arrayBuffer()));
+  }
+  log(`wrote ${outDir} (${format})`);
+  return { out: outDir, format };
 }
 
 export function formatPrune(r: PruneOutput): string {

@@ -189,6 +189,72 @@ export interface PruneResult {
   generation?: { prompt: string; dense: GenerateResult; pruned: GenerateResult } | null;
 }
 
+/** Recovery fine-tuning (Lab.finetune): LoRA adapters, or full fine-tuning of the block weights. */
+export interface FinetuneRequest {
+  /** 'pruned': the last pruning run's model (default when there is one); 'loaded': the model as loaded. */
+  which?: 'pruned' | 'loaded';
+  /** Training text; its last quarter is held out for perplexity before and after (3:1, as DReSS's best split). */
+  text: TextSource;
+  steps: number;
+  /** Windows per micro-batch (default 8) and their length in tokens (default 128, at most the context). */
+  batch?: number;
+  seqLen?: number;
+  /** Micro-batches accumulated per step (default 1). */
+  microBatches?: number;
+  /** Peak learning rate (default 2e-3 for LoRA, 2e-4 for full fine-tuning). */
+  lr?: number;
+  /** Linear warm-up steps (default 10% of the steps), then cosine decay. */
+  warmupSteps?: number;
+  /** LoRA adapters on every block linear (default rank 8, alpha 16); null = full fine-tuning of every block weight. */
+  lora?: { rank: number; alpha: number } | null;
+  /** Held-out windows for perplexity before and after (default 16; 0 = none). */
+  evalWindows?: number;
+  seed?: number;
+}
+
+export interface FinetuneProgress {
+  phase: 'evaluating-before' | 'training' | 'evaluating-after';
+  /** 0..1 over the whole job. */
+  fraction: number;
+  message: string;
+  /** The newest step's figures while training. */
+  step?: FinetuneStep;
+}
+
+export interface FinetuneStep {
+  step: number;
+  loss: number;
+  lr: number;
+  gradNorm: number;
+  tokensPerS: number;
+}
+
+export interface FinetuneResult {
+  which: 'pruned' | 'loaded';
+  mode: 'lora' | 'full';
+  lora: { rank: number; alpha: number; masked: boolean } | null;
+  /** Values trained (adapter entries for LoRA). */
+  trainedParameters: number;
+  steps: number;
+  /** Steps asked for; more than `steps` when the run was stopped early (cancel keeps the last good weights). */
+  stepsRequested: number;
+  stoppedEarly: boolean;
+  batch: number;
+  seqLen: number;
+  microBatches: number;
+  trace: FinetuneStep[];
+  /** Perplexity on the held-out quarter of the text, before and after (null when evalWindows is 0). */
+  pplBefore: PerplexityResult | null;
+  pplAfter: PerplexityResult | null;
+  textName: string;
+  trainTokens: number;
+  heldOutTokens: number;
+  elapsedMs: number;
+  backend: string;
+  /** Mean training throughput over the steps (tokens through forward + backward + AdamW per second). */
+  tokensPerS: number;
+}
+
 export interface ExportedFile {
   /** Relative path in the exported folder, e.g. 'model.safetensors'. */
   path: string;
@@ -196,8 +262,8 @@ export interface ExportedFile {
 }
 
 export interface ExportRequest {
-  /** 'pruned' = the last pruning run's model; 'loaded' = the model as loaded. */
-  which: 'pruned' | 'loaded';
+  /** 'pruned' = the last pruning run's model; 'loaded' = the model as loaded; 'finetuned' = the last fine-tuning run's. */
+  which: 'pruned' | 'loaded' | 'finetuned';
   /**
    * 'safetensors' = a Hugging Face folder (config.json, tokenizer files, model.safetensors);
    * 'transformers.js' = config, tokenizer files and onnx/model{,_fp16,_q4}.onnx;
@@ -231,6 +297,11 @@ export interface LabApi {
    * the pruned model is kept as the lab's "pruned" model (for export) until the next run.
    */
   prune(request: PruneRequest, options?: JobOptions<PruneProgress>): Promise<PruneResult>;
+  /**
+   * Recovery fine-tuning of the pruned (or loaded) model; the result is kept as the lab's "finetuned"
+   * model (for export). Cancelling after a step keeps the weights of the last finished step.
+   */
+  finetune(request: FinetuneRequest, options?: JobOptions<FinetuneProgress>): Promise<FinetuneResult>;
   /** A Hugging Face folder (config.json, tokenizer files, model.safetensors) of a model. */
   exportModel(request: ExportRequest): Promise<ExportedFile[]>;
 }

@@ -25,6 +25,9 @@ import type {
   PerplexityResult,
   PruneProgress,
   PruneRequest,
+  FinetuneProgress,
+  FinetuneRequest,
+  FinetuneResult,
   PruneResult,
   WorkerRequest,
   WorkerResponse,
@@ -47,9 +50,10 @@ const dataArgCount: Record<keyof LabApi, number> = {
   generate: 1,
   methods: 0,
   prune: 1,
+  finetune: 1,
   exportModel: 1,
 };
-const jobMethods = new Set<keyof LabApi>(['loadModel', 'evaluatePerplexity', 'benchmark', 'generate', 'prune']);
+const jobMethods = new Set<keyof LabApi>(['loadModel', 'evaluatePerplexity', 'benchmark', 'generate', 'prune', 'finetune']);
 
 interface PendingCall {
   resolve: (value: unknown) => void;
@@ -105,6 +109,10 @@ export class LabClient implements LabApi {
   }
   prune(request: PruneRequest, options?: JobOptions<PruneProgress>): Promise<PruneResult> {
     return this.call('prune', [request], options);
+  }
+
+  finetune(request: FinetuneRequest, options?: JobOptions<FinetuneProgress>): Promise<FinetuneResult> {
+    return this.call('finetune', [request], options);
   }
   /** The files' Blobs cross postMessage by structured clone (no copy of their bytes on the page's heap). */
   exportModel(request: ExportRequest): Promise<ExportedFile[]> {

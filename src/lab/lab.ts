@@ -13,6 +13,9 @@ import type {
   BenchProgress,
   ExportedFile,
   ExportRequest,
+  FinetuneProgress,
+  FinetuneRequest,
+  FinetuneResult,
   MethodInfo,
   PruneProgress,
   PruneRequest,
@@ -44,6 +47,7 @@ import { methodInfo } from '../pruning/registry';
 import { exportHfFolder } from '../export/hf-folder';
 import { exportTransformersJsFolder } from '../export/onnx-folder';
 import { runPruneJob } from './prune-job';
+import { blockParameterCount, finetuneSettings, loraParameterCount, runFinetuneJob } from './finetune-job';
 import { checkExportable } from '../export/exportable';
 import { modelCard } from '../export/model-card';
 import { checkLabJob, modelMemory, type LabJob } from './memory-check';
@@ -75,6 +79,8 @@ interface CurrentModel {
   densePpl: Map<string, PerplexityResult>;
   /** The last pruning run's model and result (for export and its model card), until the next run or model. */
   pruned: { spec: ModelSpec; result: PruneResult } | null;
+  /** The last fine-tuning run's model and result (for export), until the next run, prune or model. */
+  finetuned: { spec: ModelSpec; result: FinetuneResult; pruneResult: PruneResult | null } | null;
 }
 
 const bundledTextNames = { tinystories: 'tinystories-valid-sample.txt', wikitext2: 'wikitext-2-raw-test.txt' } as const;
@@ -137,7 +143,7 @@ export class Lab implements LabApi {
         const hash = await weightsHash(loaded.spec);
         const summary = summarizeModel(loaded, importCheck, performance.now() - started, hash, await modelMemory(loaded.spec, backend.backend, this.options, backend.precision));
         const previous = this.current;
-        this.current = { loaded, tokenizer, engine, summary, encoded: new Map(), densePpl: new Map(), pruned: null };
+        this.current = { loaded, tokenizer, engine, summary, encoded: new Map(), densePpl: new Map(), pruned: null, finetuned: null };
         await previous?.engine.dispose();
         return summary;
       } catch (error) {
@@ -211,6 +217,7 @@ export class Lab implements LabApi {
       const model = this.requireModel();
       const backend = await this.backendInfo();
       model.pruned = null; // a failed or cancelled run leaves no stale pruned model behind
+      model.finetuned = null;
       await this.checkMemory(model, { kind: 'prune', request });
       const { result, spec } = await runPruneJob(
         {
@@ -231,15 +238,39 @@ export class Lab implements LabApi {
     });
   }
 
+  finetune(request: FinetuneRequest, options: JobOptions<FinetuneProgress> = {}): Promise<FinetuneResult> {
+    return this.exclusive(async () => {
+      const model = this.requireModel();
+      const backend = await this.backendInfo();
+      const which = request.which ?? (model.pruned ? 'pruned' : 'loaded');
+      if (which !== 'pruned' && which !== 'loaded') throw new LabError('bad-argument', `finetune: which must be 'pruned' or 'loaded', got '${String(which)}'`);
+      const source = which === 'pruned' ? model.pruned : null;
+      if (which === 'pruned' && !source) throw new LabError('bad-argument', 'finetune: there is no pruned model yet; run a pruning method first, or fine-tune the loaded model');
+      const spec = source?.spec ?? model.loaded.spec;
+      const settings = finetuneSettings(spec, request);
+      const trainableParams = settings.lora ? loraParameterCount(spec, settings.lora.rank) : blockParameterCount(spec);
+      await this.checkMemory(model, { kind: 'finetune', spec, batch: settings.batch, seqLen: settings.seqLen, trainableParams });
+      const text = await this.resolveText(request.text);
+      model.finetuned = null;
+      await model.engine.releaseSessions(); // room for the trainer's sessions
+      const { result, spec: tuned } = await runFinetuneJob({ spec, which, backend, text: { name: text.name, ids: this.encode(model, text.text) } }, request, options);
+      model.finetuned = { spec: tuned, result, pruneResult: source?.result ?? null };
+      return result;
+    });
+  }
+
   exportModel(request: ExportRequest): Promise<ExportedFile[]> {
     return this.exclusive(async () => {
       const model = this.requireModel();
       if (!['safetensors', 'transformers.js', 'both'].includes(request.format))
         throw new LabError('bad-argument', `export: unknown format '${String(request.format)}'; supported: safetensors, transformers.js, both`);
-      if (request.which !== 'pruned' && request.which !== 'loaded') throw new LabError('bad-argument', `export: which must be 'pruned' or 'loaded', got '${String(request.which)}'`);
+      if (request.which !== 'pruned' && request.which !== 'loaded' && request.which !== 'finetuned')
+        throw new LabError('bad-argument', `export: which must be 'pruned', 'loaded' or 'finetuned', got '${String(request.which)}'`);
       const pruned = request.which === 'pruned' ? model.pruned : null;
-      const spec = request.which === 'pruned' ? pruned?.spec : model.loaded.spec;
-      if (!spec) throw new LabError('bad-argument', 'export: there is no pruned model yet; run a pruning method first');
+      const finetuned = request.which === 'finetuned' ? model.finetuned : null;
+      const spec = request.which === 'pruned' ? pruned?.spec : request.which === 'finetuned' ? finetuned?.spec : model.loaded.spec;
+      if (!spec)
+        throw new LabError('bad-argument', request.which === 'finetuned' ? 'export: there is no fine-tuned model yet; run a fine-tuning first' : 'export: there is no pruned model yet; run a pruning method first');
       // Refused up front, before any weights are written (the UI knows it from PruneResult.exportable).
       const exportable = checkExportable(spec);
       const wantsSafetensors = request.format !== 'transformers.js';
@@ -261,7 +292,7 @@ export class Lab implements LabApi {
       const { summary, loaded } = model;
       const card = modelCard({
         source: { name: summary.name, modelType: summary.modelType, layout: summary.layout, weightsFile: loaded.source.weightsFile, weightsDtype: summary.weightsDtype, parameters: summary.parameters, layers: summary.numLayers },
-        prune: pruned?.result ?? null,
+        prune: pruned?.result ?? finetuned?.pruneResult ?? null,
         files: files.map((f) => f.path),
         format: request.format,
         onnxDtypes: wantsOnnx ? onnxDtypes : [],

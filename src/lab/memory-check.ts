@@ -71,7 +71,9 @@ export type LabJob =
   | { kind: 'bench'; request: BenchRequest }
   | { kind: 'generate'; request: GenerateRequest }
   | { kind: 'prune'; request: PruneRequest }
-  | { kind: 'export'; request: ExportRequest; spec: ModelSpec };
+  | { kind: 'export'; request: ExportRequest; spec: ModelSpec }
+  /** Fine-tuning `spec` (the pruned or loaded model): batch × seqLen per gradient run. */
+  | { kind: 'finetune'; spec: ModelSpec; batch: number; seqLen: number; trainableParams: number };
 
 interface Phase {
   label: string;
@@ -188,6 +190,8 @@ function phasesOf(ctx: MemoryCheckContext, job: LabJob): Phase[] {
       if (request.generation) phases.push(...generate('prune (generation)', request.generation, both));
       return phases;
     }
+    case 'finetune':
+      return [{ label: 'fine-tuning', job: { kind: 'train', batch: job.batch, seqLen: job.seqLen, trainableParams: job.trainableParams } }];
     case 'export': {
       const { request } = job;
       const outputs: ('safetensors' | 'onnx-fp32' | 'onnx-fp16' | 'onnx-q4')[] = [];
@@ -215,7 +219,7 @@ export function webSessionNeeds(shape: MemoryShape, precision: WeightPrecision, 
   return { graphBytes, precision, largestTensor, largestTensorBytes, otherSessionsBytes: otherSessions * graphBytes };
 }
 
-const cliCommand: Record<LabJob['kind'], string> = { perplexity: 'eval', bench: 'bench', generate: 'generate', prune: 'prune', export: 'prune' };
+const cliCommand: Record<LabJob['kind'], string> = { perplexity: 'eval', bench: 'bench', generate: 'generate', prune: 'prune', export: 'prune', finetune: 'finetune' };
 
 /** What would let onnxruntime-web's session fit: fp16 weights (WebGPU with shader-f16), or the CLI's native runtime. */
 function webSessionSuggestions(shape: MemoryShape, precision: WeightPrecision, otherSessions: number, job: LabJob['kind'], backend: string): string[] {
@@ -249,7 +253,7 @@ function embedsWholeModel(job: MemoryJob, kind: string): boolean {
  * creation: its protobuf under 2 GiB and the creation within the 4 GiB wasm32 heap (checkWebSessionFits).
  */
 export async function checkLabJob(ctx: MemoryCheckContext, job: LabJob): Promise<MemoryEstimate | null> {
-  const spec = job.kind === 'export' ? job.spec : ctx.spec;
+  const spec = job.kind === 'export' || job.kind === 'finetune' ? job.spec : ctx.spec;
   const shape = memoryShapeOf(spec);
   const precision = heldPrecision(ctx.backend, ctx.precision);
   const held = shape.parameters * BYTES_PER_WEIGHT[precision] * Math.min(ctx.engine.sessionsCreated, engineSessionCap(ctx.spec, ctx.backend));

@@ -82,6 +82,11 @@ export type MemoryJob =
    * window batches through every block (ShortGPT).
    */
   | { kind: 'calibration'; pass: 'blocks' | 'gated-nll' | 'block-influence'; seqLen: number; windows: number; stats?: StatsKind; maxBatchTokens?: number; sessions?: number }
+  /**
+   * Training steps (runtime/trainer.ts): `batch` windows of `seqLen` per gradient run, `trainableParams`
+   * trained (all weights' values, their AdamW moments and gradient sums live at once).
+   */
+  | { kind: 'train'; batch: number; seqLen: number; trainableParams: number }
   /** Export files built in JS memory (no session); onnx-* also build the graph (transient weight copies). */
   | { kind: 'export'; outputs: ('safetensors' | 'onnx-fp32' | 'onnx-fp16' | 'onnx-q4')[] };
 
@@ -199,6 +204,16 @@ export function estimateJobMemory(shape: MemoryShape, job: MemoryJob, precision:
       const { kvHeads, headDim } = maxLayer(shape);
       const present = { name: `KV cache [1, ${kvHeads}, ${tokens}, ${headDim}] per layer`, bytes: kvHeads * tokens * headDim * bytes };
       return make(sessions, sessions * model, kv, a.bytes, [...a.tensors, present], `prompt ${P} + ${job.newTokens} new tokens`);
+    }
+    case 'train': {
+      // Per trainable value: the weight, m and v, fed and returned (×2 while a step swaps them), and the
+      // gradient sum fed and returned: 8 fp32 copies. The backward keeps every layer's forward
+      // activations (the logits three times: values, log-softmax, their gradient).
+      const state = job.trainableParams * F32 * 8;
+      const perLayer = forwardActivations({ ...shape, vocab: 0 }, job.batch, job.seqLen, job.seqLen, { tokens: job.seqLen, logSoftmax: false });
+      const logits = { name: `logits [${job.batch}, ${job.seqLen}, ${shape.vocab}] fp32`, bytes: job.batch * job.seqLen * shape.vocab * F32 };
+      const activations = shape.layers.length * perLayer.bytes + 3 * logits.bytes;
+      return make(1, model + state, 0, activations, [...perLayer.tensors.filter((t) => t.bytes > 0), logits], `${plural(job.batch, 'window')} × ${job.seqLen} tokens, ${job.trainableParams} trained values`);
     }
     case 'calibration': {
       const sessions = job.sessions ?? 1;
@@ -346,6 +361,11 @@ export function suggestFixes(shape: MemoryShape, job: MemoryJob, precision: Weig
     if (n !== null) out.push(`fewer calibration windows (${n}, CLI --calib-windows ${n})`);
     const L = halvedFitting(job.seqLen, (l) => fits({ ...job, seqLen: l }));
     if (L !== null) out.push(`shorter windows (seqLen ${L}, CLI --seq-len ${L})`);
+  } else if (job.kind === 'train') {
+    const b = largestFitting(1, job.batch - 1, (n) => fits({ ...job, batch: n }));
+    if (b !== null) out.push(`a smaller batch (${b} windows; accumulate micro-batches for the same step size)`);
+    const L = halvedFitting(job.seqLen, (l) => fits({ ...job, seqLen: l }));
+    if (L !== null) out.push(`shorter windows (seqLen ${L})`);
   } else if (job.outputs.length > 1) {
     const one = job.outputs.find((o) => fits({ kind: 'export', outputs: [o] }));
     if (one) out.push(`one format at a time (${one} alone fits)`);

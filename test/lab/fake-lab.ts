@@ -17,6 +17,9 @@ import type {
   PerplexityRequest,
   PerplexityResult,
   PruneProgress,
+  FinetuneProgress,
+  FinetuneRequest,
+  FinetuneResult,
   PruneRequest,
   PruneResult,
 } from '../../src/lab/lab-api';
@@ -113,6 +116,20 @@ export class FakeLab implements LabApi {
   async methods(): Promise<MethodInfo[]> {
     return fakeMethods();
   }
+  async finetune(request: FinetuneRequest, options: JobOptions<FinetuneProgress> = {}): Promise<FinetuneResult> {
+    if (!this.model) throw new LabError('no-model', 'No model loaded.');
+    const trace = Array.from({ length: request.steps }, (_, k) => ({ step: k + 1, loss: 3 - k * 0.1, lr: 1e-3, gradNorm: 1, tokensPerS: 1000 }));
+    for (const step of trace) {
+      if (options.signal?.aborted) throw new LabError('cancelled', 'Cancelled.');
+      options.onProgress?.({ phase: 'training', fraction: step.step / request.steps, message: `step ${step.step}`, step });
+    }
+    return {
+      which: request.which ?? 'loaded', mode: request.lora === null ? 'full' : 'lora', lora: request.lora === null ? null : { rank: 8, alpha: 16, masked: false },
+      trainedParameters: 1000, steps: request.steps, stepsRequested: request.steps, stoppedEarly: false, batch: 8, seqLen: 128, microBatches: 1, trace,
+      pplBefore: null, pplAfter: null, textName: 'text', trainTokens: 1000, heldOutTokens: 300, elapsedMs: 1, backend: 'wasm', tokensPerS: 1000,
+    };
+  }
+
   async prune(request: PruneRequest, options: JobOptions<PruneProgress> = {}): Promise<PruneResult> {
     if (!this.model) throw new LabError('no-model', 'No model loaded.');
     this.receivedPrune = request;
