@@ -97,7 +97,7 @@ export function addLoraAdapters(spec: ModelSpec, model: OnnxModel, options: Lora
     model: {
       ...model,
       nodes,
-      initializers: [...model.initializers, ...masks, ...scalars, zero],
+      initializers: [...model.initializers, ...masks, ...scalars, ...(masks.length ? [zero] : [])],
       inputs: [
         ...model.inputs,
         ...targets.flatMap((t) => [

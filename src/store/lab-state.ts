@@ -7,6 +7,9 @@ import type {
   PrecisionRequest,
   BenchProgress,
   BenchResult,
+  FinetuneProgress,
+  FinetuneResult,
+  FinetuneStep,
   GenerateProgress,
   GenerateResult,
   LoadProgress,
@@ -18,7 +21,7 @@ import { initialPruningState, type PruningState } from './pruning-state';
 import { initialRunsState, type RunsState } from './runs-actions';
 
 export type JobStatus = 'idle' | 'running' | 'done' | 'cancelled' | 'failed';
-export type JobKind = 'load' | 'evaluation' | 'speed' | 'generation';
+export type JobKind = 'load' | 'evaluation' | 'speed' | 'generation' | 'tuning';
 
 export interface JobState<P, R> {
   status: JobStatus;
@@ -51,6 +54,8 @@ export interface LabState {
   evaluation: JobState<PerplexityProgress, PerplexityResult> & { points: PerplexityPoint[] };
   speed: JobState<BenchProgress, BenchResult>;
   generation: JobState<GenerateProgress, GenerateResult>;
+  /** Recovery fine-tuning: the live steps (loss curve) and the export of the fine-tuned model. */
+  tuning: JobState<FinetuneProgress, FinetuneResult> & { trace: FinetuneStep[]; exported: JobStatus };
   /** Methods, their forms, the pruning job and the export (pruning-state.ts). */
   pruning: PruningState;
   /** Every finished prune run, stored between visits (runs-actions.ts). */
@@ -71,6 +76,7 @@ export function initialLabState(): LabState {
     evaluation: { ...idleJob<PerplexityProgress, PerplexityResult>(), points: [] },
     speed: idleJob(),
     generation: idleJob(),
+    tuning: { ...idleJob<FinetuneProgress, FinetuneResult>(), trace: [], exported: 'idle' },
     pruning: initialPruningState(),
     runs: initialRunsState(),
     error: null,
@@ -79,8 +85,8 @@ export function initialLabState(): LabState {
 
 /** True while any job runs: the worker runs one job at a time, so the UI starts one at a time. */
 export function isBusy(state: LabState): boolean {
-  const jobs = [state.load, state.evaluation, state.speed, state.generation, state.pruning.job, state.pruning.exported];
-  return jobs.some((job) => job.status === 'running');
+  const jobs = [state.load, state.evaluation, state.speed, state.generation, state.tuning, state.pruning.job, state.pruning.exported];
+  return jobs.some((job) => job.status === 'running') || state.tuning.exported === 'running';
 }
 
 /** Appends a chart point for a progress report; the window's own NLL comes from the running sums. */

@@ -3,7 +3,7 @@
 
 import { createStore, type StoreApi } from 'zustand/vanilla';
 import { toLabErrorData } from '../errors';
-import type { BenchRequest, GenerateRequest, LabApi, PerplexityRequest, PrecisionRequest } from '../lab/lab-api';
+import type { BenchRequest, ExportedFile, FinetuneRequest, GenerateRequest, LabApi, PerplexityRequest, PrecisionRequest } from '../lab/lab-api';
 import type { ModelFileRef } from '../model/loaded-model';
 import { appendPoint, idleJob, initialLabState, isBusy, pointsFromResult, type JobKind, type LabState } from './lab-state';
 import { createPruningActions, type PruningActions } from './pruning-actions';
@@ -18,6 +18,10 @@ export interface LabActions extends PruningActions, RunsActions {
   evaluate(request: PerplexityRequest): Promise<void>;
   benchmark(request: BenchRequest): Promise<void>;
   generate(request: GenerateRequest): Promise<void>;
+  /** Recovery fine-tuning of the pruned (or loaded) model, with its loss curve live. */
+  finetune(request: FinetuneRequest): Promise<void>;
+  /** Saves the fine-tuned model as a Hugging Face folder (safetensors). */
+  exportFinetuned(save: (files: ExportedFile[]) => Promise<'folder' | 'downloads'>): Promise<void>;
   cancel(kind: JobKind): void;
   /** Weight-matrix precision (auto / fp32 / fp16); the model's sessions are rebuilt on next use. */
   setPrecision(request: PrecisionRequest): Promise<void>;
@@ -34,6 +38,7 @@ const jobLabels: Record<JobKind, string> = {
   evaluation: 'Evaluating perplexity',
   speed: 'Measuring speed',
   generation: 'Generating text',
+  tuning: 'Fine-tuning',
 };
 
 /** `runStorage`: where finished runs are kept (default: IndexedDB in a browser, memory elsewhere). */
@@ -119,6 +124,7 @@ export function createLabStore(api: LabApi, runStorage: RunStorage = defaultRunS
               evaluation: { ...idleJob(), points: [] },
               speed: idleJob(),
               generation: idleJob(),
+              tuning: { ...idleJob(), trace: [], exported: 'idle' },
               pruning: { ...state.pruning, job: idlePruneJob(), exported: { status: 'idle', files: [], savedTo: null } },
             })),
         );
@@ -164,6 +170,34 @@ export function createLabStore(api: LabApi, runStorage: RunStorage = defaultRunS
             }),
           (result) => set((s) => ({ generation: { ...s.generation, status: 'done', result } })),
         );
+      },
+
+      async finetune(request) {
+        if (isBusy(get())) return;
+        set({ tuning: { status: 'running', progress: null, result: null, trace: [], exported: 'idle' }, error: null });
+        await runJob(
+          'tuning',
+          (signal) =>
+            api.finetune(request, {
+              signal,
+              onProgress: (progress) =>
+                set((s) => ({ tuning: { ...s.tuning, progress, trace: progress.step ? [...s.tuning.trace, progress.step] : s.tuning.trace } })),
+            }),
+          (result) => set((s) => ({ tuning: { ...s.tuning, status: 'done', result, trace: result.trace } })),
+        );
+      },
+
+      async exportFinetuned(save) {
+        if (isBusy(get()) || get().tuning.status !== 'done') return;
+        set((s) => ({ tuning: { ...s.tuning, exported: 'running' } }));
+        try {
+          const files = await api.exportModel({ which: 'finetuned', format: 'safetensors' });
+          await save(files);
+          set((s) => ({ tuning: { ...s.tuning, exported: 'done' } }));
+        } catch (error) {
+          set((s) => ({ tuning: { ...s.tuning, exported: 'failed' } }));
+          get().showError(error, 'Saving the fine-tuned model');
+        }
       },
 
       cancel(kind) {

@@ -1,7 +1,9 @@
-// The page: header, error, the intro (what this is), model in (drop zone) and model card, pruning, the runs so far, then the three measurement panels.
+// The page: header, error, the intro (what this is), model in (drop zone) and model card, pruning, recovery
+// fine-tuning, the runs so far, then the three measurement panels.
 
 import { DropZone } from './DropZone';
 import { ErrorAlert } from './ErrorAlert';
+import { FinetunePanel } from './FinetunePanel';
 import { EvaluationPanel } from './EvaluationPanel';
 import { GeneratePanel } from './GeneratePanel';
 import { Header } from './Header';
@@ -21,6 +23,7 @@ export function App() {
         <DropZone />
         <ModelCard />
         <PrunePanel />
+        <FinetunePanel />
         <RunsPanel />
         <EvaluationPanel />
         <SpeedPanel />

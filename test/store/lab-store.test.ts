@@ -33,6 +33,31 @@ describe('lab store', () => {
     expect(store.getState().backend).toMatchObject({ precision: 'fp32', precisionReason: expect.stringContaining('asked fp16') });
   });
 
+  it('finetune() keeps every step for the loss curve, marks the lab busy while it runs, and saves the fine-tuned model', async () => {
+    const store = createLabStore(new FakeLab());
+    await store.getState().start(demo, 'demo');
+    const seen: number[] = [];
+    const unsubscribe = store.subscribe((s) => {
+      if (s.tuning.status === 'running') {
+        expect(isBusy(s)).toBe(true);
+        seen.push(s.tuning.trace.length);
+      }
+    });
+    await store.getState().finetune({ text: { kind: 'bundled', id: 'tinystories' }, steps: 4 });
+    unsubscribe();
+    const { tuning } = store.getState();
+    expect(tuning.status).toBe('done');
+    expect(tuning.trace.map((t) => t.step)).toEqual([1, 2, 3, 4]);
+    expect(Math.max(...seen)).toBe(4); // the curve grew step by step while running
+    let saved = 0;
+    await store.getState().exportFinetuned(async (files) => {
+      saved = files.length;
+      return 'downloads';
+    });
+    expect(store.getState().tuning.exported).toBe('done');
+    expect(saved).toBeGreaterThan(0);
+  });
+
   it('evaluate() records one chart point per window with that window\'s own perplexity', async () => {
     const lab = new FakeLab();
     const store = createLabStore(lab);
