@@ -8,7 +8,7 @@ import { LabError } from '../errors';
 import type { Lab } from '../lab/lab';
 import type { MethodInfo, PruneRequest, PruneResult } from '../lab/lab-api';
 import type { ParamValue } from '../pruning/method';
-import { intFlag, optionalStringFlag, stringFlag, type ParsedArgs } from './args';
+import { intFlag, numberFlag, optionalStringFlag, stringFlag, type ParsedArgs } from './args';
 import { readText, type Log } from './cli-inputs';
 
 export interface PruneOutput {
@@ -35,14 +35,6 @@ export interface PruneOutput {
 /** searchWindows → search-windows; all-capital names (OWL's M) stay as they are, so --m stays N:M's. */
 const kebab = (name: string) => (name === name.toUpperCase() ? name : name.replace(/([a-z0-9])([A-Z])/g, '$1-$2').toLowerCase());
 
-function numberFlag(args: ParsedArgs, name: string): number | undefined {
-  const raw = optionalStringFlag(args, name);
-  if (raw === undefined) return undefined;
-  const v = Number(raw);
-  if (!Number.isFinite(v)) throw new LabError('bad-argument', `--${name} must be a number, got '${raw}'`);
-  return v;
-}
-
 /** A flag's text as the method parameter's type. */
 function paramValue(info: MethodInfo, name: string, raw: string | true): ParamValue {
   const spec = info.params.find((p) => p.name === name)!;
@@ -68,11 +60,12 @@ export function methodParams(info: MethodInfo, args: ParsedArgs, numLayers: numb
     const raw = args.flags.get(kebab(p.name)) ?? args.flags.get(p.name);
     if (raw !== undefined) params[p.name] = paramValue(info, p.name, raw);
   }
-  const ratio = numberFlag(args, 'ratio');
+  const ratio = numberFlag(args, 'ratio', undefined, -Infinity);
   if (ratio !== undefined) {
     if (!(ratio > 0 && ratio < 1)) throw new LabError('bad-argument', `--ratio must be in (0, 1), got ${ratio}`);
     if (params.sparsity !== undefined || params.blocks !== undefined) throw new LabError('bad-argument', '--ratio and --sparsity/--blocks say the same thing; give one');
     if (info.kind === 'sparsity' && has('sparsity')) params.sparsity = ratio;
+    else if (info.kind === 'width' && has('ratio')) params.ratio = ratio;
     else if (info.kind === 'blocks' && has('blocks') && info.params.find((p) => p.name === 'blocks')!.type === 'integer')
       params.blocks = Math.ceil(numLayers * ratio); // as the SLEB latency script: ceil(L·r)
     else throw new LabError('bad-argument', `--ratio does not apply to ${info.id}; use ${info.params.map((p) => `--${kebab(p.name)}`).join(', ')}`);

@@ -30,10 +30,14 @@ export function exportConfig(spec: ModelSpec, generationConfig: Record<string, u
     const expected = parseHfConfig(raw, generationConfig).layers[0];
     if (first && expected && shapeOf(first) !== shapeOf(expected))
       throw new LabError('bad-argument', `${prefix}: GPT-2 blocks have ${shapeOf(first)} but config.json says ${shapeOf(expected)}; a GPT-2 config cannot express pruned head or FFN sizes`);
+    if (Number(raw.n_embd ?? spec.config.hiddenSize) !== spec.config.hiddenSize)
+      throw new LabError('bad-argument', `${prefix}: the hidden size is ${spec.config.hiddenSize} but a GPT-2 config derives its head size from n_embd / n_head, so it cannot express a pruned hidden size`);
     config.n_layer = spec.layers.length;
     if ('num_hidden_layers' in raw) config.num_hidden_layers = spec.layers.length;
   } else {
     config.num_hidden_layers = spec.layers.length;
+    config.hidden_size = spec.config.hiddenSize; // smaller after hidden-channel pruning (DReSS)
+    if ('rms_norm_eps' in raw) config.rms_norm_eps = spec.config.normEps; // scaled with the RMSNorm compensation
     if (first) {
       config.num_attention_heads = first.numHeads;
       config.num_key_value_heads = first.numKvHeads;

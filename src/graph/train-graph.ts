@@ -30,6 +30,18 @@ export interface AdamWOptions {
   maxGradNorm: number;
 }
 
+/**
+ * DReSS's regularizer (methods.md §5.4.3): λ · Σ ‖slice‖ over every slice of the hidden channels
+ * `channels` ('l2': unsquared Frobenius norm, the default; 'l2sq': squared; 'l1': sum of |w|). Slices
+ * are in the ModelSpec layout ([out, in]): 'columns' W[:, R], 'rows' W[R, :], 'entries' v[R].
+ */
+export interface ChannelRegularizer {
+  slices: { weight: string; along: 'columns' | 'rows' | 'entries' }[];
+  channels: number[];
+  lambda: number;
+  norm: 'l2' | 'l2sq' | 'l1';
+}
+
 export const DEFAULT_ADAMW: AdamWOptions = { beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0.01, maxGradNorm: 1 };
 
 export interface TrainGraphs {
@@ -56,7 +68,7 @@ export function trainParamOf(spec: ModelSpec, name: string, dims: number[]): Tra
 
 export function buildTrainGraphs(
   spec: ModelSpec,
-  options: { trainable: (weight: string) => boolean; batch: number; seqLen: number; adamw?: Partial<AdamWOptions>; lora?: LoraOptions },
+  options: { trainable: (weight: string) => boolean; batch: number; seqLen: number; adamw?: Partial<AdamWOptions>; lora?: LoraOptions; regularizer?: ChannelRegularizer },
 ): TrainGraphs {
   let nll = buildModelProto(spec, { purpose: 'nll', fold: false });
   const params: TrainParam[] = [];
@@ -81,15 +93,25 @@ export function buildTrainGraphs(
   const both = params.find((p) => !p.lora && adapted.has(p.weight));
   if (both) throw new Error(`${both.weight} cannot be both trained and given a LoRA adapter`);
   const asInput = (p: TrainParam): OnnxValueInfo => ({ name: p.name, elemType: TensorType.float, dims: p.dims });
+  const lossNodes: OnnxNode[] = [{ opType: 'ReduceMean', name: '/loss/ReduceMean', inputs: ['nll'], outputs: ['loss'], attributes: { keepdims: { kind: 'int', value: 0 } } }];
+  const extraOutputs: OnnxValueInfo[] = [];
+  let objective = 'loss';
+  if (options.regularizer) {
+    const r = regularizerNodes(spec, [...initializers.map((t) => ({ name: t.name, dims: t.dims })), ...params], options.regularizer);
+    lossNodes.push(...r.nodes, { opType: 'Add', name: '/loss/total', inputs: ['loss', 'penalty'], outputs: ['objective'] });
+    initializers.push(...r.initializers);
+    extraOutputs.push({ name: 'penalty', elemType: TensorType.float, dims: [] }, { name: 'slice_norm', elemType: TensorType.float, dims: [] });
+    objective = 'objective';
+  }
   const forward: OnnxModel = {
     ...nll,
     initializers,
     inputs: [...nll.inputs, ...params.map(asInput)],
-    nodes: [...nll.nodes, { opType: 'ReduceMean', name: '/loss/ReduceMean', inputs: ['nll'], outputs: ['loss'], attributes: { keepdims: { kind: 'int', value: 0 } } }],
-    outputs: [{ name: 'loss', elemType: TensorType.float, dims: [] }],
+    nodes: [...nll.nodes, ...lossNodes],
+    outputs: [{ name: 'loss', elemType: TensorType.float, dims: [] }, ...extraOutputs],
   };
   const withGrads = addGradients(forward, {
-    loss: 'loss',
+    loss: objective,
     wrt: params.map((p) => p.name),
     inputDims: { input_ids: [options.batch, options.seqLen] },
     gradName: (n) => `grad.${n}`,
@@ -103,9 +125,59 @@ export function buildTrainGraphs(
       ...params.map((p) => ({ ...asInput(p), name: `gradacc.${p.name}` })),
     ],
     nodes: [...withGrads.nodes, ...accNodes],
-    outputs: [{ name: 'loss', elemType: TensorType.float, dims: [] }, ...params.map((p) => ({ ...asInput(p), name: `gradacc_out.${p.name}` }))],
+    outputs: [{ name: 'loss', elemType: TensorType.float, dims: [] }, ...extraOutputs, ...params.map((p) => ({ ...asInput(p), name: `gradacc_out.${p.name}` }))],
   };
   return { gradient, optimizer: buildAdamWGraph(params, { ...DEFAULT_ADAMW, ...options.adamw }), params };
+}
+
+/**
+ * The penalty λ·Σ‖W ⊙ M‖ (M: 1 on the regularized channels, broadcast along the other axis) and the
+ * plain Σ‖W ⊙ M‖₂ for the trace, over the graph's values of the sliced weights (Wᵀ when transposed).
+ */
+function regularizerNodes(spec: ModelSpec, values: { name: string; dims: number[] }[], r: ChannelRegularizer): { nodes: OnnxNode[]; initializers: OnnxTensor[] } {
+  const d = spec.config.hiddenSize;
+  const nodes: OnnxNode[] = [];
+  const initializers: OnnxTensor[] = [];
+  const mask = (name: string, dims: number[]) => {
+    const data = new Float32Array(d);
+    for (const c of r.channels) data[c] = 1;
+    initializers.push({ name, dataType: TensorType.float, dims, data });
+    return name;
+  };
+  const rowMask = mask('dress_mask_rows', [d, 1]);
+  const colMask = mask('dress_mask_cols', [1, d]);
+  const entryMask = mask('dress_mask_entries', [d]);
+  const scalar = (name: string, value: number) => (initializers.push({ name, dataType: TensorType.float, dims: [], data: Float32Array.of(value) }), name);
+  const eps = scalar('dress_eps', 1e-12);
+  const terms: string[] = [];
+  const norms: string[] = [];
+  const byName = new Map(values.map((v) => [v.name, v]));
+  r.slices.forEach(({ weight, along }, k) => {
+    const direct = byName.get(weight);
+    const transposed = direct ? null : byName.get(`${weight}_T`);
+    const value = direct ?? transposed;
+    if (!value) throw new Error(`DReSS: the graph has no value for ${weight}`);
+    // In the graph's layout: a transposed W[out,in] is Wᵀ[in,out], so its columns are rows.
+    const axis = along === 'entries' ? 'entries' : (along === 'columns') !== !!transposed ? 'columns' : 'rows';
+    const m = axis === 'entries' ? entryMask : axis === 'columns' ? colMask : rowMask;
+    const p = `/dress/${k}`;
+    nodes.push({ opType: 'Mul', name: `${p}/mask`, inputs: [value.name, m], outputs: [`${p}/slice`] });
+    nodes.push({ opType: 'ReduceSumSquare', name: `${p}/sq`, inputs: [`${p}/slice`], outputs: [`${p}/sumsq`], attributes: { keepdims: { kind: 'int', value: 0 } } });
+    nodes.push({ opType: 'Add', name: `${p}/eps`, inputs: [`${p}/sumsq`, eps], outputs: [`${p}/sumsq_eps`] }); // √ differentiable at 0
+    nodes.push({ opType: 'Sqrt', name: `${p}/norm`, inputs: [`${p}/sumsq_eps`], outputs: [`${p}/l2`] });
+    norms.push(`${p}/l2`);
+    if (r.norm === 'l2') terms.push(`${p}/l2`);
+    else if (r.norm === 'l2sq') terms.push(`${p}/sumsq`);
+    else {
+      nodes.push({ opType: 'Abs', name: `${p}/abs`, inputs: [`${p}/slice`], outputs: [`${p}/absval`] });
+      nodes.push({ opType: 'ReduceSum', name: `${p}/l1`, inputs: [`${p}/absval`], outputs: [`${p}/l1sum`], attributes: { keepdims: { kind: 'int', value: 0 } } });
+      terms.push(`${p}/l1sum`);
+    }
+  });
+  nodes.push({ opType: 'Sum', name: '/dress/sum', inputs: terms, outputs: ['/dress/total'] });
+  nodes.push({ opType: 'Mul', name: '/dress/lambda', inputs: ['/dress/total', scalar('dress_lambda', r.lambda)], outputs: ['penalty'] });
+  nodes.push({ opType: 'Sum', name: '/dress/norms', inputs: norms, outputs: ['slice_norm'] });
+  return { nodes, initializers };
 }
 
 /** One AdamW update of every param (see TrainGraphs.optimizer). */

@@ -11,6 +11,7 @@ import { getMethod } from '../pruning/registry';
 import { measureSparsity } from '../pruning/sparsity';
 import { createCalibrationRunner } from '../runtime/calibration-runner';
 import { createEngine, type Engine } from '../runtime/engine';
+import { createTrainer } from '../runtime/trainer';
 import { evaluatePerplexity } from '../evaluation/perplexity';
 import { runBenchmark, stat } from '../evaluation/benchmark';
 import { checkExportable } from '../export/exportable';
@@ -97,7 +98,14 @@ export async function runPruneJob(ctx: PruneJobContext, request: PruneRequest, o
     // One copy of the weights in the runtime at a time: the dense sessions go while calibration runs.
     await ctx.engine.releaseSessions();
     const plan = await method.run(
-      { spec, runner, windows, signal, onProgress: (p) => report('planning', p.fraction, p.message, p.trace) },
+      {
+        spec,
+        runner,
+        windows,
+        signal,
+        onProgress: (p) => report('planning', p.fraction, p.message, p.trace),
+        createTrainer: (s, o) => createTrainer(s, { ...o, backend: ctx.backend.backend }),
+      },
       request.params ?? {},
     );
     throwIfCancelled(signal);
@@ -182,7 +190,9 @@ export async function runPruneJob(ctx: PruneJobContext, request: PruneRequest, o
   }
 }
 
-export function speedNote(kind: 'blocks' | 'sparsity', layersBefore: number, layersAfter: number): string {
+export function speedNote(kind: 'blocks' | 'sparsity' | 'width', layersBefore: number, layersAfter: number): string {
+  if (kind === 'width')
+    return 'Removing hidden channels narrows every matrix that reads or writes the residual stream: fewer parameters and real speed-up, roughly in proportion (attention and FFN inner sizes are unchanged).';
   if (kind === 'sparsity')
     return 'Zeroed weights give no speed-up here: the kernels are dense, so the pruned model does the same work as the dense one (expect ≈1.0×; N:M needs sparse hardware kernels).';
   const ideal = layersBefore / layersAfter;

@@ -3,6 +3,7 @@
 // Pure; imports nothing from the runtime.
 
 import { LabError } from '../errors';
+import { removeHiddenChannels } from './channels';
 import { elementCount, type ModelSpec, type WeightTensor } from '../model/model-spec';
 import { MaskedWeight } from '../model/stored-weight';
 import type { PruningPlan } from './plan';
@@ -70,5 +71,7 @@ export function removeBlocks(spec: ModelSpec, blocks: number[]): ModelSpec {
 
 export function applyPlan(spec: ModelSpec, plan: PruningPlan): ModelSpec {
   const edited = editWeights(spec, plan.masks, plan.updates);
-  return removeBlocks(edited, [...plan.removeBlocks].sort((a, b) => a - b));
+  const shortened = removeBlocks(edited, [...plan.removeBlocks].sort((a, b) => a - b));
+  const channels = plan.hiddenChannels;
+  return channels ? removeHiddenChannels(shortened, channels.removed, channels.compensateNorm) : shortened;
 }

@@ -1,6 +1,7 @@
 // The contract every pruning method implements: declared parameters (the UI and CLI build their
 // forms from them), and run() → PruningPlan. One file per method in methods/, listed in registry.ts.
 
+import type { ChannelRegularizer } from '../graph/train-graph';
 import type { ModelSpec } from '../model/model-spec';
 import type { CalibrationRunner } from './calibration';
 import type { PruningPlan } from './plan';
@@ -29,9 +30,29 @@ export interface MethodProgress {
   trace?: import('./plan').TraceEntry;
 }
 
+/** What a regularizing method (DReSS) trains with: runtime/trainer's Trainer on the lab's backend. */
+export interface MethodTrainer {
+  step(windows: Int32Array[]): Promise<{ step: number; loss: number; penalty?: number; sliceNorm?: number; gradNorm: number }>;
+  weights(): Promise<Map<string, Float32Array>>;
+  dispose(): Promise<void>;
+}
+
+export interface MethodTrainerOptions {
+  trainable: (weight: string) => boolean;
+  batch: number;
+  seqLen: number;
+  lr: number;
+  totalSteps: number;
+  warmupSteps?: number;
+  schedule?: 'cosine' | 'linear' | 'constant';
+  regularizer?: ChannelRegularizer;
+}
+
 export interface PruningContext {
   spec: ModelSpec;
   runner: CalibrationRunner;
+  /** Training on the lab's backend (methods that regularize before pruning); absent where none is wired. */
+  createTrainer?: (spec: ModelSpec, options: MethodTrainerOptions) => Promise<MethodTrainer>;
   /** Calibration windows (already cut and sampled), each of the same length. */
   windows: Int32Array[];
   signal?: AbortSignal;
@@ -41,8 +62,11 @@ export interface PruningContext {
 export interface PruningMethod {
   id: string;
   label: string;
-  /** 'blocks' methods remove whole blocks (real speed-up); 'sparsity' methods zero weights. */
-  kind: 'blocks' | 'sparsity';
+  /**
+   * 'blocks' methods remove whole blocks (real speed-up); 'sparsity' methods zero weights; 'width'
+   * methods remove hidden channels (the residual stream narrows: real speed-up).
+   */
+  kind: 'blocks' | 'sparsity' | 'width';
   /** One sentence for the method picker. */
   summary: string;
   paper: { title: string; url: string };
@@ -52,6 +76,8 @@ export interface PruningMethod {
    * count of blocks to remove (a sweep ratio r becomes round(r · layers)). Absent: not sweepable.
    */
   ratioParam?: { name: string; unit: 'fraction' | 'blocks' };
+  /** Trains before it prunes (needs PruningContext.createTrainer). */
+  needsTraining?: boolean;
   needsCalibration: boolean;
   run(context: PruningContext, params: Record<string, ParamValue>): Promise<PruningPlan>;
 }

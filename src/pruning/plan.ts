@@ -14,7 +14,9 @@ export type TraceEntry =
   | { kind: 'block-influence'; scores: { block: number; influence: number }[] }
   | { kind: 'neuroal-grid'; stage: 'block' | 'row'; lambda: number; objective: number; chosen: boolean }
   | { kind: 'owl-outliers'; blocks: { block: number; outlierRatio: number; sparsity: number }[] }
-  | { kind: 'layer-pruned'; block: number; sparsity: number };
+  | { kind: 'layer-pruned'; block: number; sparsity: number }
+  /** A regularization step of DReSS: LM loss and the norm of the regularized slices (Σ‖R·W‖). */
+  | { kind: 'dress-step'; step: number; loss: number; penalty: number; sliceNorm: number };
 
 export interface PlanStats {
   /** Wall time of calibration forward passes (embedding, blocks, gated NLL), ms. */
@@ -36,6 +38,11 @@ export interface PruningPlan {
   masks: Record<string, Uint8Array>;
   /** Weights whose values change (SparseGPT's OBS update), already masked. */
   updates: Record<string, Float32Array>;
+  /**
+   * Hidden channels to delete physically after the updates (DReSS, direct channel removal), indices of
+   * the spec's hidden dimension; `compensateNorm` rescales RMSNorm weights by √(d/d′) (channels.ts).
+   */
+  hiddenChannels?: { removed: number[]; compensateNorm: boolean } | null;
   /** Per-block sparsity the method aimed for (uniform, OWL, NeuroAL), before rounding. */
   targetBlockSparsity: number[] | null;
   trace: TraceEntry[];

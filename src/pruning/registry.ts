@@ -4,6 +4,8 @@
 import { LabError } from '../errors';
 import type { MethodInfo } from './method';
 import type { PruningMethod } from './method';
+import { channels } from './methods/channels';
+import { dress } from './methods/dress';
 import { dropBlocks } from './methods/drop-blocks';
 import { magnitude } from './methods/magnitude';
 import { neuroal } from './methods/neuroal';
@@ -13,7 +15,7 @@ import { sleb } from './methods/sleb';
 import { sparsegpt } from './methods/sparsegpt';
 import { wanda } from './methods/wanda';
 
-export const methods: readonly PruningMethod[] = [magnitude, wanda, sparsegpt, owl, neuroal, sleb, shortgpt, dropBlocks];
+export const methods: readonly PruningMethod[] = [magnitude, wanda, sparsegpt, owl, neuroal, sleb, shortgpt, dropBlocks, dress, channels];
 
 export function getMethod(id: string): PruningMethod {
   const method = methods.find((m) => m.id === id);

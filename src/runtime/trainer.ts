@@ -6,7 +6,7 @@
 
 import { LabError } from '../errors';
 import { mergeLora, type LoraOptions } from '../graph/lora-graph';
-import { buildTrainGraphs, type AdamWOptions, type TrainParam } from '../graph/train-graph';
+import { buildTrainGraphs, type AdamWOptions, type ChannelRegularizer, type TrainParam } from '../graph/train-graph';
 import type { ModelSpec } from '../model/model-spec';
 import type { DeviceWeights } from './device-weights';
 import { createDeviceWeights, createSessionFromModel, ort, readFloat32, type Backend, type LabSession } from './ort';
@@ -33,6 +33,8 @@ export interface TrainerOptions {
   lora?: LoraOptions;
   /** Seed of the LoRA A initialisation (default 0). */
   seed?: number;
+  /** DReSS: λ·Σ‖slice‖ of the hidden channels added to the loss (graph/train-graph). */
+  regularizer?: ChannelRegularizer;
 }
 
 export interface TrainStepResult {
@@ -42,6 +44,9 @@ export interface TrainStepResult {
   loss: number;
   /** Global L2 norm of the mean gradient, before clipping. */
   gradNorm: number;
+  /** With a regularizer: λ·Σ‖slice‖ and Σ‖slice‖₂ of the weights the step started from. */
+  penalty?: number;
+  sliceNorm?: number;
   lr: number;
   tokens: number;
   stepMs: number;
@@ -134,11 +139,13 @@ class OrtTrainer implements Trainer {
   }
 
   /** Runs the gradient graph over `micro` micro-batches; the mean loss and the gradient sums. */
-  private async accumulate(windows: Int32Array[], micro: number): Promise<{ loss: number; acc: Map<string, ort.Tensor> }> {
+  private async accumulate(windows: Int32Array[], micro: number): Promise<{ loss: number; acc: Map<string, ort.Tensor>; penalty?: number; sliceNorm?: number }> {
     const { batch, seqLen } = this.options;
     // Gradient sums by param name: zeros, then each micro-batch's gradacc_out fed back.
     let acc = new Map(this.params.map((p) => [p.name, zeros(p.dims)]));
     let lossSum = 0;
+    let penalty: number | undefined;
+    let sliceNorm: number | undefined;
     for (let k = 0; k < micro; k++) {
       const ids = new BigInt64Array(batch * seqLen);
       for (let r = 0; r < batch; r++) windows[k * batch + r].forEach((v, t) => (ids[r * seqLen + t] = BigInt(v)));
@@ -149,11 +156,15 @@ class OrtTrainer implements Trainer {
       }
       const out = await run(this.gradient, feeds, 'gradient');
       lossSum += (await readFloat32(out.loss as ort.Tensor))[0];
+      if (out.penalty) {
+        penalty = (await readFloat32(out.penalty as ort.Tensor))[0];
+        sliceNorm = (await readFloat32(out.slice_norm as ort.Tensor))[0];
+      }
       (out.loss as ort.Tensor).dispose();
       disposeGpu([...acc.values()]);
       acc = new Map(this.params.map((p) => [p.name, out[`gradacc_out.${p.name}`] as ort.Tensor]));
     }
-    return { loss: lossSum / micro, acc };
+    return { loss: lossSum / micro, acc, penalty, sliceNorm };
   }
 
   async step(windows: Int32Array[]): Promise<TrainStepResult> {
@@ -161,7 +172,7 @@ class OrtTrainer implements Trainer {
     const micro = this.options.microBatches ?? 1;
     this.checkWindows(windows, batch * micro);
     const started = performance.now();
-    const { loss, acc } = await this.accumulate(windows, micro);
+    const { loss, acc, penalty, sliceNorm } = await this.accumulate(windows, micro);
     const step = this.steps + 1;
     const lr = learningRateAt(step, this.options);
     const b1 = this.options.adamw?.beta1 ?? 0.9;
@@ -187,7 +198,7 @@ class OrtTrainer implements Trainer {
     disposeGpu(previous);
     this.steps = step;
     if (!Number.isFinite(loss)) throw new LabError('runtime', `training diverged at step ${step}: the loss is ${loss}`);
-    return { step, loss, gradNorm, lr, tokens: batch * micro * seqLen, stepMs: performance.now() - started };
+    return { step, loss, gradNorm, lr, tokens: batch * micro * seqLen, stepMs: performance.now() - started, ...(penalty === undefined ? {} : { penalty, sliceNorm }) };
   }
 
   async weights(): Promise<Map<string, Float32Array>> {

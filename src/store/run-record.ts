@@ -14,7 +14,7 @@ export interface RunRecord {
   modelKey: string;
   methodId: string;
   methodLabel: string;
-  methodKind: 'blocks' | 'sparsity';
+  methodKind: 'blocks' | 'sparsity' | 'width';
   params: Record<string, ParamValue>;
   calibration: PruneResult['calibration'];
   overallSparsity: number;
@@ -87,7 +87,7 @@ export function isRunOfModel(run: Pick<RunRecord, 'modelKey'>, model: KeyedModel
 
 export interface RunContext {
   model: KeyedModel;
-  method: { label: string; kind: 'blocks' | 'sparsity' } | null;
+  method: { label: string; kind: 'blocks' | 'sparsity' | 'width' } | null;
   finishedAtMs: number;
   id: string;
 }

@@ -12,6 +12,7 @@ import { ParamForm } from './ParamForm';
 import { PruneResultView } from './PruneResultView';
 import { PruneSettingsForm } from './PruneSettingsForm';
 import { phaseNames, QueuePanel } from './QueuePanel';
+import { DressChart, dressSteps } from './DressChart';
 import { SlebChart, SlebTable, slebSteps } from './SlebTrace';
 import { SweepForm } from './SweepForm';
 
@@ -19,6 +20,7 @@ function LiveProgress() {
   const job = useLab((s) => s.pruning.job);
   const numLayers = useLab((s) => s.model?.numLayers ?? 0);
   const steps = useMemo(() => slebSteps(job.trace), [job.trace]);
+  const dress = useMemo(() => dressSteps(job.trace), [job.trace]);
   const { status, progress } = job;
   return (
     <>
@@ -40,6 +42,11 @@ function LiveProgress() {
         {status === 'cancelled' && `Cancelled${progress ? ` during: ${phaseNames[progress.phase].toLowerCase()}` : ''}. The loaded model is unchanged.`}
         {status === 'failed' && `Failed: ${job.error?.message ?? 'see the error above'}`}
       </div>
+      {dress.length > 0 && (status === 'running' || status === 'cancelled') && (
+        <div className="live" data-testid="dress-live">
+          <DressChart steps={dress} testId="dress-live-chart" />
+        </div>
+      )}
       {steps.length > 0 && (status === 'running' || status === 'cancelled') && (
         <div className="live" data-testid="sleb-live">
           <SlebChart steps={steps} numBlocks={numLayers} />

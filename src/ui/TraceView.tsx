@@ -1,9 +1,10 @@
 // A finished run's trace, per entry kind: SLEB candidates per step, block influence scores, OWL
-// outlier ratios, NeuroAL grid points. Layer-done entries are progress only and not repeated here.
+// outlier ratios, NeuroAL grid points, DReSS's loss and slice norms. Layer-done entries are progress only and not repeated here.
 // The per-kind tables are exported: the Runs panel's stored traces (runs/RunTraces.tsx) use them too.
 
 import type { TraceEntry } from '../pruning/plan';
 import { formatNumber } from './format';
+import { DressChart, dressSteps } from './DressChart';
 import { SlebChart, SlebTable, slebSteps } from './SlebTrace';
 
 export type TraceOf<K extends TraceEntry['kind']> = Extract<TraceEntry, { kind: K }>;
@@ -69,7 +70,8 @@ export function TraceView({ trace, numBlocks }: { trace: TraceEntry[]; numBlocks
   const influence = ofKind(trace, 'block-influence');
   const owl = ofKind(trace, 'owl-outliers');
   const grid = ofKind(trace, 'neuroal-grid');
-  if (sleb.length + influence.length + owl.length + grid.length === 0) return null;
+  const dress = dressSteps(trace);
+  if (sleb.length + influence.length + owl.length + grid.length + dress.length === 0) return null;
   return (
     <details open data-testid="prune-trace" data-entries={trace.length}>
       <summary>Trace</summary>
@@ -82,6 +84,7 @@ export function TraceView({ trace, numBlocks }: { trace: TraceEntry[]; numBlocks
       {influence.map((entry, i) => <InfluenceTable key={`bi-${i}`} entry={entry} testId="influence-trace" />)}
       {owl.map((entry, i) => <OwlTable key={`owl-${i}`} entry={entry} testId="owl-trace" />)}
       {grid.length > 0 && <NeuroalGridTable grid={grid} testId="neuroal-trace" />}
+      {dress.length > 0 && <DressChart steps={dress} />}
     </details>
   );
 }

@@ -12,6 +12,7 @@ import { generateGreedy } from '../../src/evaluation/generate';
 import type { LoadedModel } from '../../src/model/loaded-model';
 import { loadModelFromFiles } from '../../src/model/load-model';
 import type { ModelSpec } from '../../src/model/model-spec';
+import { hiddenChannelIndices, removeHiddenChannels } from '../../src/pruning/channels';
 import { applyPlan, removeBlocks } from '../../src/pruning/apply-plan';
 import { calibrationWindows } from '../../src/pruning/calibration-data';
 import { wanda } from '../../src/pruning/methods/wanda';
@@ -48,6 +49,7 @@ const variants: [string, (s: ModelSpec) => ModelSpec | Promise<ModelSpec>][] = [
   ['block 2 removed', (s) => removeBlocks(s, [2])],
   ['50% sparse', sparsify50],
   ['50% Wanda', wanda50],
+  ['25% of the hidden channels removed', (s) => removeHiddenChannels(s, hiddenChannelIndices(s.config.hiddenSize, 0.25, 'uniform'), true)],
 ];
 
 describe.each(variants)('stories260K %s → fp32 transformers.js folder', (_, variant) => {

@@ -45,6 +45,7 @@ const CASES: Case[] = [
   { name: 'Log', inputs: { a: { dims: [4], range: 'pos' } }, nodes: [['Log', ['a'], ['y']]] },
   { name: 'Sigmoid', inputs: { a: { dims: [2, 3] } }, nodes: [['Sigmoid', ['a'], ['y']]] },
   { name: 'Tanh', inputs: { a: { dims: [2, 3] } }, nodes: [['Tanh', ['a'], ['y']]] },
+  { name: 'Abs', inputs: { a: { dims: [2, 3] } }, nodes: [['Abs', ['a'], ['y']]] },
   { name: 'Relu', inputs: { a: { dims: [2, 3] } }, nodes: [['Relu', ['a'], ['y']]] },
   { name: 'Clip [−0.3, 0.4]', inputs: { a: { dims: [8] } }, consts: [f64('lo', [-0.3], []), f64('hi', [0.4], [])], nodes: [['Clip', ['a', 'lo', 'hi'], ['y']]] },
   { name: 'Identity', inputs: { a: { dims: [3] } }, nodes: [['Identity', ['a'], ['y']]] },

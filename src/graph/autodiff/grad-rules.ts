@@ -87,6 +87,7 @@ export const GRAD_RULES: Record<string, GradRule> = {
   Neg: unary((ctx, _x, _y, g) => ctx.op('Neg', [g])),
   Sqrt: unary((ctx, _x, y, g) => ctx.op('Div', [g, ctx.op('Mul', [y, ctx.scalar(2, ctx.shape(y).dtype)])])),
   Reciprocal: unary((ctx, _x, y, g) => ctx.op('Neg', [ctx.op('Mul', [g, ctx.op('Mul', [y, y])])])),
+  Abs: unary((ctx, x, _y, g) => ctx.op('Mul', [g, ctx.op('Sign', [x])])),
   Exp: unary((ctx, _x, y, g) => ctx.op('Mul', [g, y])),
   Log: unary((ctx, x, _y, g) => ctx.op('Div', [g, x])),
   Sigmoid: unary((ctx, _x, y, g) => {

@@ -130,6 +130,7 @@ export function inferNode(node: OnnxNode, shapes: Map<string, ValueShape>): void
     case 'Exp':
     case 'Log':
     case 'Abs':
+    case 'Sign':
     case 'Relu':
     case 'Softmax':
     case 'LogSoftmax':
