@@ -52,7 +52,7 @@ export function addLoraAdapters(spec: ModelSpec, model: OnnxModel, options: Lora
     const data = spec.weights.get(w.weight)!.data;
     let zeros = 0;
     for (let i = 0; i < data.length; i++) if (data[i] === 0) zeros++;
-    const masked = zeros / data.length >= (options.maskedAboveZeroFraction ?? 0.01);
+    const masked = zeros / data.length >= (options.maskedAboveZeroFraction ?? 0.01); // train-graph's SPARSE_ZERO_FRACTION
     const [inFeatures, outFeatures] = t.dims;
     targets.push({ name: t.name, ...w, inFeatures, outFeatures, masked, scale: options.alpha / options.rank, a: `lora_A.${w.weight}`, b: `lora_B.${w.weight}` });
     if (masked) {

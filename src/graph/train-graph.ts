@@ -8,7 +8,7 @@ import type { ModelSpec } from '../model/model-spec';
 import { addGradients } from './autodiff/autodiff';
 import { buildModelProto } from './build-graph';
 import { addLoraAdapters, type LoraOptions, type LoraTarget } from './lora-graph';
-import { TensorType, type OnnxModel, type OnnxNode, type OnnxTensor, type OnnxValueInfo } from './onnx-writer';
+import { lazyTensor, TensorType, type OnnxModel, type OnnxNode, type OnnxTensor, type OnnxValueInfo } from './onnx-writer';
 
 /** A trainable tensor as the graphs see it: its graph name, its ModelSpec weight, and whether it is Wᵀ. */
 export interface TrainParam {
@@ -18,7 +18,15 @@ export interface TrainParam {
   dims: number[];
   /** A LoRA adapter matrix (A [in, r] or B [r, out]) of `lora.target`; `weight` is the target's weight. */
   lora?: { role: 'A' | 'B'; target: LoraTarget; rank: number };
+  /**
+   * A sparse weight trained in full: 1 where the value (in the graph's layout) is non-zero. AdamW
+   * multiplies its update back to zero there, so pruned weights stay exactly zero.
+   */
+  keep?: () => Uint8Array;
 }
+
+/** Weights with at least this fraction of exact zeros are treated as pruned (masked updates, masked LoRA). */
+export const SPARSE_ZERO_FRACTION = 0.01;
 
 export interface AdamWOptions {
   beta1: number;
@@ -85,7 +93,16 @@ export function buildTrainGraphs(
   const initializers: OnnxTensor[] = [];
   for (const t of nll.initializers) {
     const p = t.dataType === TensorType.float ? trainParamOf(spec, t.name, t.dims) : null;
-    if (p && options.trainable(p.weight)) params.push(p);
+    if (p && options.trainable(p.weight)) {
+      const values = t.data as Float32Array; // read once to count zeros; the mask re-reads lazily
+      let zeros = 0;
+      for (let i = 0; i < values.length; i++) if (values[i] === 0) zeros++;
+      if (t.dims.length === 2 && zeros / values.length >= SPARSE_ZERO_FRACTION) {
+        const source = t;
+        p.keep = () => Uint8Array.from(source.data as Float32Array, (x) => (x !== 0 ? 1 : 0));
+      }
+      params.push(p);
+    }
     else initializers.push(t);
   }
   if (params.length === 0) throw new Error('no trainable weights were selected');
@@ -221,7 +238,12 @@ export function buildAdamWGraph(params: TrainParam[], o: AdamWOptions): OnnxMode
     const vHat = op('Div', [v, 'bias_correction2']);
     let update = op('Div', [mHat, op('Add', [op('Sqrt', [vHat]), eps])]);
     if (decay && p.dims.length >= 2) update = op('Add', [update, op('Mul', [p.name, decay])]);
-    op('Sub', [p.name, op('Mul', [update, 'lr'])], `new.${p.name}`);
+    if (p.keep) {
+      const keep = p.keep;
+      initializers.push(lazyTensor(`keep.${p.name}`, TensorType.bool, p.dims, () => keep()));
+      const zero = initializers.some((t) => t.name === 'zero') ? 'zero' : scalar('zero', 0);
+      op('Where', [`keep.${p.name}`, op('Sub', [p.name, op('Mul', [update, 'lr'])]), zero], `new.${p.name}`);
+    } else op('Sub', [p.name, op('Mul', [update, 'lr'])], `new.${p.name}`);
   });
   return {
     irVersion: 8,

@@ -7,6 +7,7 @@
 import fs from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { buildAdamWGraph } from '../../src/graph/train-graph';
+import { sparsify50 } from '../export/onnx-helpers';
 import { createSessionFromModel, ort } from '../../src/runtime/ort';
 import { loadModelFromFiles } from '../../src/model/load-model';
 import type { LoadedModel } from '../../src/model/loaded-model';
@@ -140,6 +141,28 @@ describe('trainer', () => {
       close(out[`new.${p.name}`].data, w, p.name);
     }
     await session.release();
+  });
+
+  it('full fine-tuning of a sparse model keeps every pruned weight exactly zero (masked AdamW updates)', async () => {
+    const sparse = sparsify50(loaded.spec);
+    const trainer = await createTrainer(sparse, base({ batch: 2, seqLen: 32 }));
+    expect(trainer.params.filter((p) => p.keep).length).toBe(35); // every block linear; norms are dense
+    for (let s = 0; s < 3; s++) await trainer.step(windowsAt(s * 64, 2, 32));
+    const trained = await trainer.weights();
+    let zeros = 0;
+    let moved = 0;
+    for (const p of trainer.params.filter((q) => q.keep)) {
+      const [before, after] = [sparse.weights.get(p.weight)!.data, trained.get(p.weight)!];
+      for (let i = 0; i < before.length; i++) {
+        if (before[i] === 0) {
+          zeros++;
+          if (after[i] !== 0) throw new Error(`${p.weight}[${i}] was pruned and is ${after[i]} after training`);
+        } else if (after[i] !== before[i]) moved++;
+      }
+    }
+    expect(zeros).toBeGreaterThan(0);
+    expect(moved).toBeGreaterThan(0);
+    await trainer.dispose();
   });
 
   it('learning rate: linear warm-up, then cosine or linear decay to 0', () => {
