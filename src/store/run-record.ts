@@ -135,6 +135,7 @@ export function runRecordOf(result: PruneResult, context: RunContext): RunRecord
  * `overallSparsity` and kept its remaining blocks dense; use realisedSparsity where "—" matters.
  */
 export function runRatio(run: RunRecord): number {
+  if (run.methodKind === 'width') return widthRemoved(run) ?? 0;
   if (run.methodKind === 'blocks') return run.layersBefore > 0 ? run.removedBlocks.length / run.layersBefore : 0;
   return run.overallSparsity;
 }
@@ -145,6 +146,7 @@ export function runRatio(run: RunRecord): number {
  * say nothing usable (then the Runs table falls back to runRatio).
  */
 export function targetRatio(run: RunRecord): number | null {
+  if (run.methodKind === 'width') return typeof run.params.ratio === 'number' ? run.params.ratio : null;
   if (run.methodKind === 'blocks') return run.layersBefore > 0 ? run.removedBlocks.length / run.layersBefore : null;
   const pattern = run.params.pattern;
   const nm = typeof pattern === 'string' ? /^(\d+):(\d+)$/.exec(pattern) : null;
@@ -163,11 +165,17 @@ export function targetRatio(run: RunRecord): number | null {
  */
 export function realisedSparsity(run: RunRecord): number | null {
   const overall = (run as Partial<RunRecord>).overallSparsity;
+  if (run.methodKind === 'width') return widthRemoved(run);
   if (typeof overall !== 'number' || !Number.isFinite(overall)) return null;
   if (run.methodKind !== 'blocks') return overall;
   if (!(run.layersBefore > 0)) return null;
   const removed = run.removedBlocks.length / run.layersBefore;
   return overall === 0 ? removed : 1 - (1 - removed) * (1 - overall);
+}
+
+/** Width (hidden-channel) runs: the share of the model's parameters removed, or null without the counts. */
+function widthRemoved(run: RunRecord): number | null {
+  return run.parametersBefore > 0 ? 1 - run.parametersAfter / run.parametersBefore : null;
 }
 
 /** Perplexity after − before, or null when the run did not evaluate. */

@@ -34,7 +34,7 @@ const required: Field[] = [
   ['modelKey', (v) => typeof v === 'string' && /^[0-9a-f]{8,64}$/.test(v), 'the model hash (8 to 64 hex digits)'],
   ['methodId', text, 'a non-empty string'],
   ['methodLabel', str, 'a string'],
-  ['methodKind', (v) => v === 'blocks' || v === 'sparsity', "'blocks' or 'sparsity'"],
+  ['methodKind', (v) => v === 'blocks' || v === 'sparsity' || v === 'width', "'blocks', 'sparsity' or 'width'"],
   ['params', (v) => isObject(v) && Object.values(v).every(paramValue), 'an object of numbers, strings and booleans'],
   ['calibration', shaped(calibrationFields), '{windows, seqLen, sampling: first|random, seed, textName}'],
   ['layersBefore', count, 'a whole number'],

@@ -4,7 +4,7 @@
 
 import { describe, expect, it } from 'vitest';
 import { createLabStore } from '../../src/store/lab-store';
-import { isRunOfModel, legacyModelKeyOf, modelKeyOf, pplDelta, runRatio, type RunRecord } from '../../src/store/run-record';
+import { isRunOfModel, legacyModelKeyOf, modelKeyOf, pplDelta, realisedSparsity, runRatio, targetRatio, type RunRecord } from '../../src/store/run-record';
 import { memoryRunStorage, type RunStorage } from '../../src/store/run-storage';
 import { visibleRuns } from '../../src/store/runs-actions';
 import { FakeLab, summaryFor } from '../lab/fake-lab';
@@ -146,5 +146,10 @@ describe('run-record helpers', () => {
     const sparse: RunRecord = { ...run, methodKind: 'sparsity', overallSparsity: 0.42, pplBefore: 4, pplAfter: 5.5 };
     expect(runRatio(sparse)).toBe(0.42);
     expect(pplDelta(sparse)).toBeCloseTo(1.5);
+    // Width runs (DReSS, channels): the removed share of the parameters; the target is the ratio param.
+    const width: RunRecord = { ...run, methodKind: 'width', params: { ratio: 0.25 }, overallSparsity: 0, parametersBefore: 260_032, parametersAfter: 195_024 };
+    expect(runRatio(width)).toBeCloseTo(1 - 195_024 / 260_032, 12);
+    expect(realisedSparsity(width)).toBeCloseTo(0.25, 2);
+    expect(targetRatio(width)).toBe(0.25);
   });
 });
