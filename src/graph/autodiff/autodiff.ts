@@ -169,7 +169,26 @@ export function addGradients(model: OnnxModel, options: GradientOptions): OnnxMo
     nodes.push({ opType: 'Identity', name: unique(`/grad/${w}/Identity`), inputs: [g], outputs: [gradName(w)] });
     outputs.push({ name: gradName(w), elemType: s.dtype, dims: s.dims });
   }
-  return { ...model, nodes: [...model.nodes, ...nodes], initializers: [...model.initializers, ...initializers], outputs };
+  // Rules emit every input's gradient; those of values nobody differentiates (frozen weights, ids) are
+  // dropped here, since a session runs every node whether its outputs are fetched or not.
+  const kept = liveNodes([...model.nodes, ...nodes], outputs.map((o) => o.name));
+  const read = new Set([...kept.flatMap((n) => n.inputs), ...outputs.map((o) => o.name)]);
+  return { ...model, nodes: kept, initializers: [...model.initializers, ...initializers].filter((t) => read.has(t.name)), outputs };
+}
+
+/** The nodes that some output depends on, in their original order. */
+function liveNodes(nodes: OnnxNode[], outputs: string[]): OnnxNode[] {
+  const producer = new Map<string, OnnxNode>();
+  for (const n of nodes) for (const o of n.outputs) if (o) producer.set(o, n);
+  const live = new Set<OnnxNode>();
+  const stack = [...outputs];
+  while (stack.length) {
+    const p = producer.get(stack.pop()!);
+    if (!p || live.has(p)) continue;
+    live.add(p);
+    for (const x of p.inputs) if (x) stack.push(x);
+  }
+  return nodes.filter((n) => live.has(n));
 }
 
 function floatTensor(name: string, dtype: TensorElemType, dims: number[], values: number[]): OnnxTensor {
