@@ -53,7 +53,7 @@ describe('parseRunsJson', () => {
     expect(message(() => parseRunsJson(JSON.stringify([run(), lacking]), 'r.json'))).toBe('r.json: run 2: pplAfter is missing');
     const cases: [Partial<Record<keyof RunRecord, unknown>>, string][] = [
       [{ modelKey: 'not-hex' }, 'modelKey must be the model hash'],
-      [{ methodKind: 'rows' }, "methodKind must be 'blocks' or 'sparsity'"],
+      [{ methodKind: 'rows' }, "methodKind must be 'blocks', 'sparsity' or 'width'"],
       [{ params: { sparsity: [1] } }, 'params must be an object of numbers'],
       [{ calibration: { windows: 4 } }, 'calibration must be {windows'],
       [{ removedBlocks: [1.5] }, 'removedBlocks must be a list of block indices'],
