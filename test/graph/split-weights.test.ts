@@ -10,7 +10,8 @@ import { splitOversizedWeights, UnsplittableWeightError } from '../../src/graph/
 import { loadModelFromFiles } from '../../src/model/load-model';
 import type { LoadedModel } from '../../src/model/loaded-model';
 import { useNativeOrt } from '../../src/runtime/native-ort';
-import { createSessionFromModel, int64Tensor, float32Tensor, readFloat32, ort } from '../../src/runtime/ort';
+import { createSessionFromModel, readFloat32, type ort } from '../../src/runtime/ort';
+import { decoderFeeds } from '../helpers/decoder-feeds';
 import { stories260KLayouts } from '../helpers/model-files';
 
 let loaded: LoadedModel;
@@ -21,15 +22,7 @@ beforeAll(async () => {
 
 async function logitsOf(model: OnnxModel, ids: number[]): Promise<Float32Array> {
   const session = await createSessionFromModel(model, { backend: 'cpu' });
-  const feeds: Record<string, ort.Tensor> = {
-    input_ids: int64Tensor(ids, [1, ids.length]),
-    attention_mask: int64Tensor(ids.map(() => 1), [1, ids.length]),
-    position_ids: int64Tensor(ids.map((_, t) => t), [1, ids.length]),
-  };
-  loaded.spec.layers.forEach((l, i) => {
-    for (const kv of ['key', 'value']) feeds[`past_key_values.${i}.${kv}`] = float32Tensor(new Float32Array(0), [1, l.numKvHeads, 0, l.headDim]);
-  });
-  const out = await session.run(feeds);
+  const out = await session.run(decoderFeeds(loaded.spec, ids));
   const logits = await readFloat32(out.logits as ort.Tensor);
   await session.release();
   return logits;

@@ -10,7 +10,8 @@ import { loadModelFromFiles } from '../../src/model/load-model';
 import type { LoadedModel } from '../../src/model/loaded-model';
 import { DeviceWeights, MIN_DEVICE_WEIGHT_BYTES, type GpuBufferLike, type GpuDeviceLike } from '../../src/runtime/device-weights';
 import { useNativeOrt } from '../../src/runtime/native-ort';
-import { createSessionFromModel, float32Tensor, int64Tensor, ort, readFloat32 } from '../../src/runtime/ort';
+import { createSessionFromModel, int64Tensor, ort, readFloat32 } from '../../src/runtime/ort';
+import { decoderFeeds } from '../helpers/decoder-feeds';
 import { stories260KLayouts } from '../helpers/model-files';
 
 class FakeBuffer implements GpuBufferLike {
@@ -63,17 +64,7 @@ beforeAll(async () => {
 
 const ids = [1, 400, 17, 300, 511, 0, 64, 128];
 
-function decoderFeeds(): Record<string, ort.Tensor> {
-  const feeds: Record<string, ort.Tensor> = {
-    input_ids: int64Tensor(ids, [1, ids.length]),
-    attention_mask: int64Tensor(ids.map(() => 1), [1, ids.length]),
-    position_ids: int64Tensor(ids.map((_, t) => t), [1, ids.length]),
-  };
-  loaded.spec.layers.forEach((l, i) => {
-    for (const kv of ['key', 'value']) feeds[`past_key_values.${i}.${kv}`] = float32Tensor(new Float32Array(0), [1, l.numKvHeads, 0, l.headDim]);
-  });
-  return feeds;
-}
+const feeds = () => decoderFeeds(loaded.spec, ids);
 
 async function runOnCpu(model: OnnxModel, feeds: Record<string, ort.Tensor>, output: string, bound: Record<string, ort.Tensor> = {}): Promise<Float32Array> {
   const session = await createSessionFromModel(model, { backend: 'cpu' });
@@ -111,8 +102,8 @@ describe('DeviceWeights', () => {
       expect(Object.keys(b.feeds).sort()).toEqual(b.model.inputs.filter((i) => i.name in b.feeds).map((i) => i.name).sort());
     }
 
-    const want = await runOnCpu(graphs.logits, decoderFeeds(), 'logits');
-    expect(maxAbsDiff(want, await runOnCpu(bound.logits.model, decoderFeeds(), 'logits', bound.logits.feeds))).toBe(0);
+    const want = await runOnCpu(graphs.logits, feeds(), 'logits');
+    expect(maxAbsDiff(want, await runOnCpu(bound.logits.model, feeds(), 'logits', bound.logits.feeds))).toBe(0);
     const windowIds = { input_ids: int64Tensor(ids, [1, ids.length]) };
     const nll = await runOnCpu(graphs.nll, windowIds, 'nll');
     expect(maxAbsDiff(nll, await runOnCpu(bound.nll.model, windowIds, 'nll', bound.nll.feeds))).toBe(0);
@@ -133,7 +124,7 @@ describe('DeviceWeights', () => {
       const names = [...Object.keys(b.feeds), ...b.model.initializers.map((t) => t.name)]; // small parts stay initializers
       expect(names).toContain('model.embed_tokens.weight.part1');
       expect(names).not.toContain('model.embed_tokens.weight');
-      const diff = maxAbsDiff(await runOnCpu(graph, decoderFeeds(), 'logits'), await runOnCpu(b.model, decoderFeeds(), 'logits', b.feeds));
+      const diff = maxAbsDiff(await runOnCpu(graph, feeds(), 'logits'), await runOnCpu(b.model, feeds(), 'logits', b.feeds));
       expect(diff, precision).toBeLessThan(precision === 'fp32' ? 1e-4 : 1e-2);
     }
   });
