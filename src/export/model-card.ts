@@ -6,11 +6,13 @@ import type { BenchResult } from '../evaluation/benchmark';
 import type { PerplexityResult } from '../evaluation/perplexity';
 import type { ParamValue } from '../pruning/method';
 
-/** What the card says about the prune run (a subset of lab's PruneResult; export does not import lab/). */
+/** What the card says about the prune run; lab's PruneResult extends it (export does not import lab/). */
 export interface ModelCardRun {
   methodId: string;
   params: Record<string, ParamValue>;
+  /** Zeros / weights over the block linear layers of the pruned model (embeddings and head excluded). */
   overallSparsity: number;
+  /** Removed blocks, 0-based indices of the model before pruning, ascending. */
   removedBlocks: number[];
   parametersBefore: number;
   parametersAfter: number;
@@ -21,6 +23,7 @@ export interface ModelCardRun {
   pplAfter: PerplexityResult | null;
   speedBefore: BenchResult | null;
   speedAfter: BenchResult | null;
+  /** Said next to speed figures, e.g. that unstructured sparsity gives no speed-up on dense kernels. */
   speedNote: string;
 }
 

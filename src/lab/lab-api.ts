@@ -6,6 +6,7 @@ import type { LabErrorData } from '../errors';
 import type { BenchProgress, BenchRequest, BenchResult } from '../evaluation/benchmark';
 import type { GenerateProgress } from '../evaluation/generate';
 import type { PerplexityProgress, PerplexityResult } from '../evaluation/perplexity';
+import type { ModelCardRun } from '../export/model-card';
 import type { ModelFileRef } from '../model/loaded-model';
 import type { MethodInfo, ParamValue } from '../pruning/method';
 import type { PlanStats, TraceEntry } from '../pruning/plan';
@@ -155,29 +156,13 @@ export interface LayerSparsity {
   sparsity: number;
 }
 
-export interface PruneResult {
-  methodId: string;
-  params: Record<string, ParamValue>;
-  /** Zeros / weights over the block linear layers of the pruned model (embeddings and head excluded). */
-  overallSparsity: number;
+/** A prune run: what its model card prints (ModelCardRun) plus the per-layer figures, trace and stats. */
+export interface PruneResult extends ModelCardRun {
   layerSparsity: LayerSparsity[];
   /** Per block of the pruned model. */
   blockSparsity: number[];
-  /** Removed blocks, 0-based indices of the model before pruning, ascending. */
-  removedBlocks: number[];
   trace: TraceEntry[];
   stats: PlanStats;
-  parametersBefore: number;
-  parametersAfter: number;
-  layersBefore: number;
-  layersAfter: number;
-  calibration: { windows: number; seqLen: number; sampling: 'first' | 'random'; seed: number; textName: string };
-  pplBefore: PerplexityResult | null;
-  pplAfter: PerplexityResult | null;
-  speedBefore: BenchResult | null;
-  speedAfter: BenchResult | null;
-  /** Said next to speed figures, e.g. that unstructured sparsity gives no speed-up on dense kernels. */
-  speedNote: string;
   elapsedMs: number;
   /**
    * Whether the pruned model can be exported in each format (a config.json has one size for every
