@@ -5,7 +5,7 @@
 
 import { LabError, throwIfCancelled } from '../errors';
 import { evaluatePerplexity } from '../evaluation/perplexity';
-import { blockLinearNames, type ModelSpec } from '../model/model-spec';
+import { BLOCK_WEIGHT_NAME, blockLinearNames, type ModelSpec } from '../model/model-spec';
 import { editWeights } from '../pruning/apply-plan';
 import { createEngine } from '../runtime/engine';
 import { createTrainer } from '../runtime/trainer';
@@ -16,14 +16,16 @@ export interface FinetuneJobContext {
   which: 'pruned' | 'loaded';
   backend: BackendInfo;
   text: { name: string; ids: number[] };
+  /** The request with its defaults, validated (finetuneSettings; the lab's memory check reads it first). */
+  settings: FinetuneSettings;
 }
 
-const BLOCK_WEIGHT = /^(model\.layers|transformer\.h)\.\d+\./;
+export type FinetuneSettings = ReturnType<typeof finetuneSettings>;
 
 /** Values of every block weight (full fine-tuning's trainable set). */
 export function blockParameterCount(spec: ModelSpec): number {
   let n = 0;
-  for (const [name, w] of spec.weights) if (BLOCK_WEIGHT.test(name)) n += w.shape.reduce((a, b) => a * b, 1);
+  for (const [name, w] of spec.weights) if (BLOCK_WEIGHT_NAME.test(name)) n += w.shape.reduce((a, b) => a * b, 1);
   return n;
 }
 
@@ -63,10 +65,9 @@ export function finetuneSettings(spec: ModelSpec, request: FinetuneRequest) {
   return s;
 }
 
-export async function runFinetuneJob(ctx: FinetuneJobContext, request: FinetuneRequest, options: JobOptions<FinetuneProgress> = {}): Promise<{ result: FinetuneResult; spec: ModelSpec }> {
+export async function runFinetuneJob(ctx: FinetuneJobContext, options: JobOptions<FinetuneProgress> = {}): Promise<{ result: FinetuneResult; spec: ModelSpec }> {
   const started = performance.now();
-  const { spec, backend } = ctx;
-  const s = finetuneSettings(spec, request);
+  const { spec, backend, settings: s } = ctx;
   const split = Math.floor(ctx.text.ids.length * 0.75);
   const train = ctx.text.ids.slice(0, split);
   const heldOut = ctx.text.ids.slice(split);
@@ -91,7 +92,7 @@ export async function runFinetuneJob(ctx: FinetuneJobContext, request: FinetuneR
   const linears = new Set(spec.layers.flatMap((_, i) => blockLinearNames(spec, i)));
   const trainer = await createTrainer(spec, {
     backend: backend.backend,
-    trainable: s.lora ? () => false : (w) => BLOCK_WEIGHT.test(w),
+    trainable: s.lora ? () => false : (w) => BLOCK_WEIGHT_NAME.test(w),
     lora: s.lora ? { rank: s.lora.rank, alpha: s.lora.alpha, targets: (w) => linears.has(w) } : undefined,
     batch: s.batch,
     seqLen: s.seqLen,

@@ -253,7 +253,7 @@ export class Lab implements LabApi {
       const text = await this.resolveText(request.text);
       model.finetuned = null;
       await model.engine.releaseSessions(); // room for the trainer's sessions
-      const { result, spec: tuned } = await runFinetuneJob({ spec, which, backend, text: { name: text.name, ids: this.encode(model, text.text) } }, request, options);
+      const { result, spec: tuned } = await runFinetuneJob({ spec, which, backend, settings, text: { name: text.name, ids: this.encode(model, text.text) } }, options);
       model.finetuned = { spec: tuned, result, pruneResult: source?.result ?? null };
       return result;
     });

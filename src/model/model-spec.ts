@@ -116,6 +116,9 @@ export const gpt2Names = {
   projBias: (i: number) => `transformer.h.${i}.mlp.c_proj.bias`,
 } as const;
 
+/** A weight of a decoder block (either family): [1] the prefix, [2] the block index, [3] the rest of the name. */
+export const BLOCK_WEIGHT_NAME = /^(model\.layers|transformer\.h)\.(\d+)\.(.*)$/;
+
 /** The prunable linear layers of block i (embeddings and lm_head excluded), [out, in] each. */
 export function blockLinearNames(spec: ModelSpec, i: number): string[] {
   if (spec.family === 'llama') {

@@ -4,11 +4,9 @@
 
 import { LabError } from '../errors';
 import { removeHiddenChannels } from './channels';
-import { elementCount, type ModelSpec, type WeightTensor } from '../model/model-spec';
+import { BLOCK_WEIGHT_NAME, elementCount, type ModelSpec, type WeightTensor } from '../model/model-spec';
 import { MaskedWeight } from '../model/stored-weight';
 import type { PruningPlan } from './plan';
-
-const BLOCK_NAME = /^(model\.layers|transformer\.h)\.(\d+)\.(.*)$/;
 
 /**
  * New spec with `updates` (fresh fp32 copies, masked too when a mask is given) and `masks` applied;
@@ -58,7 +56,7 @@ export function removeBlocks(spec: ModelSpec, blocks: number[]): ModelSpec {
   for (let i = 0; i < n; i++) if (!removed.has(i)) newIndex.set(i, next++);
   const weights = new Map<string, WeightTensor>();
   for (const [name, w] of spec.weights) {
-    const m = BLOCK_NAME.exec(name);
+    const m = BLOCK_WEIGHT_NAME.exec(name);
     if (!m) {
       weights.set(name, w);
       continue;
