@@ -6,6 +6,7 @@ import { throwIfCancelled } from '../../errors';
 import { CHANNEL_SELECTIONS, hiddenChannelIndices, type ChannelSelection } from '../channels';
 import type { ParamSpec, PruningMethod } from '../method';
 import { emptyPlan } from '../plan';
+import { resolveParams } from '../row-wise/params';
 import { startPlanStats } from '../sequential';
 
 export const channelParams: ParamSpec[] = [
@@ -33,9 +34,8 @@ export const channels: PruningMethod = {
   async run(ctx, values) {
     throwIfCancelled(ctx.signal);
     const finish = startPlanStats(ctx.runner);
-    const ratio = Number(values.ratio ?? 0.25);
-    const selection = String(values.selection ?? 'last') as ChannelSelection;
-    const compensate = values.compensate === undefined ? true : values.compensate === true || values.compensate === 'true';
+    const p = resolveParams('channels', channelParams, values);
+    const [ratio, selection, compensate] = [p.ratio as number, p.selection as ChannelSelection, p.compensate as boolean];
     const removed = hiddenChannelIndices(ctx.spec.config.hiddenSize, ratio, selection);
     const plan = emptyPlan('channels', { ratio, selection, compensate });
     plan.hiddenChannels = { removed, compensateNorm: compensate };

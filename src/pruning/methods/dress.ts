@@ -8,6 +8,7 @@ import { LabError, throwIfCancelled } from '../../errors';
 import { hiddenChannelIndices, hiddenSlices, type ChannelSelection } from '../channels';
 import type { ParamSpec, PruningMethod } from '../method';
 import { emptyPlan } from '../plan';
+import { resolveParams } from '../row-wise/params';
 import { startPlanStats } from '../sequential';
 import { channelParams } from './channels';
 
@@ -46,18 +47,11 @@ export const dress: PruningMethod = {
     if (!ctx.createTrainer) throw new LabError('bad-argument', 'dress: this lab cannot train here (no trainer was wired into the pruning context)');
     const finish = startPlanStats(ctx.runner);
     const spec = ctx.spec;
-    const ratio = Number(values.ratio ?? 0.25);
-    const selection = String(values.selection ?? 'last') as ChannelSelection;
-    const compensate = values.compensate === undefined ? true : values.compensate === true || values.compensate === 'true';
-    const lambda = Number(values.lambda ?? 0.1);
-    const norm = String(values.norm ?? 'l2') as 'l2' | 'l2sq' | 'l1';
-    const steps = Number(values.steps ?? 150);
-    const lr = Number(values.lr ?? 5e-3);
-    const batch = Math.min(Number(values.batch ?? 8), ctx.windows.length);
-    if (!(lambda >= 0)) throw new LabError('bad-argument', `dress: lambda must be ≥ 0, got ${lambda}`);
-    if (!['l2', 'l2sq', 'l1'].includes(norm)) throw new LabError('bad-argument', `dress: norm must be l2, l2sq or l1, got '${norm}'`);
-    if (!Number.isInteger(steps) || steps < 1) throw new LabError('bad-argument', `dress: steps must be a positive integer, got ${steps}`);
+    const p = resolveParams('dress', params, values);
+    const [ratio, lambda, steps, lr] = [p.ratio, p.lambda, p.steps, p.lr] as number[];
+    const [selection, norm, compensate] = [p.selection as ChannelSelection, p.norm as 'l2' | 'l2sq' | 'l1', p.compensate as boolean];
     if (ctx.windows.length === 0) throw new LabError('bad-argument', 'dress: no calibration windows to train on');
+    const batch = Math.min(p.batch as number, ctx.windows.length);
     const removed = hiddenChannelIndices(spec.config.hiddenSize, ratio, selection);
     const plan = emptyPlan('dress', { ratio, selection, compensate, lambda, norm, steps, lr, batch });
     const trainer = await ctx.createTrainer(spec, {
