@@ -13,8 +13,21 @@ export interface LoraOptions {
   alpha: number;
   /** Which ModelSpec weights get adapters (their initializers must be used by MatMul as the weight). */
   targets: (weight: string) => boolean;
-  /** Mask adapters of weights with at least this fraction of exact zeros (default 0.01); 1.01 = never. */
-  maskedAboveZeroFraction?: number;
+}
+
+/** Weights with at least this fraction of exact zeros are treated as pruned (masked LoRA, masked full fine-tuning). */
+export const SPARSE_ZERO_FRACTION = 0.01;
+
+/** True for a pruned weight: at least SPARSE_ZERO_FRACTION of its values are exactly 0. */
+export function isSparse(values: Float32Array): boolean {
+  let zeros = 0;
+  for (let i = 0; i < values.length; i++) if (values[i] === 0) zeros++;
+  return zeros / values.length >= SPARSE_ZERO_FRACTION;
+}
+
+/** 1 where a value is non-zero (a pruned weight's keep mask, as ONNX bool bytes). */
+export function nonZero(values: Float32Array): Uint8Array {
+  return Uint8Array.from(values, (x) => (x !== 0 ? 1 : 0));
 }
 
 export interface LoraTarget {
@@ -30,8 +43,8 @@ export interface LoraTarget {
   b: string;
 }
 
-/** Mirrors graph/train-graph's trainParamOf (x.weight_T is Wᵀ of x.weight). */
-function specWeightOf(spec: ModelSpec, name: string): { weight: string; transposed: boolean } | null {
+/** The ModelSpec weight behind a graph initializer of the plain (fold off) graph: `x.weight_T` is Wᵀ of `x.weight`. */
+export function specWeightOf(spec: ModelSpec, name: string): { weight: string; transposed: boolean } | null {
   if (spec.weights.has(name)) return { weight: name, transposed: false };
   if (name.endsWith('_T') && spec.weights.has(name.slice(0, -2))) return { weight: name.slice(0, -2), transposed: true };
   return null;
@@ -49,15 +62,12 @@ export function addLoraAdapters(spec: ModelSpec, model: OnnxModel, options: Lora
     if (!w || !options.targets(w.weight)) continue;
     const users = uses.get(t.name) ?? [];
     if (users.length === 0 || users.some((n) => n.opType !== 'MatMul' || n.inputs[1] !== t.name)) continue;
-    const data = spec.weights.get(w.weight)!.data;
-    let zeros = 0;
-    for (let i = 0; i < data.length; i++) if (data[i] === 0) zeros++;
-    const masked = zeros / data.length >= (options.maskedAboveZeroFraction ?? 0.01); // train-graph's SPARSE_ZERO_FRACTION
+    const masked = isSparse(spec.weights.get(w.weight)!.data);
     const [inFeatures, outFeatures] = t.dims;
     targets.push({ name: t.name, ...w, inFeatures, outFeatures, masked, scale: options.alpha / options.rank, a: `lora_A.${w.weight}`, b: `lora_B.${w.weight}` });
     if (masked) {
       const source = t;
-      masks.push(lazyTensor(`lora_mask.${w.weight}`, TensorType.bool, t.dims, () => Uint8Array.from(source.data as Float32Array, (x) => (x !== 0 ? 1 : 0))));
+      masks.push(lazyTensor(`lora_mask.${w.weight}`, TensorType.bool, t.dims, () => nonZero(source.data as Float32Array)));
     }
   }
   if (targets.length === 0) throw new Error('no LoRA target weight is used by a MatMul in this graph');

@@ -7,7 +7,7 @@
 import type { ModelSpec } from '../model/model-spec';
 import { addGradients } from './autodiff/autodiff';
 import { buildModelProto } from './build-graph';
-import { addLoraAdapters, type LoraOptions, type LoraTarget } from './lora-graph';
+import { addLoraAdapters, isSparse, nonZero, specWeightOf, type LoraOptions, type LoraTarget } from './lora-graph';
 import { lazyTensor, TensorType, type OnnxModel, type OnnxNode, type OnnxTensor, type OnnxValueInfo } from './onnx-writer';
 
 /** A trainable tensor as the graphs see it: its graph name, its ModelSpec weight, and whether it is Wᵀ. */
@@ -25,8 +25,6 @@ export interface TrainParam {
   keep?: () => Uint8Array;
 }
 
-/** Weights with at least this fraction of exact zeros are treated as pruned (masked updates, masked LoRA). */
-export const SPARSE_ZERO_FRACTION = 0.01;
 
 export interface AdamWOptions {
   beta1: number;
@@ -67,11 +65,10 @@ export interface TrainGraphs {
   params: TrainParam[];
 }
 
-/** The spec weight behind a graph initializer of the plain (fold off) graph: `x.weight_T` is Wᵀ of `x.weight`. */
+/** The trainable tensor of a graph initializer (lora-graph's specWeightOf), or null when it is no ModelSpec weight. */
 export function trainParamOf(spec: ModelSpec, name: string, dims: number[]): TrainParam | null {
-  if (spec.weights.has(name)) return { name, weight: name, transposed: false, dims };
-  if (name.endsWith('_T') && spec.weights.has(name.slice(0, -2))) return { name, weight: name.slice(0, -2), transposed: true, dims };
-  return null;
+  const w = specWeightOf(spec, name);
+  return w ? { name, ...w, dims } : null;
 }
 
 export function buildTrainGraphs(
@@ -94,12 +91,10 @@ export function buildTrainGraphs(
   for (const t of nll.initializers) {
     const p = t.dataType === TensorType.float ? trainParamOf(spec, t.name, t.dims) : null;
     if (p && options.trainable(p.weight)) {
-      const values = t.data as Float32Array; // read once to count zeros; the mask re-reads lazily
-      let zeros = 0;
-      for (let i = 0; i < values.length; i++) if (values[i] === 0) zeros++;
-      if (t.dims.length === 2 && zeros / values.length >= SPARSE_ZERO_FRACTION) {
+      // Zeros counted on the stored weight (no transpose); the mask in the graph's layout is made lazily.
+      if (t.dims.length === 2 && isSparse(spec.weights.get(p.weight)!.data)) {
         const source = t;
-        p.keep = () => Uint8Array.from(source.data as Float32Array, (x) => (x !== 0 ? 1 : 0));
+        p.keep = () => nonZero(source.data as Float32Array);
       }
       params.push(p);
     }

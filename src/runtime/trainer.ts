@@ -5,7 +5,9 @@
 // weights on WebGPU). Learning-rate warm-up and decay are computed here and fed as scalars.
 
 import { LabError } from '../errors';
+import { transpose2d } from '../formats/dtype';
 import { mergeLora, type LoraOptions } from '../graph/lora-graph';
+import { mulberry32 } from '../pruning/calibration-data';
 import { buildTrainGraphs, type AdamWOptions, type ChannelRegularizer, type TrainParam } from '../graph/train-graph';
 import type { ModelSpec } from '../model/model-spec';
 import type { DeviceWeights } from './device-weights';
@@ -85,8 +87,7 @@ export async function createTrainer(spec: ModelSpec, options: TrainerOptions): P
   if (!(options.lr > 0)) throw new LabError('bad-argument', `lr must be positive, got ${options.lr}`);
   const graphs = buildTrainGraphs(spec, options);
   const onGpu = options.backend === 'webgpu';
-  let pool: DeviceWeights | undefined;
-  if (onGpu) pool = await createDeviceWeights();
+  const pool = onGpu ? createDeviceWeights() : undefined;
   const kept = (prefixes: string[]) => (onGpu ? graphs.params.flatMap((p) => prefixes.map((x) => `${x}${p.name}`)) : []);
   const gradient = await createSessionFromModel(graphs.gradient, { backend: options.backend, deviceWeights: pool, gpuOutputs: kept(['gradacc_out.']) });
   const optimizer = await createSessionFromModel(graphs.optimizer, { backend: options.backend, gpuOutputs: kept(['new.', 'new_m.', 'new_v.']) });
@@ -105,7 +106,7 @@ class OrtTrainer implements Trainer {
     private readonly optimizer: LabSession,
     private readonly pool: DeviceWeights | undefined,
   ) {
-    const random = seededUniform(options.seed ?? 0);
+    const random = mulberry32(options.seed ?? 0);
     for (const p of params) {
       let data: Float32Array;
       if (p.lora) {
@@ -115,7 +116,7 @@ class OrtTrainer implements Trainer {
         data = p.lora.role === 'A' ? Float32Array.from({ length: n }, () => (2 * random() - 1) * bound) : new Float32Array(n);
       } else {
         const source = spec.weights.get(p.weight)!.data;
-        data = p.transposed ? transpose(source, p.dims[1], p.dims[0]) : Float32Array.from(source);
+        data = p.transposed ? transpose2d(source, p.dims[1], p.dims[0]) : Float32Array.from(source);
       }
       this.state.set(p.name, new ort.Tensor('float32', data, p.dims));
       this.state.set(`m.${p.name}`, zeros(p.dims));
@@ -205,7 +206,7 @@ class OrtTrainer implements Trainer {
     const out = new Map<string, Float32Array>();
     for (const p of this.params) {
       const data = await readFloat32(this.state.get(p.name)!);
-      if (!p.lora) out.set(p.weight, p.transposed ? transpose(data, p.dims[0], p.dims[1]) : Float32Array.from(data));
+      if (!p.lora) out.set(p.weight, p.transposed ? transpose2d(data, p.dims[0], p.dims[1]) : Float32Array.from(data));
       else if (p.lora.role === 'A') {
         const b = this.params.find((q) => q.lora?.role === 'B' && q.weight === p.weight)!;
         const bData = await readFloat32(this.state.get(b.name)!);
@@ -224,21 +225,8 @@ class OrtTrainer implements Trainer {
   }
 }
 
-/** Deterministic uniform numbers in [0, 1) (LCG), for reproducible initialisation. */
-function seededUniform(seed: number): () => number {
-  let s = (seed * 2654435761 + 1) >>> 0;
-  return () => (s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32;
-}
-
 function zeros(dims: number[]): ort.Tensor {
   return new ort.Tensor('float32', new Float32Array(dims.reduce((a, b) => a * b, 1)), dims);
-}
-
-/** [rows, cols] → [cols, rows]. */
-function transpose(data: Float32Array, rows: number, cols: number): Float32Array {
-  const out = new Float32Array(rows * cols);
-  for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) out[c * rows + r] = data[r * cols + c];
-  return out;
 }
 
 function disposeGpu(tensors: ort.Tensor[]): void {
