@@ -37,7 +37,7 @@ class OrtCalibrationRunner implements CalibrationRunner {
   private readonly nllSessions = new WeakMap<ModelSpec, Promise<Session>>();
   private readonly allSessions: Promise<Session>[] = [];
   /** Device weight pools of full-model sessions (WebGPU), destroyed after their sessions. */
-  private readonly pools: Promise<DeviceWeights>[] = [];
+  private readonly pools: DeviceWeights[] = [];
 
   constructor(private readonly options: CalibrationRunnerOptions) {}
 
@@ -56,11 +56,11 @@ class OrtCalibrationRunner implements CalibrationRunner {
     const options = { backend: this.options.backend };
     let session: Promise<Session>;
     if (built instanceof Uint8Array) session = createSession(built, options);
-    else if (onDevice && options.backend === 'webgpu') {
-      const pool = createDeviceWeights();
-      this.pools.push(pool);
-      session = pool.then((deviceWeights) => createSessionFromModel(built, { ...options, deviceWeights }));
-    } else session = createSessionFromModel(built, options);
+    else {
+      const deviceWeights = onDevice && options.backend === 'webgpu' ? createDeviceWeights() : undefined;
+      if (deviceWeights) this.pools.push(deviceWeights);
+      session = createSessionFromModel(built, { ...options, deviceWeights });
+    }
     this.sessionsCreated++;
     this.allSessions.push(session);
     return session;
@@ -224,7 +224,7 @@ class OrtCalibrationRunner implements CalibrationRunner {
     const sessions = this.allSessions.splice(0);
     this.blockSessions.clear();
     for (const s of sessions) await (await s).release();
-    for (const pool of this.pools.splice(0)) (await pool).dispose();
+    for (const pool of this.pools.splice(0)) pool.dispose();
   }
 }
 

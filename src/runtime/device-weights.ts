@@ -18,7 +18,7 @@ const UPLOAD_CHUNK_BYTES = 64 * 1024 * 1024;
 export interface GpuDeviceLike {
   limits: { maxBufferSize: number; maxStorageBufferBindingSize: number };
   createBuffer(descriptor: { size: number; usage: number; label?: string }): GpuBufferLike;
-  queue: { writeBuffer(buffer: GpuBufferLike, offset: number, data: ArrayBufferView, dataOffset?: number, size?: number): void; onSubmittedWorkDone(): Promise<void> };
+  queue: { writeBuffer(buffer: GpuBufferLike, offset: number, data: ArrayBufferView, dataOffset?: number, size?: number): void };
 }
 export interface GpuBufferLike {
   size: number;
@@ -44,14 +44,15 @@ export class DeviceWeights {
   /** Bytes uploaded over this pool's life (a weight is uploaded once, whatever the sessions). */
   bytesUploaded = 0;
 
-  constructor(
-    private readonly device: GpuDeviceLike,
-    private readonly tensorFromBuffer: TensorFactory,
-  ) {}
+  private readonly device: Promise<GpuDeviceLike>;
 
-  /** The largest tensor one kernel can bind on this device. */
-  get maxTensorBytes(): number {
-    return Math.min(this.device.limits.maxStorageBufferBindingSize, this.device.limits.maxBufferSize);
+  /** `device` may still be on its way: the pool is made at once, the device is awaited when binding. */
+  constructor(
+    device: GpuDeviceLike | Promise<GpuDeviceLike>,
+    private readonly tensorFromBuffer: TensorFactory,
+  ) {
+    this.device = Promise.resolve(device);
+    this.device.catch(() => {}); // a failed request surfaces from bind(), not as an unhandled rejection
   }
 
   /**
@@ -60,13 +61,16 @@ export class DeviceWeights {
    * Initializer names must mean the same tensor in every graph bound to one pool (one engine: one spec,
    * one fold and precision setting).
    */
-  bind(model: OnnxModel): { model: OnnxModel; feeds: Record<string, ort.Tensor> } {
+  async bind(model: OnnxModel): Promise<{ model: OnnxModel; feeds: Record<string, ort.Tensor> }> {
+    const device = await this.device;
+    // The largest tensor one kernel can bind on this device.
+    const maxTensorBytes = Math.min(device.limits.maxStorageBufferBindingSize, device.limits.maxBufferSize);
     let split: OnnxModel;
     try {
-      split = splitOversizedWeights(model, this.maxTensorBytes);
+      split = splitOversizedWeights(model, maxTensorBytes);
     } catch (error) {
       if (!(error instanceof UnsplittableWeightError)) throw error;
-      throw new LabError('insufficient-memory', `a weight does not fit one WebGPU binding (${this.maxTensorBytes} bytes): ${error.message}`);
+      throw new LabError('insufficient-memory', `a weight does not fit one WebGPU binding (${maxTensorBytes} bytes): ${error.message}`);
     }
     const feeds: Record<string, ort.Tensor> = {};
     const initializers: OnnxTensor[] = [];
@@ -76,13 +80,13 @@ export class DeviceWeights {
         initializers.push(t);
         continue;
       }
-      feeds[t.name] = this.upload(t).tensor;
+      feeds[t.name] = this.upload(device, t).tensor;
       inputs.push({ name: t.name, elemType: t.dataType, dims: t.dims });
     }
     return { model: { ...split, initializers, inputs }, feeds };
   }
 
-  private upload(t: OnnxTensor): Resident {
+  private upload(device: GpuDeviceLike, t: OnnxTensor): Resident {
     const known = this.resident.get(t.name);
     if (known) {
       if (known.dataType !== t.dataType || known.dims.join() !== t.dims.join())
@@ -92,7 +96,7 @@ export class DeviceWeights {
     const byteLength = tensorByteLength(t);
     let buffer: GpuBufferLike;
     try {
-      buffer = this.device.createBuffer({ size: Math.ceil(byteLength / 16) * 16, usage: STORAGE_COPY, label: t.name });
+      buffer = device.createBuffer({ size: Math.ceil(byteLength / 16) * 16, usage: STORAGE_COPY, label: t.name });
     } catch (error) {
       throw new LabError('insufficient-memory', `the WebGPU device could not allocate ${t.name} (${byteLength} bytes): ${error instanceof Error ? error.message : String(error)}`);
     }
@@ -100,7 +104,7 @@ export class DeviceWeights {
     if (bytes.byteLength !== byteLength) throw new LabError('internal', `${t.name}: ${bytes.byteLength} bytes, expected ${byteLength}`);
     for (let offset = 0; offset < byteLength; offset += UPLOAD_CHUNK_BYTES) {
       const size = Math.min(UPLOAD_CHUNK_BYTES, byteLength - offset);
-      this.device.queue.writeBuffer(buffer, offset, bytes, offset, size);
+      device.queue.writeBuffer(buffer, offset, bytes, offset, size);
     }
     const resident: Resident = {
       dataType: t.dataType,
@@ -112,11 +116,6 @@ export class DeviceWeights {
     this.bytesHeld += byteLength;
     this.bytesUploaded += byteLength;
     return resident;
-  }
-
-  /** Waits until the uploads queued so far have reached the device. */
-  async flush(): Promise<void> {
-    await this.device.queue.onSubmittedWorkDone();
   }
 
   /** Destroys every buffer (sessions bound to them must be released first). */

@@ -68,7 +68,7 @@ export async function createEngine(spec: ModelSpec, options: EngineOptions): Pro
 class OrtEngine implements Engine {
   sessionsCreated = 0;
   private readonly sessions = new Map<Purpose, Promise<LabSession>>();
-  private deviceWeights: Promise<DeviceWeights> | null = null;
+  private deviceWeights: DeviceWeights | null = null;
   private past: Record<string, ort.Tensor> | null = null;
   private pastLength = 0;
   readonly backend: Backend;
@@ -85,19 +85,17 @@ class OrtEngine implements Engine {
   }
 
   get deviceWeightBytes(): number {
-    return this.residentWeights?.bytesHeld ?? 0;
+    return this.deviceWeights?.bytesHeld ?? 0;
   }
-
-  private residentWeights: DeviceWeights | null = null;
 
   private get usesDeviceWeights(): boolean {
     return this.backend === 'webgpu' && this.options.deviceWeights !== false;
   }
 
   /** The engine's device weight pool (WebGPU), made on first use. */
-  private pool(): Promise<DeviceWeights> | undefined {
+  private pool(): DeviceWeights | undefined {
     if (!this.usesDeviceWeights) return undefined;
-    this.deviceWeights ??= createDeviceWeights().then((w) => (this.residentWeights = w));
+    this.deviceWeights ??= createDeviceWeights();
     return this.deviceWeights;
   }
 
@@ -110,11 +108,7 @@ class OrtEngine implements Engine {
           ? { purpose: 'nll', fold: this.options.fold, precision: this.options.precision }
           : { purpose: 'decoder', fold: this.options.fold, lastLogitsOnly: purpose === 'decode', precision: this.options.precision };
       const gpuOutputs = purpose === 'decode' ? this.presentNames() : [];
-      const pool = this.pool();
-      const model = buildModelProto(this.spec, graph);
-      s = pool
-        ? pool.then((deviceWeights) => createSessionFromModel(model, { backend: this.backend, gpuOutputs, deviceWeights }))
-        : createSessionFromModel(model, { backend: this.backend, gpuOutputs });
+      s = createSessionFromModel(buildModelProto(this.spec, graph), { backend: this.backend, gpuOutputs, deviceWeights: this.pool() });
       this.sessionsCreated++;
       this.sessions.set(purpose, s);
     }
@@ -226,10 +220,8 @@ class OrtEngine implements Engine {
     const sessions = [...this.sessions.values()];
     this.sessions.clear();
     for (const s of sessions) await (await s).release();
-    const pool = this.deviceWeights;
+    this.deviceWeights?.dispose();
     this.deviceWeights = null;
-    this.residentWeights = null;
-    if (pool) (await pool).dispose();
   }
 
   dispose(): Promise<void> {

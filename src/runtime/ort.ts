@@ -254,10 +254,9 @@ function webGpuDevice(): Promise<GpuDeviceLike> {
   return labDevice;
 }
 
-/** A pool of device-resident weights for the sessions of one engine (WebGPU only). */
-export async function createDeviceWeights(): Promise<DeviceWeights> {
-  const device = await webGpuDevice();
-  return new DeviceWeights(device, (buffer, dataType, dims) => ort.Tensor.fromGpuBuffer(buffer as unknown as ort.Tensor.GpuBufferType, { dataType, dims }));
+/** A pool of device-resident weights for the sessions of one engine (WebGPU only); the device is awaited on first bind. */
+export function createDeviceWeights(): DeviceWeights {
+  return new DeviceWeights(webGpuDevice(), (buffer, dataType, dims) => ort.Tensor.fromGpuBuffer(buffer as unknown as ort.Tensor.GpuBufferType, { dataType, dims }));
 }
 
 export interface SessionOptions {
@@ -298,7 +297,7 @@ export async function createSession(model: Uint8Array, options: SessionOptions):
  */
 export async function createSessionFromModel(model: OnnxModel, options: SessionOptions): Promise<LabSession> {
   if (options.backend === 'webgpu' && options.deviceWeights) {
-    const bound = options.deviceWeights.bind(model);
+    const bound = await options.deviceWeights.bind(model);
     return new BoundSession(await createSession(encodeOnnxModel(bound.model), options), bound.feeds);
   }
   if (!isNativeBackend(options.backend)) return createSession(encodeOnnxModel(model), options);

@@ -42,7 +42,6 @@ function fakeDevice(maxBindingBytes: number) {
         const src = new Uint8Array(data.buffer, data.byteOffset + dataOffset, size ?? data.byteLength - dataOffset);
         (buffer as FakeBuffer).bytes.set(src, offset);
       },
-      onSubmittedWorkDone: async () => {},
     },
   };
   // A CPU tensor over the buffer's bytes stands in for Tensor.fromGpuBuffer.
@@ -90,7 +89,8 @@ describe('DeviceWeights', () => {
       decode: buildModelProto(loaded.spec, { purpose: 'decoder', lastLogitsOnly: true }),
       nll: buildModelProto(loaded.spec, { purpose: 'nll' }),
     };
-    const bound = Object.fromEntries(Object.entries(graphs).map(([k, g]) => [k, pool.bind(g)])) as Record<keyof typeof graphs, ReturnType<DeviceWeights['bind']>>;
+    const bound = {} as Record<keyof typeof graphs, Awaited<ReturnType<DeviceWeights['bind']>>>;
+    for (const [k, g] of Object.entries(graphs) as [keyof typeof graphs, OnnxModel][]) bound[k] = await pool.bind(g);
     const large = graphs.logits.initializers.filter((t) => tensorByteLength(t) >= MIN_DEVICE_WEIGHT_BYTES && t.dataType === TensorType.float);
     expect(large.length).toBeGreaterThan(0);
     const expectedBytes = large.reduce((n, t) => n + tensorByteLength(t), 0);
@@ -119,7 +119,7 @@ describe('DeviceWeights', () => {
       const fake = fakeDevice(limit);
       const pool = new DeviceWeights(fake.device, fake.tensorOf);
       const graph = buildModelProto(loaded.spec, { purpose: 'decoder', precision });
-      const b = pool.bind(buildModelProto(loaded.spec, { purpose: 'decoder', precision }));
+      const b = await pool.bind(buildModelProto(loaded.spec, { purpose: 'decoder', precision }));
       expect(fake.buffers.every((x) => x.size <= limit)).toBe(true);
       const names = [...Object.keys(b.feeds), ...b.model.initializers.map((t) => t.name)]; // small parts stay initializers
       expect(names).toContain('model.embed_tokens.weight.part1');
@@ -129,13 +129,13 @@ describe('DeviceWeights', () => {
     }
   });
 
-  it('refuses a weight bound under one name with two shapes', () => {
+  it('refuses a weight bound under one name with two shapes', async () => {
     const fake = fakeDevice(1 << 30);
     const pool = new DeviceWeights(fake.device, fake.tensorOf);
     const graph = buildModelProto(loaded.spec, { purpose: 'decoder' });
-    pool.bind(graph);
+    await pool.bind(graph);
     const t = graph.initializers.find((x) => x.name === 'model.embed_tokens.weight')!;
     const other = { ...graph, initializers: [{ name: t.name, dataType: t.dataType, dims: [t.dims[1], t.dims[0]], data: new Float32Array(t.dims[0] * t.dims[1]) }] };
-    expect(() => pool.bind(other)).toThrow(/model\.embed_tokens\.weight/);
+    await expect(pool.bind(other)).rejects.toThrow(/model\.embed_tokens\.weight/);
   });
 });
