@@ -222,9 +222,9 @@ export function webSessionNeeds(shape: MemoryShape, precision: WeightPrecision, 
 const cliCommand: Record<LabJob['kind'], string> = { perplexity: 'eval', bench: 'bench', generate: 'generate', prune: 'prune', export: 'prune', finetune: 'finetune' };
 
 /** What would let onnxruntime-web's session fit: fp16 weights (WebGPU with shader-f16), or the CLI's native runtime. */
-function webSessionSuggestions(shape: MemoryShape, precision: WeightPrecision, otherSessions: number, job: LabJob['kind'], backend: string): string[] {
+function webSessionSuggestions(shape: MemoryShape, precision: WeightPrecision, otherSessions: number, job: LabJob['kind']): string[] {
   const out: string[] = [];
-  if (backend === 'wasm' && job !== 'prune')
+  if (job !== 'prune')
     out.push('WebGPU (a browser and GPU that have it): the lab then keeps the weights in GPU buffers, outside the wasm heap');
   if (precision === 'fp32') {
     const half = webSessionNeeds(shape, 'fp16', otherSessions);
@@ -238,18 +238,17 @@ function webSessionSuggestions(shape: MemoryShape, precision: WeightPrecision, o
 }
 
 /**
- * Phases whose sessions embed the whole model (on WASM): calibration block passes feed one block's
- * weights as inputs; on WebGPU every full-model session binds device weights (graph inputs).
+ * Phases whose sessions embed the whole model on WASM (calibration block passes feed one block's
+ * weights as inputs). On WebGPU every full-model session binds device weights instead, so none does.
  */
-function embedsWholeModel(job: MemoryJob, kind: string): boolean {
-  if (kind === 'webgpu') return false;
+function embedsWholeModel(job: MemoryJob): boolean {
   return job.kind !== 'export' && !(job.kind === 'calibration' && job.pass !== 'gated-nll');
 }
 
 /**
  * Estimates every phase of the job and throws LabError('insufficient-memory') for the first that does
  * not fit, with the figures and suggestions. Returns the largest phase's estimate (null: nothing to check).
- * On onnxruntime-web (webgpu, wasm) a phase that creates a full-model session must also pass the session
+ * On onnxruntime-web's WASM backend a phase that creates a full-model session must also pass the session
  * creation: its protobuf under 2 GiB and the creation within the 4 GiB wasm32 heap (checkWebSessionFits).
  */
 export async function checkLabJob(ctx: MemoryCheckContext, job: LabJob): Promise<MemoryEstimate | null> {
@@ -261,13 +260,13 @@ export async function checkLabJob(ctx: MemoryCheckContext, job: LabJob): Promise
   let peak: MemoryEstimate | null = null;
   const kind = limitKindOf(ctx.backend);
   for (const phase of phasesOf(ctx, job)) {
-    if ((kind === 'webgpu' || kind === 'wasm') && embedsWholeModel(phase.job, kind)) {
-      // The wasm EP keeps every live session's weights in the same heap; WebGPU keeps them in GPU buffers.
-      const others = kind === 'wasm' && 'sessions' in phase.job ? Math.max(0, (phase.job.sessions ?? 1) - 1) : 0;
+    if (kind === 'wasm' && embedsWholeModel(phase.job)) {
+      // The wasm EP keeps every live session's weights in the same heap.
+      const others = 'sessions' in phase.job ? Math.max(0, (phase.job.sessions ?? 1) - 1) : 0;
       checkWebSessionFits(webSessionNeeds(shape, precision, others), {
         label: phase.label,
         backend: ctx.backend,
-        suggestions: () => webSessionSuggestions(shape, precision, others, job.kind, ctx.backend),
+        suggestions: () => webSessionSuggestions(shape, precision, others, job.kind),
       });
     }
     const estimate = estimateJobMemory(shape, phase.job, precision);
