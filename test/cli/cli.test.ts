@@ -1,20 +1,16 @@
 // The CLI contract: with --json the last stdout line is one JSON object; errors exit 1 with a
 // one-line `error [code]: message` on stderr. Runs the real command as a child process.
 
-import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readModelDir } from '../../src/cli/read-model-dir';
 import { Lab } from '../../src/lab/lab';
-import { repoRoot, stories260KDir, tinyStoriesPath } from '../helpers/model-files';
+import { runCli } from '../helpers/run-cli';
+import { stories260KDir, tinyStoriesPath } from '../helpers/model-files';
 
-function lab(...args: string[]) {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { cwd: repoRoot, encoding: 'utf8' });
-  const lines = r.stdout.trim().split('\n');
-  return { status: r.status, last: lines[lines.length - 1], stderr: r.stderr };
-}
+const lab = runCli;
 
 describe('lab CLI', () => {
   it('eval prints the perplexity JSON as the last line, equal to Lab on the same text and windows (native cpu default and wasm)', async () => {

@@ -1,22 +1,18 @@
 // The CLI's `finetune` as a child process: JSON-line progress on stderr, the result JSON as stdout's
 // last line, `--out` → a folder `eval` loads with the fine-tuned perplexity; bad flags exit 1.
 
-import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { repoRoot, stories260KDir, tinyStoriesPath } from '../helpers/model-files';
+import { runCli } from '../helpers/run-cli';
+import { stories260KDir, tinyStoriesPath } from '../helpers/model-files';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'prunelab-finetune-'));
 const textPath = path.join(dir, 'train.txt');
 fs.writeFileSync(textPath, fs.readFileSync(tinyStoriesPath, 'utf8').slice(0, 120_000));
 
-function lab(...args: string[]) {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { cwd: repoRoot, encoding: 'utf8' });
-  const lines = r.stdout.trim().split('\n');
-  return { status: r.status, last: lines[lines.length - 1], stderr: r.stderr };
-}
+const lab = runCli;
 
 describe('lab CLI: finetune', () => {
   it('LoRA steps with JSON progress, the result JSON, and --out that eval loads', () => {

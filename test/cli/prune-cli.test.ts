@@ -1,12 +1,12 @@
 // The CLI's `methods` and `prune` commands as child processes: the --json contract, --ratio mapping,
 // N:M flags, and `prune --out` → `eval --model <out>` giving the pruned perplexity.
 
-import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { repoRoot, stories260KDir, tinyStoriesPath } from '../helpers/model-files';
+import { runCli } from '../helpers/run-cli';
+import { stories260KDir, tinyStoriesPath } from '../helpers/model-files';
 
 // A slice of the TinyStories sample: tokenizing all 1.4 MB takes seconds per process.
 const textDir = fs.mkdtempSync(path.join(os.tmpdir(), 'prunelab-texts-'));
@@ -16,11 +16,7 @@ const story = fs.readFileSync(tinyStoriesPath, 'utf8');
 fs.writeFileSync(calibPath, story.slice(0, 50_000));
 fs.writeFileSync(evalPath, story.slice(-30_000));
 
-function lab(...args: string[]) {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { cwd: repoRoot, encoding: 'utf8' });
-  const lines = r.stdout.trim().split('\n');
-  return { status: r.status, last: lines[lines.length - 1], stderr: r.stderr };
-}
+const lab = runCli;
 
 describe('lab CLI: methods and prune', () => {
   it('methods --json lists all 10 with their params and defaults', () => {
