@@ -53,7 +53,8 @@ export const DEFAULT_ADAMW: AdamWOptions = { beta1: 0.9, beta2: 0.999, eps: 1e-8
 export interface TrainGraphs {
   /**
    * Inputs `input_ids` [batch, seqLen] int64, each param `<name>` and accumulator `gradacc.<name>`;
-   * outputs `loss` (mean NLL, float scalar) and `gradacc_out.<name>` = accumulator + gradient.
+   * outputs `loss` (mean NLL, float scalar) and `gradacc_out.<name>` = accumulator + gradient. Built
+   * with `accumulate: false`: no accumulators, and the outputs are the gradients `grad.<name>`.
    */
   gradient: OnnxModel;
   /**
@@ -73,7 +74,16 @@ export function trainParamOf(spec: ModelSpec, name: string, dims: number[]): Tra
 
 export function buildTrainGraphs(
   spec: ModelSpec,
-  options: { trainable: (weight: string) => boolean; batch: number; seqLen: number; adamw?: Partial<AdamWOptions>; lora?: LoraOptions; regularizer?: ChannelRegularizer },
+  options: {
+    trainable: (weight: string) => boolean;
+    batch: number;
+    seqLen: number;
+    adamw?: Partial<AdamWOptions>;
+    lora?: LoraOptions;
+    regularizer?: ChannelRegularizer;
+    /** Add the gradients to fed-in sums on the device (default true); false: output them as they are. */
+    accumulate?: boolean;
+  },
 ): TrainGraphs {
   let nll = buildModelProto(spec, { purpose: 'nll', fold: false });
   const params: TrainParam[] = [];
@@ -128,18 +138,24 @@ export function buildTrainGraphs(
     inputDims: { input_ids: [options.batch, options.seqLen] },
     gradName: (n) => `grad.${n}`,
   });
+  const ids = withGrads.inputs.map((i) => (i.name === 'input_ids' ? { ...i, dims: [options.batch, options.seqLen] } : i));
+  const optimizer = buildAdamWGraph(params, { ...DEFAULT_ADAMW, ...options.adamw });
+  if (options.accumulate === false) {
+    const gradient = { ...withGrads, inputs: ids, outputs: [{ name: 'loss', elemType: TensorType.float, dims: [] }, ...extraOutputs, ...params.map((p) => ({ ...asInput(p), name: `grad.${p.name}` }))] };
+    return { gradient, optimizer, params };
+  }
   // Accumulate: gradacc_out = gradacc + grad (the grad outputs become internal values).
   const accNodes: OnnxNode[] = params.map((p) => ({ opType: 'Add', name: `/accumulate/${p.name}`, inputs: [`gradacc.${p.name}`, `grad.${p.name}`], outputs: [`gradacc_out.${p.name}`] }));
   const gradient: OnnxModel = {
     ...withGrads,
     inputs: [
-      ...withGrads.inputs.map((i) => (i.name === 'input_ids' ? { ...i, dims: [options.batch, options.seqLen] } : i)),
+      ...ids,
       ...params.map((p) => ({ ...asInput(p), name: `gradacc.${p.name}` })),
     ],
     nodes: [...withGrads.nodes, ...accNodes],
     outputs: [{ name: 'loss', elemType: TensorType.float, dims: [] }, ...extraOutputs, ...params.map((p) => ({ ...asInput(p), name: `gradacc_out.${p.name}` }))],
   };
-  return { gradient, optimizer: buildAdamWGraph(params, { ...DEFAULT_ADAMW, ...options.adamw }), params };
+  return { gradient, optimizer, params };
 }
 
 /**

@@ -191,7 +191,7 @@ function phasesOf(ctx: MemoryCheckContext, job: LabJob): Phase[] {
       return phases;
     }
     case 'finetune':
-      return [{ label: 'fine-tuning', job: { kind: 'train', batch: job.batch, seqLen: job.seqLen, trainableParams: job.trainableParams } }];
+      return [{ label: 'fine-tuning', job: { kind: 'train', batch: job.batch, seqLen: job.seqLen, trainableParams: job.trainableParams, stateOnDevice: ctx.backend === 'webgpu' } }];
     case 'export': {
       const { request } = job;
       const outputs: ('safetensors' | 'onnx-fp32' | 'onnx-fp16' | 'onnx-q4')[] = [];

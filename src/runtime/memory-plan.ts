@@ -84,9 +84,10 @@ export type MemoryJob =
   | { kind: 'calibration'; pass: 'blocks' | 'gated-nll' | 'block-influence'; seqLen: number; windows: number; stats?: StatsKind; maxBatchTokens?: number; sessions?: number }
   /**
    * Training steps (runtime/trainer.ts): `batch` windows of `seqLen` per gradient run, `trainableParams`
-   * trained (all weights' values, their AdamW moments and gradient sums live at once).
+   * trained (all weights' values, their AdamW moments and gradient sums live at once). `stateOnDevice`:
+   * WebGPU's AdamW graph returns a new state beside the old; otherwise it is updated in place.
    */
-  | { kind: 'train'; batch: number; seqLen: number; trainableParams: number }
+  | { kind: 'train'; batch: number; seqLen: number; trainableParams: number; stateOnDevice: boolean }
   /** Export files built in JS memory (no session); onnx-* also build the graph (transient weight copies). */
   | { kind: 'export'; outputs: ('safetensors' | 'onnx-fp32' | 'onnx-fp16' | 'onnx-q4')[] };
 
@@ -206,10 +207,11 @@ export function estimateJobMemory(shape: MemoryShape, job: MemoryJob, precision:
       return make(sessions, sessions * model, kv, a.bytes, [...a.tensors, present], `prompt ${P} + ${job.newTokens} new tokens`);
     }
     case 'train': {
-      // Per trainable value: the weight, m and v, fed and returned (×2 while a step swaps them), and the
-      // gradient sum fed and returned: 8 fp32 copies. The backward keeps every layer's forward
+      // Per trainable value, fp32: the weight, m and v (×2 on the device while the AdamW graph swaps them)
+      // and the gradient sum fed and returned: 8 copies; in place on the CPU backends, the weight, m, v,
+      // the session's gradient and its copy in JS: 5. The backward keeps every layer's forward
       // activations (the logits three times: values, log-softmax, their gradient).
-      const state = job.trainableParams * F32 * 8;
+      const state = job.trainableParams * F32 * (job.stateOnDevice ? 8 : 5);
       const perLayer = forwardActivations({ ...shape, vocab: 0 }, job.batch, job.seqLen, job.seqLen, { tokens: job.seqLen, logSoftmax: false });
       const logits = { name: `logits [${job.batch}, ${job.seqLen}, ${shape.vocab}] fp32`, bytes: job.batch * job.seqLen * shape.vocab * F32 };
       const activations = shape.layers.length * perLayer.bytes + 3 * logits.bytes;

@@ -1,16 +1,22 @@
-// Training on the lab's runtime: the gradient and AdamW graphs of graph/train-graph.ts as two sessions.
-// Trainable weights, moments and gradient accumulators are session tensors carried from one run to the
-// next (on WebGPU `gpu-buffer` outputs fed straight back, never copied to JS); only the loss and the
-// gradient norm are read per step. Frozen weights are the gradient graph's initializers (device
-// weights on WebGPU). Learning-rate warm-up and decay are computed here and fed as scalars.
+// Training on the lab's runtime, from the gradient graph of graph/train-graph.ts. Two ways to keep the
+// state (trainable weights, both moments, gradient sums):
+// - WebGPU: on the device. The gradient graph adds to sums fed back, and the AdamW graph is a second
+//   session; every state tensor is a `gpu-buffer` output fed straight back, never copied to JS. Only the
+//   loss and the gradient norm are read per step.
+// - CPU backends (onnxruntime-node, WASM): in JS memory, where those backends keep it anyway. The
+//   session returns the gradients and ./host-adamw updates weights and moments in place, in one pass
+//   (the graph form cost a fresh copy of the whole state and ~14 passes per step there).
+// Frozen weights are the gradient graph's initializers (device weights on WebGPU). Learning-rate
+// warm-up and decay are computed here and fed as scalars.
 
 import { LabError } from '../errors';
 import { transpose2d } from '../formats/dtype';
 import { mergeLora, type LoraOptions } from '../graph/lora-graph';
 import { mulberry32 } from '../pruning/calibration-data';
-import { buildTrainGraphs, type AdamWOptions, type ChannelRegularizer, type TrainParam } from '../graph/train-graph';
+import { buildTrainGraphs, DEFAULT_ADAMW, type AdamWOptions, type ChannelRegularizer, type TrainParam } from '../graph/train-graph';
 import type { ModelSpec } from '../model/model-spec';
 import type { DeviceWeights } from './device-weights';
+import { hostAdamWStep, type HostAdamWState } from './host-adamw';
 import { createDeviceWeights, createSessionFromModel, ort, readFloat32, type Backend, type LabSession } from './ort';
 
 export type LrSchedule = 'cosine' | 'linear' | 'constant';
@@ -85,10 +91,11 @@ export async function createTrainer(spec: ModelSpec, options: TrainerOptions): P
   if (options.seqLen < 2 || options.seqLen > spec.config.maxPositionEmbeddings)
     throw new LabError('bad-argument', `seqLen must be in 2..${spec.config.maxPositionEmbeddings}, got ${options.seqLen}`);
   if (!(options.lr > 0)) throw new LabError('bad-argument', `lr must be positive, got ${options.lr}`);
-  const graphs = buildTrainGraphs(spec, options);
   const onGpu = options.backend === 'webgpu';
-  const pool = onGpu ? createDeviceWeights() : undefined;
-  const kept = (prefixes: string[]) => (onGpu ? graphs.params.flatMap((p) => prefixes.map((x) => `${x}${p.name}`)) : []);
+  const graphs = buildTrainGraphs(spec, { ...options, accumulate: onGpu });
+  if (!onGpu) return new OrtTrainer(spec, options, graphs.params, await createSessionFromModel(graphs.gradient, { backend: options.backend }), null, undefined);
+  const pool = createDeviceWeights();
+  const kept = (prefixes: string[]) => graphs.params.flatMap((p) => prefixes.map((x) => `${x}${p.name}`));
   const gradient = await createSessionFromModel(graphs.gradient, { backend: options.backend, deviceWeights: pool, gpuOutputs: kept(['gradacc_out.']) });
   const optimizer = await createSessionFromModel(graphs.optimizer, { backend: options.backend, gpuOutputs: kept(['new.', 'new_m.', 'new_v.']) });
   return new OrtTrainer(spec, options, graphs.params, gradient, optimizer, pool);
@@ -97,13 +104,15 @@ export async function createTrainer(spec: ModelSpec, options: TrainerOptions): P
 class OrtTrainer implements Trainer {
   steps = 0;
   private readonly state = new Map<string, ort.Tensor>(); // `<name>`, `m.<name>`, `v.<name>`
+  /** Without an optimizer session: the state's arrays, updated in place by hostAdamWStep (same order as params). */
+  private readonly host: HostAdamWState[] | null;
 
   constructor(
     private readonly spec: ModelSpec,
     private readonly options: TrainerOptions,
     readonly params: TrainParam[],
     private readonly gradient: LabSession,
-    private readonly optimizer: LabSession,
+    private readonly optimizer: LabSession | null,
     private readonly pool: DeviceWeights | undefined,
   ) {
     const random = mulberry32(options.seed ?? 0);
@@ -122,6 +131,10 @@ class OrtTrainer implements Trainer {
       this.state.set(`m.${p.name}`, zeros(p.dims));
       this.state.set(`v.${p.name}`, zeros(p.dims));
     }
+    const array = (key: string) => this.state.get(key)!.data as Float32Array;
+    this.host = optimizer
+      ? null
+      : params.map((p) => ({ weight: array(p.name), m: array(`m.${p.name}`), v: array(`v.${p.name}`), decay: p.dims.length >= 2, keep: p.keep?.() }));
   }
 
   private checkWindows(windows: Int32Array[], count: number): void {
@@ -139,11 +152,15 @@ class OrtTrainer implements Trainer {
     return loss;
   }
 
-  /** Runs the gradient graph over `micro` micro-batches; the mean loss and the gradient sums. */
-  private async accumulate(windows: Int32Array[], micro: number): Promise<{ loss: number; acc: Map<string, ort.Tensor>; penalty?: number; sliceNorm?: number }> {
+  /**
+   * Runs the gradient graph over `micro` micro-batches; the mean loss and the gradient sums (with an
+   * optimizer session: device tensors summed by the graph; without: JS arrays summed here, in params order).
+   */
+  private async accumulate(windows: Int32Array[], micro: number): Promise<{ loss: number; acc: Map<string, ort.Tensor>; sums: Float32Array[]; penalty?: number; sliceNorm?: number }> {
     const { batch, seqLen } = this.options;
     // Gradient sums by param name: zeros, then each micro-batch's gradacc_out fed back.
-    let acc = new Map(this.params.map((p) => [p.name, zeros(p.dims)]));
+    let acc = new Map(this.host ? [] : this.params.map((p) => [p.name, zeros(p.dims)]));
+    const sums: Float32Array[] = [];
     let lossSum = 0;
     let penalty: number | undefined;
     let sliceNorm: number | undefined;
@@ -153,7 +170,7 @@ class OrtTrainer implements Trainer {
       const feeds: Record<string, ort.Tensor> = { input_ids: new ort.Tensor('int64', ids, [batch, seqLen]) };
       for (const p of this.params) {
         feeds[p.name] = this.state.get(p.name)!;
-        feeds[`gradacc.${p.name}`] = acc.get(p.name)!;
+        if (!this.host) feeds[`gradacc.${p.name}`] = acc.get(p.name)!;
       }
       const out = await run(this.gradient, feeds, 'gradient');
       lossSum += (await readFloat32(out.loss as ort.Tensor))[0];
@@ -162,10 +179,18 @@ class OrtTrainer implements Trainer {
         sliceNorm = (await readFloat32(out.slice_norm as ort.Tensor))[0];
       }
       (out.loss as ort.Tensor).dispose();
+      if (this.host) {
+        this.params.forEach((p, i) => {
+          const g = out[`grad.${p.name}`].data as Float32Array;
+          if (k === 0) sums.push(g);
+          else for (let j = 0; j < g.length; j++) sums[i][j] += g[j];
+        });
+        continue;
+      }
       disposeGpu([...acc.values()]);
       acc = new Map(this.params.map((p) => [p.name, out[`gradacc_out.${p.name}`] as ort.Tensor]));
     }
-    return { loss: lossSum / micro, acc, penalty, sliceNorm };
+    return { loss: lossSum / micro, acc, sums, penalty, sliceNorm };
   }
 
   async step(windows: Int32Array[]): Promise<TrainStepResult> {
@@ -173,9 +198,20 @@ class OrtTrainer implements Trainer {
     const micro = this.options.microBatches ?? 1;
     this.checkWindows(windows, batch * micro);
     const started = performance.now();
-    const { loss, acc, penalty, sliceNorm } = await this.accumulate(windows, micro);
+    const { loss, acc, sums, penalty, sliceNorm } = await this.accumulate(windows, micro);
     const step = this.steps + 1;
     const lr = learningRateAt(step, this.options);
+    // Checked before the update, so a diverged step leaves the last good weights.
+    if (!Number.isFinite(loss)) throw new LabError('runtime', `training diverged at step ${step}: the loss is ${loss}`);
+    const gradNorm = this.host
+      ? hostAdamWStep(this.host, sums, { lr, step, gradScale: 1 / micro }, { ...DEFAULT_ADAMW, ...this.options.adamw })
+      : await this.deviceAdamW(acc, lr, step, micro);
+    this.steps = step;
+    return { step, loss, gradNorm, lr, tokens: batch * micro * seqLen, stepMs: performance.now() - started, ...(penalty === undefined ? {} : { penalty, sliceNorm }) };
+  }
+
+  /** The AdamW graph over the device state; the new state replaces the old (disposed). Returns the gradient norm. */
+  private async deviceAdamW(acc: Map<string, ort.Tensor>, lr: number, step: number, micro: number): Promise<number> {
     const b1 = this.options.adamw?.beta1 ?? 0.9;
     const b2 = this.options.adamw?.beta2 ?? 0.999;
     const scalar = (v: number) => new ort.Tensor('float32', Float32Array.of(v), []);
@@ -187,7 +223,7 @@ class OrtTrainer implements Trainer {
       grad_scale: scalar(1 / micro),
     };
     for (const [name, t] of this.state) feeds[name] = t;
-    const out = await run(this.optimizer, feeds, 'optimizer');
+    const out = await run(this.optimizer!, feeds, 'optimizer');
     const gradNorm = (await readFloat32(out.grad_norm as ort.Tensor))[0];
     disposeGpu([...acc.values()]);
     const previous = [...this.state.values()];
@@ -197,9 +233,7 @@ class OrtTrainer implements Trainer {
       this.state.set(`v.${p.name}`, out[`new_v.${p.name}`] as ort.Tensor);
     }
     disposeGpu(previous);
-    this.steps = step;
-    if (!Number.isFinite(loss)) throw new LabError('runtime', `training diverged at step ${step}: the loss is ${loss}`);
-    return { step, loss, gradNorm, lr, tokens: batch * micro * seqLen, stepMs: performance.now() - started, ...(penalty === undefined ? {} : { penalty, sliceNorm }) };
+    return gradNorm;
   }
 
   async weights(): Promise<Map<string, Float32Array>> {
@@ -220,7 +254,7 @@ class OrtTrainer implements Trainer {
     disposeGpu([...this.state.values()]);
     this.state.clear();
     await this.gradient.release();
-    await this.optimizer.release();
+    await this.optimizer?.release();
     this.pool?.dispose();
   }
 }

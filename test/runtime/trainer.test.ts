@@ -1,6 +1,6 @@
 // Training on stories260K (runtime/trainer.ts over graph/train-graph.ts): AdamW steps lower the training
-// loss; the AdamW graph equals AdamW computed by hand (clipping, decay on matrices only, bias
-// correction); gradient accumulation
+// loss; the AdamW graph and the host AdamW both equal AdamW computed by hand (clipping, decay on
+// matrices only, bias correction, keep mask); gradient accumulation
 // (2 micro-batches of 2) equals one batch of 4; onnxruntime-node cpu and onnxruntime-web WASM agree step
 // for step; frozen weights are not in the trainable set; the LR schedule.
 
@@ -12,6 +12,7 @@ import { createSessionFromModel, ort } from '../../src/runtime/ort';
 import { loadModelFromFiles } from '../../src/model/load-model';
 import type { LoadedModel } from '../../src/model/loaded-model';
 import { useNativeOrt } from '../../src/runtime/native-ort';
+import { hostAdamWStep } from '../../src/runtime/host-adamw';
 import { createTrainer, learningRateAt, type TrainerOptions } from '../../src/runtime/trainer';
 import { createTextTokenizer } from '../../src/tokenizer/text-tokenizer';
 import { stories260KLayouts, tinyStoriesPath } from '../helpers/model-files';
@@ -96,21 +97,17 @@ describe('trainer', () => {
     expect(diff).toBeLessThan(1e-4);
   });
 
-  it('the AdamW graph equals AdamW by hand: global-norm clipping, decay on matrices only, bias correction', async () => {
+  // The two AdamW implementations (the graph WebGPU runs, the in-place host loop of the CPU backends)
+  // against AdamW by hand in float64, with a keep mask on one matrix.
+  it.each(['graph', 'host'] as const)('AdamW (%s) equals AdamW by hand: global-norm clipping, decay on matrices only, bias correction, keep mask', async (impl) => {
+    const keepW2 = Uint8Array.of(1, 0, 1, 1, 0, 1);
     const params = [
-      { name: 'w2', weight: 'w2', transposed: false, dims: [2, 3] },
+      { name: 'w2', weight: 'w2', transposed: false, dims: [2, 3], keep: () => keepW2 },
       { name: 'b1', weight: 'b1', transposed: false, dims: [3] },
     ];
     const o = { beta1: 0.8, beta2: 0.95, eps: 1e-6, weightDecay: 0.1, maxGradNorm: 0.7 };
-    const session = await createSessionFromModel(buildAdamWGraph(params, o), { backend: 'cpu' });
     const rnd = (n: number, k: number) => Float32Array.from({ length: n }, (_, i) => Math.sin(1.3 * i + k));
     const [t, lr, micro] = [3, 0.01, 2];
-    const feeds: Record<string, ort.Tensor> = {
-      lr: new ort.Tensor('float32', Float32Array.of(lr), []),
-      bias_correction1: new ort.Tensor('float32', Float32Array.of(1 - o.beta1 ** t), []),
-      bias_correction2: new ort.Tensor('float32', Float32Array.of(1 - o.beta2 ** t), []),
-      grad_scale: new ort.Tensor('float32', Float32Array.of(1 / micro), []),
-    };
     const data: Record<string, Float32Array> = {};
     params.forEach((p, k) => {
       const n = p.dims.reduce((a, b) => a * b, 1);
@@ -118,13 +115,27 @@ describe('trainer', () => {
       data[`m.${p.name}`] = rnd(n, k + 10).map((x) => 0.1 * x);
       data[`v.${p.name}`] = rnd(n, k + 20).map((x) => 0.01 * x * x);
       data[`g.${p.name}`] = rnd(n, k + 30).map((x) => 2 * x);
-      for (const key of [p.name, `m.${p.name}`, `v.${p.name}`, `g.${p.name}`]) feeds[key] = new ort.Tensor('float32', data[key], p.dims);
     });
-    const out = await session.run(feeds);
+    const got: Record<string, Float32Array> = {};
+    let gradNorm: number;
+    if (impl === 'graph') {
+      const session = await createSessionFromModel(buildAdamWGraph(params, o), { backend: 'cpu' });
+      const scalar = (v: number) => new ort.Tensor('float32', Float32Array.of(v), []);
+      const feeds: Record<string, ort.Tensor> = { lr: scalar(lr), bias_correction1: scalar(1 - o.beta1 ** t), bias_correction2: scalar(1 - o.beta2 ** t), grad_scale: scalar(1 / micro) };
+      for (const p of params) for (const key of [p.name, `m.${p.name}`, `v.${p.name}`, `g.${p.name}`]) feeds[key] = new ort.Tensor('float32', data[key], p.dims);
+      const out = await session.run(feeds);
+      gradNorm = out.grad_norm.data[0] as number;
+      for (const p of params) for (const key of ['', 'm.', 'v.']) got[`${key}${p.name}`] = out[`new${key ? `_${key.slice(0, 1)}` : ''}.${p.name}`].data as Float32Array;
+      await session.release();
+    } else {
+      const copy = (key: string) => (got[key] = Float32Array.from(data[key]));
+      const states = params.map((p) => ({ weight: copy(p.name), m: copy(`m.${p.name}`), v: copy(`v.${p.name}`), decay: p.dims.length >= 2, keep: p.keep?.() }));
+      gradNorm = hostAdamWStep(states, params.map((p) => data[`g.${p.name}`]), { lr, step: t, gradScale: 1 / micro }, o);
+    }
     // By hand, in float64.
     const mean = (name: string) => Array.from(data[`g.${name}`], (x) => x / micro);
     const norm = Math.sqrt(params.reduce((s, p) => s + mean(p.name).reduce((a, x) => a + x * x, 0), 0));
-    expect(out.grad_norm.data[0]).toBeCloseTo(norm, 5);
+    expect(gradNorm).toBeCloseTo(norm, 5);
     const clip = Math.min(1, o.maxGradNorm / (norm + 1e-6));
     expect(clip).toBeLessThan(1); // clipping is exercised
     for (const p of params) {
@@ -132,15 +143,16 @@ describe('trainer', () => {
       const m = g.map((x, i) => o.beta1 * data[`m.${p.name}`][i] + (1 - o.beta1) * x);
       const v = g.map((x, i) => o.beta2 * data[`v.${p.name}`][i] + (1 - o.beta2) * x * x);
       const w = m.map((mi, i) => {
+        if (p.keep && !p.keep()[i]) return 0;
         const update = mi / (1 - o.beta1 ** t) / (Math.sqrt(v[i] / (1 - o.beta2 ** t)) + o.eps) + (p.dims.length === 2 ? o.weightDecay * data[p.name][i] : 0);
         return data[p.name][i] - lr * update;
       });
-      const close = (got: unknown, want: number[], what: string) => want.forEach((x, i) => expect(Math.abs((got as Float32Array)[i] - x), `${what}[${i}]`).toBeLessThan(1e-6 * (1 + Math.abs(x))));
-      close(out[`new_m.${p.name}`].data, m, `m.${p.name}`);
-      close(out[`new_v.${p.name}`].data, v, `v.${p.name}`);
-      close(out[`new.${p.name}`].data, w, p.name);
+      const close = (values: Float32Array, want: number[], what: string) => want.forEach((x, i) => expect(Math.abs(values[i] - x), `${what}[${i}]`).toBeLessThan(1e-6 * (1 + Math.abs(x))));
+      close(got[`m.${p.name}`], m, `m.${p.name}`);
+      close(got[`v.${p.name}`], v, `v.${p.name}`);
+      close(got[p.name], w, p.name);
     }
-    await session.release();
+    expect(got.w2[1]).toBe(0); // masked
   });
 
   it('full fine-tuning of a sparse model keeps every pruned weight exactly zero (masked AdamW updates)', async () => {
