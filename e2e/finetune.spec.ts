@@ -1,7 +1,7 @@
 // Recovery fine-tuning in the tab (the lab worker on WebGPU; SwiftShader here): LoRA steps on the demo
 // model with a live loss curve and held-out perplexity before → after, agreeing step for step with the
 // same run in Node on WASM (loss within 1e-3 relative at every step); stopping after two steps keeps
-// them; the fine-tuned model downloads as a Hugging Face folder.
+// them; the run lands in the Runs table; the fine-tuned model downloads as a Hugging Face folder.
 
 import type { Page } from '@playwright/test';
 import { expect, nodeLab, readDownload, test, unzipStored } from './helpers';
@@ -27,6 +27,10 @@ test('LoRA fine-tuning on WebGPU: live loss, held-out ppl, same losses as Node o
   await expect(status).toContainText('Held-out perplexity');
   await expect(page.getByTestId('ft-chart')).toHaveAttribute('data-points', String(request.steps));
   const pageLosses = (await status.getAttribute('data-losses'))!.split(',').map(Number);
+  // The run lands in the Runs table, its perplexities the held-out ones.
+  const row = page.getByTestId('run-row').filter({ hasText: 'dense + LoRA r4' });
+  await expect(row).toHaveCount(1);
+  await expect(row.getByTestId('run-ppl')).toHaveAttribute('data-after', /^\d/);
 
   const lab = await nodeLab();
   const node = await lab.finetune({

@@ -58,7 +58,7 @@ export interface LabState {
   tuning: JobState<FinetuneProgress, FinetuneResult> & { trace: FinetuneStep[]; exported: JobStatus };
   /** Methods, their forms, the pruning job and the export (pruning-state.ts). */
   pruning: PruningState;
-  /** Every finished prune run, stored between visits (runs-actions.ts). */
+  /** Every finished prune run and recovery fine-tuning, stored between visits (runs-actions.ts). */
   runs: RunsState;
   error: ShownError | null;
 }

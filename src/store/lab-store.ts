@@ -51,13 +51,13 @@ export function createLabStore(api: LabApi, runStorage: RunStorage = defaultRunS
     async function runJob<R>(
       kind: JobKind,
       call: (signal: AbortSignal) => Promise<R>,
-      onDone: (result: R) => void,
+      onDone: (result: R) => void | Promise<void>,
     ): Promise<void> {
       const controller = new AbortController();
       controllers.set(kind, controller);
       try {
         const result = await call(controller.signal);
-        onDone(result);
+        await onDone(result);
       } catch (error) {
         const data = toLabErrorData(error);
         const status = data.code === 'cancelled' ? 'cancelled' : 'failed';
@@ -183,7 +183,10 @@ export function createLabStore(api: LabApi, runStorage: RunStorage = defaultRunS
               onProgress: (progress) =>
                 set((s) => ({ tuning: { ...s.tuning, progress, trace: progress.step ? [...s.tuning.trace, progress.step] : s.tuning.trace } })),
             }),
-          (result) => set((s) => ({ tuning: { ...s.tuning, status: 'done', result, trace: result.trace } })),
+          async (result) => {
+            set((s) => ({ tuning: { ...s.tuning, status: 'done', result, trace: result.trace } }));
+            await get().recordRecovery(result, result.which === 'pruned' ? get().pruning.job.runId : null);
+          },
         );
       },
 

@@ -123,6 +123,7 @@ export function createPruningActions(
       patchItem(item.id, () => ({ status: 'done' }));
       const runId = method ? await onRunDone(result, method) : null;
       patchItem(item.id, () => ({ runId: runId ?? null }));
+      patch((p) => ({ job: { ...p.job, runId: runId ?? null } }));
     } catch (error) {
       const data = toLabErrorData(error);
       const cancelled = data.code === 'cancelled';

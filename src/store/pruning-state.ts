@@ -40,6 +40,8 @@ export interface PruneJob {
   trace: TraceEntry[];
   result: PruneResult | null;
   error: LabErrorData | null;
+  /** The finished run's RunRecord id (the run whose model the lab holds as 'pruned'); null until recorded. */
+  runId: string | null;
 }
 
 export interface ExportState {
@@ -115,7 +117,7 @@ export function defaultPruneSettings(): PruneSettings {
 }
 
 export function idlePruneJob(): PruneJob {
-  return { status: 'idle', progress: null, trace: [], result: null, error: null };
+  return { status: 'idle', progress: null, trace: [], result: null, error: null, runId: null };
 }
 
 export function initialPruningState(): PruningState {

@@ -1,7 +1,7 @@
-// One finished prune run as plain data (what the Runs table, chart, CSV/JSON and IndexedDB keep), built
-// from a PruneResult. Pure: must not import React, the worker or the engine.
+// One finished run as plain data (what the Runs table, chart, CSV/JSON and IndexedDB keep), built from a
+// PruneResult, or from a FinetuneResult (a recovery run). Pure: must not import React, the worker or the engine.
 
-import type { ModelSummary, PruneResult } from '../lab/lab-api';
+import type { FinetuneResult, ModelSummary, PruneResult } from '../lab/lab-api';
 import type { ParamValue } from '../pruning/method';
 import type { TraceEntry } from '../pruning/plan';
 
@@ -48,6 +48,27 @@ export interface RunRecord {
   fp32BytesAfter?: number;
   /** Runs made by `lab sweep`: the manifest (file name, hash of its settings), this run's 0-based place in its expanded order and the sweep's size. */
   sweep?: SweepPlace;
+  /**
+   * A recovery fine-tuning run: the model is the pruning run `of` (its structure fields copied) or the
+   * loaded model (`of` null), and pplBefore/pplAfter are on the held-out quarter of the training text.
+   */
+  recovery?: RecoveryInfo;
+}
+
+export interface RecoveryInfo {
+  /** The RunRecord id of the pruning run whose model was fine-tuned; null for the loaded model. */
+  of: string | null;
+  mode: 'lora' | 'full';
+  /** LoRA rank and alpha (null for full fine-tuning); masked: pruned zeros kept exactly. */
+  lora: { rank: number; alpha: number; masked: boolean } | null;
+  steps: number;
+  stepsRequested: number;
+  trainTokens: number;
+  /** Training loss at the first and the last step. */
+  lossFirst: number | null;
+  lossLast: number | null;
+  tokensPerS: number;
+  backend: string;
 }
 
 export interface SweepPlace {
@@ -126,6 +147,93 @@ export function runRecordOf(result: PruneResult, context: RunContext): RunRecord
     trace: structuredClone(result.trace),
     generation: result.generation ? { prompt: result.generation.prompt, dense: result.generation.dense.text, pruned: result.generation.pruned.text } : null,
     fp32BytesAfter: result.parametersAfter * 4,
+  };
+}
+
+/** The chart's line a run belongs to: its method, or its method and recovery ("wanda + lora r8"), apart from the method's prune runs. */
+export function chartSeriesKey(run: Pick<RunRecord, 'methodId' | 'recovery'>): string {
+  const r = run.recovery;
+  return r ? `${run.methodId} + ${r.lora ? `lora r${r.lora.rank}` : 'full'}` : run.methodId;
+}
+
+/** What a recovery run is called in the Runs table: "<source method> + LoRA r8" (or "+ full fine-tuning"). */
+export function recoveryLabel(result: Pick<FinetuneResult, 'lora'>, source: Pick<RunRecord, 'methodLabel'> | null): string {
+  const how = result.lora ? `LoRA r${result.lora.rank}${result.lora.masked ? ' masked' : ''}` : 'full fine-tuning';
+  return source ? `${source.methodLabel} + ${how}` : `dense + ${how}`;
+}
+
+/**
+ * A recovery run as a RunRecord. With `source` (the pruning run whose model was fine-tuned) it keeps that
+ * run's method, parameters, sparsity and layers, so the chart places it beside the run it recovered;
+ * without, it describes the loaded model (no sparsity). Perplexities are the held-out ones of `result`.
+ */
+export function recoveryRecordOf(
+  result: FinetuneResult,
+  source: RunRecord | null,
+  context: { model: KeyedModel; finishedAtMs: number; id: string },
+): RunRecord {
+  const structure = source
+    ? {
+        methodId: source.methodId,
+        methodKind: source.methodKind,
+        params: { ...source.params },
+        calibration: { ...source.calibration },
+        overallSparsity: source.overallSparsity,
+        layersBefore: source.layersBefore,
+        layersAfter: source.layersAfter,
+        parametersBefore: source.parametersBefore,
+        parametersAfter: source.parametersAfter,
+        removedBlocks: [...source.removedBlocks],
+        blockSparsity: [...source.blockSparsity],
+        ...(source.layerSparsity ? { layerSparsity: source.layerSparsity.map((l) => ({ ...l })) } : {}),
+        fp32BytesAfter: source.fp32BytesAfter ?? source.parametersAfter * 4,
+      }
+    : {
+        methodId: 'dense',
+        methodKind: 'sparsity' as const,
+        params: {},
+        calibration: { windows: 0, seqLen: 0, sampling: 'first' as const, seed: 0, textName: '' },
+        overallSparsity: 0,
+        layersBefore: context.model.numLayers,
+        layersAfter: context.model.numLayers,
+        parametersBefore: context.model.parameters,
+        parametersAfter: context.model.parameters,
+        removedBlocks: [],
+        blockSparsity: [],
+        fp32BytesAfter: context.model.parameters * 4,
+      };
+  const ppl = result.pplAfter ?? result.pplBefore;
+  return {
+    id: context.id,
+    finishedAtMs: context.finishedAtMs,
+    modelName: context.model.name,
+    modelKey: modelKeyOf(context.model),
+    methodLabel: recoveryLabel(result, source),
+    ...structure,
+    pplBefore: result.pplBefore?.ppl ?? null,
+    pplAfter: result.pplAfter?.ppl ?? null,
+    pplWindows: ppl?.windows ?? null,
+    pplSeqLen: ppl?.seqLen ?? null,
+    pplTextName: ppl ? `${result.textName} (held-out quarter)` : null,
+    decodeTokensPerSDense: null,
+    decodeTokensPerSPruned: null,
+    prefillMsDense: null,
+    prefillMsPruned: null,
+    speedAdapter: null,
+    elapsedMs: result.elapsedMs,
+    generation: null,
+    recovery: {
+      of: source?.id ?? null,
+      mode: result.mode,
+      lora: result.lora ? { ...result.lora } : null,
+      steps: result.steps,
+      stepsRequested: result.stepsRequested,
+      trainTokens: result.trainTokens,
+      lossFirst: result.trace[0]?.loss ?? null,
+      lossLast: result.trace.at(-1)?.loss ?? null,
+      tokensPerS: result.tokensPerS,
+      backend: result.backend,
+    },
   };
 }
 

@@ -1,9 +1,9 @@
-// The runs slice: every finished prune run, kept in a RunStorage (IndexedDB in the app) and loaded at
+// The runs slice: every finished prune run and recovery fine-tuning, kept in a RunStorage (IndexedDB in the app) and loaded at
 // start; shown filtered to the loaded model by default. Must not import React or the engine.
 
-import type { MethodInfo, PruneResult } from '../lab/lab-api';
+import type { FinetuneResult, MethodInfo, PruneResult } from '../lab/lab-api';
 import type { LabState } from './lab-state';
-import { isRunOfModel, runRecordOf, type RunRecord } from './run-record';
+import { isRunOfModel, recoveryRecordOf, runRecordOf, type RunRecord } from './run-record';
 import { parseRunsJson } from './runs-import';
 import type { RunStorage } from './run-storage';
 
@@ -36,6 +36,8 @@ export interface RunsActions {
    * Resolves to the RunRecord's id (null when no model is loaded, nothing recorded).
    */
   recordRun(result: PruneResult, method: MethodInfo | null): Promise<string | null>;
+  /** Appends a finished recovery fine-tuning run of the pruning run `sourceRunId` (null: the loaded model); its id, or null. */
+  recordRecovery(result: FinetuneResult, sourceRunId: string | null): Promise<string | null>;
   /**
    * Adds the runs of a runs file ("Export JSON", `lab runs merge`), keeping their model hash; runs whose id is
    * already listed are skipped. A bad file shows an error naming the file and run, and adds nothing (→ null).
@@ -62,6 +64,15 @@ function newRunId(nowMs: number): string {
 
 export function createRunsActions(storage: RunStorage, set: SetState, get: Get, now: () => number = Date.now): RunsActions {
   const patch = (update: (runs: RunsState) => Partial<RunsState>) => set((state) => ({ runs: { ...state.runs, ...update(state.runs) } }));
+  async function append(run: RunRecord): Promise<string> {
+    patch((r) => ({ runs: [...r.runs, run] }));
+    try {
+      await storage.put(run);
+    } catch (error) {
+      get().showError(error, 'Saving the run');
+    }
+    return run.id;
+  }
   return {
     async loadRuns() {
       patch(() => ({ status: 'loading' }));
@@ -94,14 +105,15 @@ export function createRunsActions(storage: RunStorage, set: SetState, get: Get, 
       const model = get().model;
       if (!model) return null;
       const finishedAtMs = now();
-      const run = runRecordOf(result, { model, method, finishedAtMs, id: newRunId(finishedAtMs) });
-      patch((r) => ({ runs: [...r.runs, run] }));
-      try {
-        await storage.put(run);
-      } catch (error) {
-        get().showError(error, 'Saving the run');
-      }
-      return run.id;
+      return append(runRecordOf(result, { model, method, finishedAtMs, id: newRunId(finishedAtMs) }));
+    },
+
+    async recordRecovery(result, sourceRunId) {
+      const model = get().model;
+      if (!model) return null;
+      const source = sourceRunId === null ? null : (get().runs.runs.find((r) => r.id === sourceRunId) ?? null);
+      const finishedAtMs = now();
+      return append(recoveryRecordOf(result, source, { model, finishedAtMs, id: newRunId(finishedAtMs) }));
     },
 
     async importRuns(json, fileName) {

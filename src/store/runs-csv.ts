@@ -51,6 +51,13 @@ const columns: [string, (run: RunRecord) => Cell][] = [
   ['generation_prompt', (r) => r.generation?.prompt ?? null],
   ['generated_text_dense', (r) => r.generation?.dense ?? null],
   ['generated_text_pruned', (r) => r.generation?.pruned ?? null],
+  // Recovery fine-tuning runs (empty for prune runs): the run recovered, how, and its training.
+  ['recovery_of', (r) => r.recovery?.of ?? null],
+  ['recovery_mode', (r) => (r.recovery ? (r.recovery.lora ? `lora r${r.recovery.lora.rank} alpha ${r.recovery.lora.alpha}${r.recovery.lora.masked ? ' masked' : ''}` : 'full') : null)],
+  ['recovery_steps', (r) => r.recovery?.steps ?? null],
+  ['recovery_train_tokens', (r) => r.recovery?.trainTokens ?? null],
+  ['recovery_loss_first', (r) => r.recovery?.lossFirst ?? null],
+  ['recovery_loss_last', (r) => r.recovery?.lossLast ?? null],
 ];
 
 export const runsCsvHeader = columns.map(([name]) => name);

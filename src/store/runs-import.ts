@@ -64,6 +64,22 @@ const optional: Field[] = [
   ['generation', orNull(shaped([['prompt', str, ''], ['dense', str, ''], ['pruned', str, '']])), 'null or {prompt, dense, pruned}'],
   ['fp32BytesAfter', count, 'a whole number'],
   ['sweep', shaped([['manifest', str, ''], ['manifestHash', text, ''], ['index', count, ''], ['runs', count, '']]), '{manifest, manifestHash, index, runs}'],
+  [
+    'recovery',
+    shaped([
+      ['of', orNull(text), ''],
+      ['mode', (v) => v === 'lora' || v === 'full', ''],
+      ['lora', orNull(shaped([['rank', count, ''], ['alpha', num, ''], ['masked', (v) => typeof v === 'boolean', '']])), ''],
+      ['steps', count, ''],
+      ['stepsRequested', count, ''],
+      ['trainTokens', count, ''],
+      ['lossFirst', orNull(num), ''],
+      ['lossLast', orNull(num), ''],
+      ['tokensPerS', num, ''],
+      ['backend', str, ''],
+    ]),
+    '{of, mode: lora|full, lora, steps, stepsRequested, trainTokens, lossFirst, lossLast, tokensPerS, backend}',
+  ],
 ];
 
 function bad(where: string, message: string, field?: string): LabError {

@@ -5,7 +5,7 @@
 
 import { useRef } from 'react';
 import type uPlot from 'uplot';
-import { realisedSparsity, type RunRecord } from '../store/run-record';
+import { chartSeriesKey, realisedSparsity, type RunRecord } from '../store/run-record';
 import { PlotExportButtons } from './runs/ChartExportButtons';
 import { formatNumber } from './format';
 import { methodColors, numbered, percentText, realisedText, targetText } from './runs/run-views-data';
@@ -14,15 +14,16 @@ import { useUPlot } from './use-uplot';
 const TITLE = 'Perplexity after pruning vs ratio';
 
 interface ChartSeries {
-  methodId: string;
+  /** chartSeriesKey: the method, or the method with its recovery. */
+  key: string;
   label: string;
 }
 
-/** Methods with at least one evaluated run, in the order they first appear. */
+/** Methods (and recovery runs of a method, apart) with at least one evaluated run, in the order they first appear. */
 export function chartSeries(runs: RunRecord[]): ChartSeries[] {
   const seen = new Map<string, string>();
-  for (const run of runs) if (run.pplAfter !== null && !seen.has(run.methodId)) seen.set(run.methodId, run.methodLabel);
-  return [...seen].map(([methodId, label]) => ({ methodId, label }));
+  for (const run of runs) if (run.pplAfter !== null && !seen.has(chartSeriesKey(run))) seen.set(chartSeriesKey(run), run.methodLabel);
+  return [...seen].map(([key, label]) => ({ key, label }));
 }
 
 /** The chart's x: the realised sparsity (for every run with overallSparsity it is runRatio); null leaves the run out. */
@@ -35,9 +36,9 @@ const plotted = (run: RunRecord) => run.pplAfter !== null && chartX(run) !== nul
 export function chartData(runs: RunRecord[], series: ChartSeries[]): uPlot.AlignedData {
   const evaluated = runs.filter(plotted);
   const xs = [...new Set(evaluated.map((r) => chartX(r)!))].sort((a, b) => a - b);
-  const lines = series.map(({ methodId }) =>
+  const lines = series.map(({ key }) =>
     xs.map((x) => {
-      const at = evaluated.filter((r) => r.methodId === methodId && chartX(r) === x).map((r) => r.pplAfter as number);
+      const at = evaluated.filter((r) => chartSeriesKey(r) === key && chartX(r) === x).map((r) => r.pplAfter as number);
       return at.length > 0 ? at.reduce((a, b) => a + b, 0) / at.length : null;
     }),
   );
@@ -63,7 +64,7 @@ export function RunsChart({ runs, describedBy }: { runs: RunRecord[]; describedB
             axes: [{ label: 'Realised sparsity, 0..1 (block methods: share of block weights removed)' }, { label: 'Perplexity after' }],
           },
     data: () => chartData(runs, series),
-    rebuildKey: series.map((s) => s.methodId).join('|'),
+    rebuildKey: series.map((s) => s.key).join('|'),
     dataKey: runs,
   });
 

@@ -136,7 +136,7 @@ export function RunsPanel() {
     <section className="card" aria-labelledby="runs-title" data-testid="runs-panel" data-status={runs.status}>
       <h2 id="runs-title">Runs</h2>
       <p className="muted small">
-        Every finished prune run, kept in this browser (IndexedDB). Runs of the loaded model are shown
+        Every finished prune run and recovery fine-tuning, kept in this browser (IndexedDB). Runs of the loaded model are shown
         {hidden > 0 ? `; ${hidden} run${hidden === 1 ? '' : 's'} of other models hidden` : ''}. Models are told apart by
         a hash of their weights.
       </p>

@@ -4,10 +4,15 @@
 
 import { describe, expect, it } from 'vitest';
 import { createLabStore } from '../../src/store/lab-store';
-import { isRunOfModel, legacyModelKeyOf, modelKeyOf, pplDelta, realisedSparsity, runRatio, targetRatio, type RunRecord } from '../../src/store/run-record';
+import type { FinetuneResult } from '../../src/lab/lab-api';
+import { chartData, chartSeries } from '../../src/ui/RunsChart';
+import { runsToCsv } from '../../src/store/runs-csv';
+import { runRecordFromJson } from '../../src/store/runs-import';
+import { isRunOfModel, legacyModelKeyOf, modelKeyOf, pplDelta, realisedSparsity, recoveryRecordOf, runRatio, targetRatio, type RunRecord } from '../../src/store/run-record';
 import { memoryRunStorage, type RunStorage } from '../../src/store/run-storage';
 import { visibleRuns } from '../../src/store/runs-actions';
 import { FakeLab, summaryFor } from '../lab/fake-lab';
+import { newRun } from '../ui/runs/fixtures';
 
 const demo = async () => [
   { path: 'config.json', blob: new Blob(['{}']) },
@@ -151,5 +156,53 @@ describe('run-record helpers', () => {
     expect(runRatio(width)).toBeCloseTo(1 - 195_024 / 260_032, 12);
     expect(realisedSparsity(width)).toBeCloseTo(0.25, 2);
     expect(targetRatio(width)).toBe(0.25);
+  });
+
+  it('a recovery fine-tuning lands as a run of its own: the pruned run\'s structure, the held-out perplexities, its own chart line', async () => {
+    const storage = memoryRunStorage();
+    const store = await startedStore(storage);
+    await pruneBlocks(store, '2');
+    const pruneRun = store.getState().runs.runs[0];
+    expect(store.getState().pruning.job.runId).toBe(pruneRun.id);
+    await store.getState().finetune({ which: 'pruned', text: { kind: 'bundled', id: 'tinystories' }, steps: 3 });
+    const runs = store.getState().runs.runs;
+    expect(runs).toHaveLength(2);
+    const recovered = runs[1];
+    expect(recovered.recovery).toMatchObject({ of: pruneRun.id, mode: 'lora', steps: 3, lossFirst: 3 });
+    expect(recovered.recovery!.lossLast).toBeCloseTo(2.8, 12);
+    expect(recovered).toMatchObject({ methodId: 'drop-blocks', methodKind: 'blocks', removedBlocks: [2], layersAfter: pruneRun.layersAfter, parametersAfter: pruneRun.parametersAfter });
+    expect(recovered.methodLabel).toBe(`${pruneRun.methodLabel} + LoRA r8`);
+    expect((await storage.loadAll()).map((r) => r.id)).toEqual([pruneRun.id, recovered.id]);
+    // Fine-tuning the loaded model records a dense run.
+    await store.getState().finetune({ which: 'loaded', text: { kind: 'bundled', id: 'tinystories' }, steps: 2 });
+    const dense = store.getState().runs.runs[2];
+    expect(dense).toMatchObject({ methodId: 'dense', overallSparsity: 0, removedBlocks: [], recovery: { of: null, steps: 2 } });
+    expect(dense.layersAfter).toBe(store.getState().model!.numLayers);
+  });
+
+  it('recoveryRecordOf: held-out perplexities, a chart line apart from the method\'s prune runs, CSV columns, and a JSON round trip', () => {
+    const ppl = (value: number) => ({ ppl: value, nll: Math.log(value), windows: 16, tokensScored: 2032, seqLen: 128, windowsAvailable: 20, textTokens: 9000, textName: 'tinystories', elapsedMs: 5, tokensScoredPerS: 1, windowNlls: [], backend: 'wasm' });
+    const pruned = newRun({ id: 'p1', methodId: 'wanda', methodLabel: 'Wanda', overallSparsity: 0.5, pplBefore: 6.5, pplAfter: 27.2 });
+    const result: FinetuneResult = {
+      which: 'pruned', mode: 'lora', lora: { rank: 8, alpha: 16, masked: true }, trainedParameters: 46240, steps: 60, stepsRequested: 60, stoppedEarly: false,
+      batch: 8, seqLen: 128, microBatches: 1, trace: [{ step: 1, loss: 3.3, lr: 1e-4, gradNorm: 1, tokensPerS: 9000 }, { step: 60, loss: 2.4, lr: 0, gradNorm: 0.5, tokensPerS: 9000 }],
+      pplBefore: ppl(27.2), pplAfter: ppl(11.4), textName: 'tinystories', trainTokens: 61440, heldOutTokens: 3000, elapsedMs: 9000, backend: 'wasm', tokensPerS: 6800,
+    };
+    const model = { name: 'stories260K', parameters: 260032, numLayers: 5, fileBytes: 1, weightsHash: 'ab'.repeat(32) };
+    const r = recoveryRecordOf(result, pruned, { model, finishedAtMs: 1, id: 'r1' });
+    expect(r).toMatchObject({ methodId: 'wanda', methodLabel: 'Wanda + LoRA r8 masked', overallSparsity: 0.5, pplBefore: 27.2, pplAfter: 11.4, pplTextName: 'tinystories (held-out quarter)', pplWindows: 16 });
+    expect(r.recovery).toEqual({ of: 'p1', mode: 'lora', lora: { rank: 8, alpha: 16, masked: true }, steps: 60, stepsRequested: 60, trainTokens: 61440, lossFirst: 3.3, lossLast: 2.4, tokensPerS: 6800, backend: 'wasm' });
+    // The chart draws the recovered run on a line of its own at the same sparsity, not averaged with Wanda's.
+    const series = chartSeries([pruned, r]);
+    expect(series.map((x) => x.label)).toEqual(['Wanda', 'Wanda + LoRA r8 masked']);
+    expect(chartData([pruned, r], series)).toEqual([[0.5], [27.2], [11.4]]);
+    const [header, prunedRow, recoveredRow] = runsToCsv([pruned, r]).trim().split('\r\n').map((line) => line.split(','));
+    const cell = (row: string[], name: string) => row[header.indexOf(name)];
+    expect(cell(recoveredRow, 'recovery_of')).toBe('p1');
+    expect(cell(recoveredRow, 'recovery_mode')).toBe('lora r8 alpha 16 masked');
+    expect(cell(recoveredRow, 'recovery_loss_last')).toBe('2.4');
+    expect(cell(prunedRow, 'recovery_mode')).toBe('');
+    expect(runRecordFromJson(JSON.parse(JSON.stringify(r)), 'runs.json: run 2')).toEqual(r);
+    expect(() => runRecordFromJson({ ...JSON.parse(JSON.stringify(r)), recovery: { ...r.recovery, mode: 'qlora' } }, 'runs.json: run 2')).toThrow(/runs.json: run 2: recovery must be/);
   });
 });
