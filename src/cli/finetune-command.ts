@@ -9,7 +9,7 @@ import { loadModel, readText, type Log } from './cli-inputs';
 import { writeExportFlag } from './prune-commands';
 
 export const FINETUNE_USAGE =
-  '--model <dir> --text <file> --steps N [--lora-rank 8] [--lora-alpha 16] [--full] [--lr X] [--batch 8] [--seq-len 128] [--micro-batches 1] [--warmup-steps N] [--eval-windows 16] [--seed 0] [--out <dir>] [--format safetensors|transformers.js|both]   recovery fine-tuning';
+  '--model <dir> --text <file> --steps N [--lora-rank 8] [--lora-alpha 16] [--full] [--train-embeddings] [--lr X] [--batch 8] [--seq-len 128] [--micro-batches 1] [--warmup-steps N] [--eval-windows 16] [--seed 0] [--out <dir>] [--format safetensors|transformers.js|both]   recovery fine-tuning';
 
 export type FinetuneOutput = Omit<FinetuneResult, 'trace'> & { trace: FinetuneResult['trace']; out?: string; format?: string };
 
@@ -27,6 +27,7 @@ export async function runFinetune(lab: Lab, args: ParsedArgs, log: Log): Promise
       lr: numberFlag(args, 'lr', undefined, 0, 1),
       warmupSteps: intFlag(args, 'warmup-steps', undefined, 0),
       lora: full ? null : { rank: intFlag(args, 'lora-rank', 8)!, alpha: numberFlag(args, 'lora-alpha', 16)! },
+      trainEmbeddings: boolFlag(args, 'train-embeddings'),
       evalWindows: intFlag(args, 'eval-windows', undefined, 0),
       seed: intFlag(args, 'seed', undefined, 0),
     },

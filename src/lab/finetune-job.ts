@@ -5,7 +5,7 @@
 
 import { LabError, throwIfCancelled } from '../errors';
 import { evaluatePerplexity } from '../evaluation/perplexity';
-import { BLOCK_WEIGHT_NAME, blockLinearNames, type ModelSpec } from '../model/model-spec';
+import { BLOCK_WEIGHT_NAME, blockLinearNames, elementCount, embeddingWeightNames, type ModelSpec } from '../model/model-spec';
 import { editWeights } from '../pruning/apply-plan';
 import { createEngine } from '../runtime/engine';
 import { createTrainer } from '../runtime/trainer';
@@ -27,6 +27,12 @@ export function blockParameterCount(spec: ModelSpec): number {
   let n = 0;
   for (const [name, w] of spec.weights) if (BLOCK_WEIGHT_NAME.test(name)) n += w.shape.reduce((a, b) => a * b, 1);
   return n;
+}
+
+/** Values trained by a run with these settings: adapters (LoRA) or block weights, plus the embeddings when asked. */
+export function trainedParameterCount(spec: ModelSpec, s: Pick<FinetuneSettings, 'lora' | 'trainEmbeddings'>): number {
+  const embeddings = s.trainEmbeddings ? embeddingWeightNames(spec).reduce((n, name) => n + elementCount(spec.weights.get(name)!), 0) : 0;
+  return (s.lora ? loraParameterCount(spec, s.lora.rank) : blockParameterCount(spec)) + embeddings;
 }
 
 /** Values of rank-r adapters on every block linear: r × (in + out) each. */
@@ -54,12 +60,14 @@ export function finetuneSettings(spec: ModelSpec, request: FinetuneRequest) {
     evalWindows: request.evalWindows ?? 16,
     seed: request.seed ?? 0,
     lora,
+    trainEmbeddings: request.trainEmbeddings ?? false,
   };
   for (const key of ['steps', 'batch', 'microBatches'] as const)
     if (!Number.isInteger(s[key]) || s[key] < 1) throw new LabError('bad-argument', `finetune: ${key} must be a positive integer, got ${s[key]}`);
   if (!Number.isInteger(s.seqLen) || s.seqLen < 2) throw new LabError('bad-argument', `finetune: seqLen must be an integer ≥ 2, got ${s.seqLen}`);
   if (!(s.lr > 0 && s.lr < 1)) throw new LabError('bad-argument', `finetune: lr must be in (0, 1), got ${s.lr}`);
   if (!Number.isInteger(s.evalWindows) || s.evalWindows < 0) throw new LabError('bad-argument', `finetune: evalWindows must be an integer ≥ 0, got ${s.evalWindows}`);
+  if (typeof s.trainEmbeddings !== 'boolean') throw new LabError('bad-argument', `finetune: trainEmbeddings must be true or false, got ${String(s.trainEmbeddings)}`);
   if (lora && (!Number.isInteger(lora.rank) || lora.rank < 1 || !(lora.alpha > 0)))
     throw new LabError('bad-argument', `finetune: LoRA rank must be a positive integer and alpha positive, got rank ${lora.rank}, alpha ${lora.alpha}`);
   return s;
@@ -90,9 +98,10 @@ export async function runFinetuneJob(ctx: FinetuneJobContext, options: JobOption
   const pplBefore = await evaluate(spec, 'before');
 
   const linears = new Set(spec.layers.flatMap((_, i) => blockLinearNames(spec, i)));
+  const embeddings = new Set(s.trainEmbeddings ? embeddingWeightNames(spec) : []);
   const trainer = await createTrainer(spec, {
     backend: backend.backend,
-    trainable: s.lora ? () => false : (w) => BLOCK_WEIGHT_NAME.test(w),
+    trainable: (w) => embeddings.has(w) || (!s.lora && BLOCK_WEIGHT_NAME.test(w)),
     lora: s.lora ? { rank: s.lora.rank, alpha: s.lora.alpha, targets: (w) => linears.has(w) } : undefined,
     batch: s.batch,
     seqLen: s.seqLen,
@@ -136,6 +145,7 @@ export async function runFinetuneJob(ctx: FinetuneJobContext, options: JobOption
         which: ctx.which,
         mode: s.lora ? 'lora' : 'full',
         lora: s.lora ? { ...s.lora, masked: trainer.params.some((p) => p.lora?.target.masked) } : null,
+        trainEmbeddings: s.trainEmbeddings,
         trainedParameters,
         steps: trace.length,
         stepsRequested: steps,

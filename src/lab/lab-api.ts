@@ -192,6 +192,11 @@ export interface FinetuneRequest {
   warmupSteps?: number;
   /** LoRA adapters on every block linear (default rank 8, alpha 16); null = full fine-tuning of every block weight. */
   lora?: { rank: number; alpha: number } | null;
+  /**
+   * Also train the token embedding (and an untied output head) in full (default false: frozen, as PEFT
+   * does). Its gradient is a scatter-add (ScatterND); on WebGPU it may run slower than the rest.
+   */
+  trainEmbeddings?: boolean;
   /** Held-out windows for perplexity before and after (default 16; 0 = none). */
   evalWindows?: number;
   seed?: number;
@@ -218,7 +223,9 @@ export interface FinetuneResult {
   which: 'pruned' | 'loaded';
   mode: 'lora' | 'full';
   lora: { rank: number; alpha: number; masked: boolean } | null;
-  /** Values trained (adapter entries for LoRA). */
+  /** The embeddings (and an untied head) were trained in full too. */
+  trainEmbeddings: boolean;
+  /** Values trained (adapter entries for LoRA, plus the embeddings when trained). */
   trainedParameters: number;
   steps: number;
   /** Steps asked for; more than `steps` when the run was stopped early (cancel keeps the last good weights). */

@@ -47,7 +47,7 @@ import { methodInfo } from '../pruning/registry';
 import { exportHfFolder } from '../export/hf-folder';
 import { exportTransformersJsFolder } from '../export/onnx-folder';
 import { runPruneJob } from './prune-job';
-import { blockParameterCount, finetuneSettings, loraParameterCount, runFinetuneJob } from './finetune-job';
+import { finetuneSettings, runFinetuneJob, trainedParameterCount } from './finetune-job';
 import { checkExportable } from '../export/exportable';
 import { modelCard } from '../export/model-card';
 import { checkLabJob, modelMemory, type LabJob } from './memory-check';
@@ -248,7 +248,7 @@ export class Lab implements LabApi {
       if (which === 'pruned' && !source) throw new LabError('bad-argument', 'finetune: there is no pruned model yet; run a pruning method first, or fine-tune the loaded model');
       const spec = source?.spec ?? model.loaded.spec;
       const settings = finetuneSettings(spec, request);
-      const trainableParams = settings.lora ? loraParameterCount(spec, settings.lora.rank) : blockParameterCount(spec);
+      const trainableParams = trainedParameterCount(spec, settings);
       await this.checkMemory(model, { kind: 'finetune', spec, batch: settings.batch, seqLen: settings.seqLen, trainableParams });
       const text = await this.resolveText(request.text);
       model.finetuned = null;

@@ -129,6 +129,12 @@ export function blockLinearNames(spec: ModelSpec, i: number): string[] {
   return [n.q(i), n.k(i), n.v(i), n.o(i), n.fc(i), n.proj(i)];
 }
 
+/** The token embedding and an untied output head (absent when tied): what "train the embeddings" trains. */
+export function embeddingWeightNames(spec: ModelSpec): string[] {
+  const names = spec.family === 'llama' ? [llamaNames.embed, llamaNames.lmHead] : [gpt2Names.embed, 'lm_head.weight'];
+  return names.filter((n) => spec.weights.has(n));
+}
+
 export function getWeight(spec: ModelSpec, name: string): WeightTensor {
   const w = spec.weights.get(name);
   if (!w) throw new Error(`ModelSpec has no weight named ${name}`);

@@ -61,6 +61,8 @@ export interface RecoveryInfo {
   mode: 'lora' | 'full';
   /** LoRA rank and alpha (null for full fine-tuning); masked: pruned zeros kept exactly. */
   lora: { rank: number; alpha: number; masked: boolean } | null;
+  /** The embeddings were trained too. */
+  trainEmbeddings: boolean;
   steps: number;
   stepsRequested: number;
   trainTokens: number;
@@ -157,8 +159,8 @@ export function chartSeriesKey(run: Pick<RunRecord, 'methodId' | 'recovery'>): s
 }
 
 /** What a recovery run is called in the Runs table: "<source method> + LoRA r8" (or "+ full fine-tuning"). */
-export function recoveryLabel(result: Pick<FinetuneResult, 'lora'>, source: Pick<RunRecord, 'methodLabel'> | null): string {
-  const how = result.lora ? `LoRA r${result.lora.rank}${result.lora.masked ? ' masked' : ''}` : 'full fine-tuning';
+export function recoveryLabel(result: Pick<FinetuneResult, 'lora' | 'trainEmbeddings'>, source: Pick<RunRecord, 'methodLabel'> | null): string {
+  const how = (result.lora ? `LoRA r${result.lora.rank}${result.lora.masked ? ' masked' : ''}` : 'full fine-tuning') + (result.trainEmbeddings ? ' + embeddings' : '');
   return source ? `${source.methodLabel} + ${how}` : `dense + ${how}`;
 }
 
@@ -226,6 +228,7 @@ export function recoveryRecordOf(
       of: source?.id ?? null,
       mode: result.mode,
       lora: result.lora ? { ...result.lora } : null,
+      trainEmbeddings: result.trainEmbeddings,
       steps: result.steps,
       stepsRequested: result.stepsRequested,
       trainTokens: result.trainTokens,

@@ -70,6 +70,7 @@ const optional: Field[] = [
       ['of', orNull(text), ''],
       ['mode', (v) => v === 'lora' || v === 'full', ''],
       ['lora', orNull(shaped([['rank', count, ''], ['alpha', num, ''], ['masked', (v) => typeof v === 'boolean', '']])), ''],
+      ['trainEmbeddings', (v) => typeof v === 'boolean', ''],
       ['steps', count, ''],
       ['stepsRequested', count, ''],
       ['trainTokens', count, ''],
@@ -78,7 +79,7 @@ const optional: Field[] = [
       ['tokensPerS', num, ''],
       ['backend', str, ''],
     ]),
-    '{of, mode: lora|full, lora, steps, stepsRequested, trainTokens, lossFirst, lossLast, tokensPerS, backend}',
+    '{of, mode: lora|full, lora, trainEmbeddings, steps, stepsRequested, trainTokens, lossFirst, lossLast, tokensPerS, backend}',
   ],
 ];
 

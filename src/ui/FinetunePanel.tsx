@@ -20,6 +20,7 @@ export function FinetunePanel() {
   const [seqLen, setSeqLen] = useState('128');
   const [lr, setLr] = useState('');
   const [mode, setMode] = useState<'lora' | 'full'>('lora');
+  const [trainEmbeddings, setTrainEmbeddings] = useState(false);
   const [rank, setRank] = useState('8');
   const { status, progress, result, trace } = tuning;
   const last = trace[trace.length - 1];
@@ -33,6 +34,7 @@ export function FinetunePanel() {
       seqLen: Number(seqLen),
       lr: lr ? Number(lr) : undefined,
       lora: mode === 'lora' ? { rank: Number(rank), alpha: 2 * Number(rank) } : null,
+      trainEmbeddings,
     });
 
   return (
@@ -63,6 +65,9 @@ export function FinetunePanel() {
         </label>
         <label>
           Window length <input type="number" min={2} data-testid="ft-seq-len" value={seqLen} onChange={(e) => setSeqLen(e.target.value)} />
+        </label>
+        <label title="Frozen by default, as PEFT does; their gradient is a scatter-add, slower on WebGPU">
+          <input type="checkbox" data-testid="ft-train-embeddings" checked={trainEmbeddings} onChange={(e) => setTrainEmbeddings(e.target.checked)} /> Train the embeddings too
         </label>
         <label>
           Learning rate <input type="text" inputMode="decimal" placeholder="default" data-testid="ft-lr" value={lr} onChange={(e) => setLr(e.target.value)} />

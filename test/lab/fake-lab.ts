@@ -124,7 +124,7 @@ export class FakeLab implements LabApi {
       options.onProgress?.({ phase: 'training', fraction: step.step / request.steps, message: `step ${step.step}`, step });
     }
     return {
-      which: request.which ?? 'loaded', mode: request.lora === null ? 'full' : 'lora', lora: request.lora === null ? null : { rank: 8, alpha: 16, masked: false },
+      which: request.which ?? 'loaded', mode: request.lora === null ? 'full' : 'lora', lora: request.lora === null ? null : { rank: 8, alpha: 16, masked: false }, trainEmbeddings: request.trainEmbeddings ?? false,
       trainedParameters: 1000, steps: request.steps, stepsRequested: request.steps, stoppedEarly: false, batch: 8, seqLen: 128, microBatches: 1, trace,
       pplBefore: null, pplAfter: null, textName: 'text', trainTokens: 1000, heldOutTokens: 300, elapsedMs: 1, backend: 'wasm', tokensPerS: 1000,
     };

@@ -75,6 +75,24 @@ describe('Lab.finetune', () => {
     expect(files.some((f) => f.path === 'model.safetensors')).toBe(true);
   }, 120_000);
 
+  it('trainEmbeddings: LoRA leaves the (tied) embedding as it was unless asked; asked, it trains in full beside the adapters', async () => {
+    const embed = 'model.embed_tokens.weight';
+    const original = (await safetensorsOf(await lab.exportModel({ which: 'loaded', format: 'safetensors' }))).get(embed)!;
+    const base = { which: 'loaded' as const, text: trainText, steps: 2, batch: 2, seqLen: 32, evalWindows: 0, lora: { rank: 2, alpha: 4 } };
+    const frozen = await lab.finetune(base);
+    expect(frozen.trainEmbeddings).toBe(false);
+    const moved = async () => {
+      const tuned = (await safetensorsOf(await lab.exportModel({ which: 'finetuned', format: 'safetensors' }))).get(embed)!;
+      return tuned.some((x, i) => x !== original[i]);
+    };
+    expect(await moved()).toBe(false);
+    const trained = await lab.finetune({ ...base, trainEmbeddings: true });
+    expect(trained.trainEmbeddings).toBe(true);
+    expect(trained.trainedParameters).toBe(frozen.trainedParameters + 512 * 64);
+    expect(await moved()).toBe(true);
+    await expect(lab.finetune({ ...base, trainEmbeddings: 'yes' as unknown as boolean })).rejects.toThrow(/trainEmbeddings must be true or false/);
+  }, 120_000);
+
   it('refuses bad requests and jobs that cannot fit, with the reason', async () => {
     await expect(lab.finetune({ which: 'loaded', text: trainText, steps: 0 })).rejects.toThrow(/steps must be a positive integer/);
     await expect(lab.finetune({ which: 'loaded', text: trainText, steps: 2, lr: 3 })).rejects.toThrow(/lr must be in/);

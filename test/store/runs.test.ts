@@ -184,14 +184,14 @@ describe('run-record helpers', () => {
     const ppl = (value: number) => ({ ppl: value, nll: Math.log(value), windows: 16, tokensScored: 2032, seqLen: 128, windowsAvailable: 20, textTokens: 9000, textName: 'tinystories', elapsedMs: 5, tokensScoredPerS: 1, windowNlls: [], backend: 'wasm' });
     const pruned = newRun({ id: 'p1', methodId: 'wanda', methodLabel: 'Wanda', overallSparsity: 0.5, pplBefore: 6.5, pplAfter: 27.2 });
     const result: FinetuneResult = {
-      which: 'pruned', mode: 'lora', lora: { rank: 8, alpha: 16, masked: true }, trainedParameters: 46240, steps: 60, stepsRequested: 60, stoppedEarly: false,
+      which: 'pruned', mode: 'lora', lora: { rank: 8, alpha: 16, masked: true }, trainEmbeddings: false, trainedParameters: 46240, steps: 60, stepsRequested: 60, stoppedEarly: false,
       batch: 8, seqLen: 128, microBatches: 1, trace: [{ step: 1, loss: 3.3, lr: 1e-4, gradNorm: 1, tokensPerS: 9000 }, { step: 60, loss: 2.4, lr: 0, gradNorm: 0.5, tokensPerS: 9000 }],
       pplBefore: ppl(27.2), pplAfter: ppl(11.4), textName: 'tinystories', trainTokens: 61440, heldOutTokens: 3000, elapsedMs: 9000, backend: 'wasm', tokensPerS: 6800,
     };
     const model = { name: 'stories260K', parameters: 260032, numLayers: 5, fileBytes: 1, weightsHash: 'ab'.repeat(32) };
     const r = recoveryRecordOf(result, pruned, { model, finishedAtMs: 1, id: 'r1' });
     expect(r).toMatchObject({ methodId: 'wanda', methodLabel: 'Wanda + LoRA r8 masked', overallSparsity: 0.5, pplBefore: 27.2, pplAfter: 11.4, pplTextName: 'tinystories (held-out quarter)', pplWindows: 16 });
-    expect(r.recovery).toEqual({ of: 'p1', mode: 'lora', lora: { rank: 8, alpha: 16, masked: true }, steps: 60, stepsRequested: 60, trainTokens: 61440, lossFirst: 3.3, lossLast: 2.4, tokensPerS: 6800, backend: 'wasm' });
+    expect(r.recovery).toEqual({ of: 'p1', mode: 'lora', lora: { rank: 8, alpha: 16, masked: true }, trainEmbeddings: false, steps: 60, stepsRequested: 60, trainTokens: 61440, lossFirst: 3.3, lossLast: 2.4, tokensPerS: 6800, backend: 'wasm' });
     // The chart draws the recovered run on a line of its own at the same sparsity, not averaged with Wanda's.
     const series = chartSeries([pruned, r]);
     expect(series.map((x) => x.label)).toEqual(['Wanda', 'Wanda + LoRA r8 masked']);
