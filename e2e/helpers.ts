@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { test as base, expect, type Page } from '@playwright/test';
 import { readSafetensorsHeader, readSafetensorsTensor } from '../src/formats/safetensors';
+import { BUNDLED_FILES } from '../src/lab/bundled-data';
 import { Lab } from '../src/lab/lab';
 
 export const screensDir = 'test-results/screens';
@@ -175,14 +176,13 @@ export async function holdRequests(page: Page, pattern: string): Promise<{ held:
 
 export const demoDir = 'public/models/stories260K';
 export const demoFiles = ['config.json', 'generation_config.json', 'tokenizer.json', 'tokenizer_config.json', 'onnx/model.onnx'];
-const bundledTextFiles = { tinystories: 'tinystories-valid-sample.txt', wikitext2: 'wikitext-2-raw-test.txt' } as const;
 
 /**
  * The engine in this Node process (onnxruntime-web's WASM EP, one thread) with the demo model loaded from
  * the same files the page fetches.
  */
 export async function nodeLab(): Promise<Lab> {
-  const lab = new Lab({ preferWebGpu: false, numThreads: 1, loadText: (id) => readFile(`public/data/${bundledTextFiles[id]}`, 'utf8') });
+  const lab = new Lab({ preferWebGpu: false, numThreads: 1, loadText: (id) => readFile(`public/data/${BUNDLED_FILES[id]}`, 'utf8') });
   const files = await Promise.all(demoFiles.map(async (path) => ({ path, blob: new Blob([new Uint8Array(await readFile(`${demoDir}/${path}`))]) })));
   await lab.loadModel(files);
   return lab;

@@ -1,8 +1,8 @@
 // The CLI's commands: one entry each, with its flags, its run and its human-readable output.
 
 import type { Lab } from '../lab/lab';
-import type { BenchResult, GenerateResult, ModelSummary, PerplexityResult, Stat } from '../lab/lab-api';
-import { intFlag, stringFlag, type ParsedArgs } from './args';
+import type { AccuracyResult, BenchResult, GenerateResult, ModelSummary, PerplexityResult, Stat } from '../lab/lab-api';
+import { choiceFlag, intFlag, stringFlag, type ParsedArgs } from './args';
 import { loadModel as loadModelDir, readText, type Log } from './cli-inputs';
 import { formatMethods, formatPrune, runMethods, runPrune } from './prune-commands';
 import { FINETUNE_USAGE, formatFinetune, runFinetune } from './finetune-command';
@@ -21,6 +21,19 @@ const loadModel = (lab: Lab, args: ParsedArgs, log: Log): Promise<ModelSummary> 
 
 const stat = (s: Stat, digits = 2) => `${s.median.toFixed(digits)} (min ${s.min.toFixed(digits)}, max ${s.max.toFixed(digits)})`;
 
+type AccuracyOutput = Omit<AccuracyResult, 'scores'>;
+
+async function runAccuracy(lab: Lab, args: ParsedArgs, log: Log): Promise<AccuracyOutput> {
+  choiceFlag(args, 'task', ['hellaswag'], 'hellaswag');
+  const data = args.flags.has('data') ? readText(stringFlag(args, 'data')) : ({ kind: 'bundled', id: 'hellaswag' } as const);
+  const result = await lab.evaluateAccuracy(
+    { data, maxItems: intFlag(args, 'max-items', undefined) },
+    { onProgress: (p) => p.itemsDone % 25 === 0 && log(`[eval] item ${p.itemsDone}/${p.items} acc ${p.acc.toFixed(4)} acc_norm ${p.accNorm.toFixed(4)}`) },
+  );
+  const { scores: _perItem, ...rest } = result;
+  return rest;
+}
+
 export const commands: Record<string, Command> = {
   info: {
     usage: '--model <dir>                       the model card, with the import check',
@@ -28,9 +41,12 @@ export const commands: Record<string, Command> = {
     format: (s: ModelSummary) => JSON.stringify(s, null, 2),
   },
   eval: {
-    usage: '--model <dir> --text <file> [--seq-len 256] [--max-windows N]   perplexity',
+    usage:
+      '--model <dir> --text <file> [--seq-len 256] [--max-windows N]   perplexity\n' +
+      '       eval --model <dir> --task hellaswag [--data <file.jsonl>] [--max-items N]   zero-shot accuracy (acc, acc_norm); default data: the bundled first 300 HellaSwag validation items',
     async run(lab, args, log) {
       await loadModel(lab, args, log);
+      if (args.flags.has('task')) return runAccuracy(lab, args, log);
       const text = readText(stringFlag(args, 'text'));
       const result = await lab.evaluatePerplexity(
         { text, seqLen: intFlag(args, 'seq-len', 256, 2), maxWindows: intFlag(args, 'max-windows', undefined) },
@@ -39,8 +55,10 @@ export const commands: Record<string, Command> = {
       const { windowNlls: _perWindow, ...rest } = result;
       return rest;
     },
-    format: (r: PerplexityResult) =>
-      `ppl ${r.ppl.toFixed(4)} (nll ${r.nll.toFixed(5)}) over ${r.windows} windows of ${r.seqLen}, ${r.tokensScored} tokens scored, ${r.tokensScoredPerS.toFixed(0)} tokens scored/s`,
+    format: (r: PerplexityResult | AccuracyOutput) =>
+      'acc' in r
+        ? `acc ${r.acc.toFixed(4)} ± ${r.accStderr.toFixed(4)}, acc_norm ${r.accNorm.toFixed(4)} ± ${r.accNormStderr.toFixed(4)} over ${r.items} items of ${r.dataName} (chance ${r.chance.toFixed(3)})`
+        : `ppl ${r.ppl.toFixed(4)} (nll ${r.nll.toFixed(5)}) over ${r.windows} windows of ${r.seqLen}, ${r.tokensScored} tokens scored, ${r.tokensScoredPerS.toFixed(0)} tokens scored/s`,
   },
   bench: {
     usage: '--model <dir> [--prompt-tokens 128] [--gen-tokens 64] [--runs 5]   prefill and decode speed',

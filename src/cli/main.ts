@@ -6,6 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { LabError, toLabErrorData } from '../errors';
+import { BUNDLED_FILES } from '../lab/bundled-data';
 import { Lab } from '../lab/lab';
 import { useNativeOrt } from '../runtime/native-ort';
 import { PRECISION_REQUESTS, type NativeBackend, type PrecisionRequest } from '../runtime/ort';
@@ -13,7 +14,6 @@ import { boolFlag, choiceFlag, parseArgs, type ParsedArgs } from './args';
 import { commands } from './commands';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const bundledTexts = { tinystories: 'tinystories-valid-sample.txt', wikitext2: 'wikitext-2-raw-test.txt' } as const;
 
 export type CliBackend = NativeBackend | 'wasm';
 /** --backend: 'cpu' (onnxruntime-node, all cores; the default), 'cuda' (onnxruntime-node's CUDA provider) or 'wasm' (onnxruntime-web). */
@@ -40,7 +40,7 @@ export function createNodeLab(threads?: number, backend: CliBackend = 'cpu', mem
     numThreads: threads,
     memoryLimitBytes,
     systemMemory: () => ({ freeBytes: os.freemem(), totalBytes: os.totalmem() }),
-    loadText: async (id) => fs.readFileSync(path.join(repoRoot, 'public/data', bundledTexts[id]), 'utf8'),
+    loadText: async (id) => fs.readFileSync(path.join(repoRoot, 'public/data', BUNDLED_FILES[id]), 'utf8'),
   });
 }
 

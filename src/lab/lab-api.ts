@@ -5,6 +5,7 @@
 import type { LabErrorData } from '../errors';
 import type { BenchProgress, BenchRequest, BenchResult } from '../evaluation/benchmark';
 import type { GenerateProgress } from '../evaluation/generate';
+import type { ChoiceProgress, ChoiceResult, ItemScore } from '../evaluation/multiple-choice';
 import type { PerplexityProgress, PerplexityResult } from '../evaluation/perplexity';
 import type { ModelCardRun } from '../export/model-card';
 import type { ModelFileRef } from '../model/loaded-model';
@@ -93,6 +94,26 @@ export type LoadProgress = { stage: 'read' | 'parse' | 'build' | 'session' | 'ch
 
 /** Text to evaluate: a bundled sample by id, or text the user dropped. */
 export type TextSource = { kind: 'bundled'; id: 'tinystories' | 'wikitext2' } | { kind: 'file'; name: string; text: string };
+
+/** Multiple-choice items: the bundled HellaSwag validation items, or a dropped jsonl with the same fields (query, endings, label). */
+export type ChoiceDataSource = { kind: 'bundled'; id: 'hellaswag' } | { kind: 'file'; name: string; text: string };
+
+export interface AccuracyRequest {
+  data: ChoiceDataSource;
+  /** The first N items (default all). */
+  maxItems?: number;
+  /** Which model answers: the loaded one (default), the last pruning run's, or the last fine-tuning run's. */
+  which?: 'loaded' | 'pruned' | 'finetuned';
+}
+
+export type AccuracyProgress = ChoiceProgress;
+
+export interface AccuracyResult extends Omit<ChoiceResult, 'scores'> {
+  which: 'loaded' | 'pruned' | 'finetuned';
+  backend: string;
+  /** Per item: the right ending, each ending's log-likelihood, and the two picks. */
+  scores: ItemScore[];
+}
 
 export interface PerplexityRequest {
   text: TextSource;
@@ -280,6 +301,8 @@ export interface LabApi {
    */
   setPrecision(request: PrecisionRequest): Promise<BackendInfo>;
   evaluatePerplexity(request: PerplexityRequest, options?: JobOptions<PerplexityProgress>): Promise<PerplexityResult>;
+  /** Zero-shot multiple-choice accuracy (acc, acc_norm) of the loaded, pruned or fine-tuned model. */
+  evaluateAccuracy(request: AccuracyRequest, options?: JobOptions<AccuracyProgress>): Promise<AccuracyResult>;
   benchmark(request: BenchRequest, options?: JobOptions<BenchProgress>): Promise<BenchResult>;
   generate(request: GenerateRequest, options?: JobOptions<GenerateProgress>): Promise<GenerateResult>;
   /** The pruning methods with their declared parameters. */

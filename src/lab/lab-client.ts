@@ -5,6 +5,9 @@
 import { LabError, toLabErrorData, type LabErrorData } from '../errors';
 import type { ModelFileRef } from '../model/loaded-model';
 import type {
+  AccuracyProgress,
+  AccuracyRequest,
+  AccuracyResult,
   BackendInfo,
   BenchProgress,
   BenchRequest,
@@ -46,6 +49,7 @@ const dataArgCount: Record<keyof LabApi, number> = {
   setPrecision: 1,
   loadModel: 1,
   evaluatePerplexity: 1,
+  evaluateAccuracy: 1,
   benchmark: 1,
   generate: 1,
   methods: 0,
@@ -53,7 +57,7 @@ const dataArgCount: Record<keyof LabApi, number> = {
   finetune: 1,
   exportModel: 1,
 };
-const jobMethods = new Set<keyof LabApi>(['loadModel', 'evaluatePerplexity', 'benchmark', 'generate', 'prune', 'finetune']);
+const jobMethods = new Set<keyof LabApi>(['loadModel', 'evaluatePerplexity', 'evaluateAccuracy', 'benchmark', 'generate', 'prune', 'finetune']);
 
 interface PendingCall {
   resolve: (value: unknown) => void;
@@ -97,6 +101,10 @@ export class LabClient implements LabApi {
   }
   evaluatePerplexity(request: PerplexityRequest, options?: JobOptions<PerplexityProgress>): Promise<PerplexityResult> {
     return this.call('evaluatePerplexity', [request], options);
+  }
+
+  evaluateAccuracy(request: AccuracyRequest, options?: JobOptions<AccuracyProgress>): Promise<AccuracyResult> {
+    return this.call('evaluateAccuracy', [request], options);
   }
   benchmark(request: BenchRequest, options?: JobOptions<BenchProgress>): Promise<BenchResult> {
     return this.call('benchmark', [request], options);

@@ -9,6 +9,9 @@ import { createTextTokenizer, type TextTokenizer } from '../tokenizer/text-token
 import { configureOrt, detectBackend, detectNativeBackend, PRECISION_REQUESTS, precisionFor, type NativeBackend } from '../runtime/ort';
 import { createEngine, type Engine } from '../runtime/engine';
 import type {
+  AccuracyProgress,
+  AccuracyRequest,
+  AccuracyResult,
   BackendInfo,
   BenchProgress,
   ExportedFile,
@@ -40,6 +43,8 @@ import { runImportCheck } from './import-check';
 import { summarizeModel } from './model-summary';
 import { weightsHash } from './weights-hash';
 import { evaluatePerplexity } from '../evaluation/perplexity';
+import { evaluateMultipleChoice, parseChoiceItems } from '../evaluation/multiple-choice';
+import { BUNDLED_FILES, type BundledId } from './bundled-data';
 import { runBenchmark } from '../evaluation/benchmark';
 import { generateText } from './generate-text';
 import type { ModelSpec } from '../model/model-spec';
@@ -54,7 +59,8 @@ import { checkLabJob, modelMemory, type LabJob } from './memory-check';
 import type { SystemMemory } from '../runtime/memory-limits';
 
 export interface LabOptions {
-  loadText: (id: 'tinystories' | 'wikitext2') => Promise<string>;
+  /** Reads a bundled data file (public/data/). */
+  loadText: (id: BundledId) => Promise<string>;
   preferWebGpu: boolean;
   /** Node only (after runtime/native-ort's useNativeOrt()): run on onnxruntime-node's cpu or cuda provider instead of WASM. */
   nativeBackend?: NativeBackend;
@@ -83,7 +89,7 @@ interface CurrentModel {
   finetuned: { spec: ModelSpec; result: FinetuneResult; pruneResult: PruneResult | null } | null;
 }
 
-const bundledTextNames = { tinystories: 'tinystories-valid-sample.txt', wikitext2: 'wikitext-2-raw-test.txt' } as const;
+
 
 export class Lab implements LabApi {
   private current: CurrentModel | null = null;
@@ -182,6 +188,33 @@ export class Lab implements LabApi {
     });
   }
 
+  evaluateAccuracy(request: AccuracyRequest, options: JobOptions<AccuracyProgress> = {}): Promise<AccuracyResult> {
+    return this.exclusive(async () => {
+      const model = this.requireModel();
+      const which = request.which ?? 'loaded';
+      const spec = which === 'loaded' ? model.loaded.spec : which === 'pruned' ? model.pruned?.spec : which === 'finetuned' ? model.finetuned?.spec : undefined;
+      if (which !== 'loaded' && which !== 'pruned' && which !== 'finetuned') throw new LabError('bad-argument', `accuracy: which must be 'loaded', 'pruned' or 'finetuned', got '${String(which)}'`);
+      if (!spec) throw new LabError('bad-argument', `accuracy: there is no ${which} model yet`);
+      if (request.maxItems !== undefined && (!Number.isInteger(request.maxItems) || request.maxItems < 1))
+        throw new LabError('bad-argument', `accuracy: maxItems must be a positive integer, got ${request.maxItems}`);
+      const { data } = request;
+      const dataName = data.kind === 'bundled' ? BUNDLED_FILES[data.id] : data.name;
+      const items = parseChoiceItems(data.kind === 'bundled' ? await this.options.loadText(data.id) : data.text, dataName);
+      const maxTokens = spec.config.maxPositionEmbeddings;
+      // One run scores every ending of an item, padded to the longest: 4 windows of at most the context.
+      await this.checkMemory(model, { kind: 'perplexity', seqLen: maxTokens, tokens: 4 * maxTokens, maxWindows: 4 });
+      const backend = await this.backendInfo();
+      const engine = which === 'loaded' ? model.engine : await createEngine(spec, { backend: backend.backend, precision: backend.precision });
+      try {
+        const encode = (text: string) => model.tokenizer.encode(text);
+        const result = await evaluateMultipleChoice(engine, encode, items, { maxTokens, maxItems: request.maxItems, dataName, signal: options.signal, onProgress: options.onProgress });
+        return { ...result, which, backend: backend.backend };
+      } finally {
+        if (engine !== model.engine) await engine.dispose();
+      }
+    });
+  }
+
   benchmark(request: BenchRequest, options: JobOptions<BenchProgress> = {}): Promise<BenchResult> {
     return this.exclusive(async () => {
       const model = this.requireModel();
@@ -225,7 +258,7 @@ export class Lab implements LabApi {
           engine: model.engine,
           backend,
           resolveText: (source) => this.resolveText(source),
-          textName: (source) => (source.kind === 'bundled' ? bundledTextNames[source.id] : source.name),
+          textName: (source) => (source.kind === 'bundled' ? BUNDLED_FILES[source.id] : source.name),
           encode: (text) => this.encode(model, text),
           tokenizer: model.tokenizer,
           densePpl: model.densePpl,
@@ -330,7 +363,7 @@ export class Lab implements LabApi {
   }
 
   private async resolveText(source: TextSource): Promise<{ name: string; text: string }> {
-    const name = source.kind === 'bundled' ? bundledTextNames[source.id] : source.name;
+    const name = source.kind === 'bundled' ? BUNDLED_FILES[source.id] : source.name;
     const text = source.kind === 'bundled' ? await this.options.loadText(source.id) : source.text;
     if (text.trim().length === 0) throw new LabError('bad-text', `${name}: the text file is empty`, { file: name });
     return { name, text };

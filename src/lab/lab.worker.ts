@@ -2,14 +2,13 @@
 // Everything it fetches comes from our own origin: bundled texts and onnxruntime's wasm (public/ort/).
 
 import { LabError } from '../errors';
+import { BUNDLED_FILES, type BundledId } from './bundled-data';
 import { Lab } from './lab';
 import { serveLabApi, type LabPort } from './lab-client';
 
 const base = new URL(import.meta.env.BASE_URL, self.location.origin);
-const bundledTexts = { tinystories: 'data/tinystories-valid-sample.txt', wikitext2: 'data/wikitext-2-raw-test.txt' } as const;
-
-async function loadText(id: keyof typeof bundledTexts): Promise<string> {
-  const path = bundledTexts[id];
+async function loadText(id: BundledId): Promise<string> {
+  const path = `data/${BUNDLED_FILES[id]}`;
   const response = await fetch(new URL(path, base));
   if (!response.ok) throw new LabError('missing-file', `${path}: the bundled text could not be fetched (HTTP ${response.status}).`);
   return response.text();

@@ -46,6 +46,8 @@ export interface Engine {
   logits(ids: number[]): Promise<Float32Array>;
   /** Mean NLL over positions 1..L−1 of each window (all windows the same length L), batched. */
   scoreWindows(windows: Int32Array[]): Promise<number[]>;
+  /** Per window, the NLL of each token given those before it: L−1 values for positions 1..L−1 (one length L), batched. */
+  tokenNlls(windows: Int32Array[]): Promise<Float32Array[]>;
   /** How many windows of length L the engine scores in one run. */
   windowsPerBatch(windowLength: number): number;
   /** Clears the cache, then runs the prompt; returns the last position's logits [vocab]. */
@@ -162,26 +164,27 @@ class OrtEngine implements Engine {
   }
 
   async scoreWindows(windows: Int32Array[]): Promise<number[]> {
+    return (await this.tokenNlls(windows)).map((nll) => nll.reduce((a, b) => a + b, 0) / nll.length);
+  }
+
+  async tokenNlls(windows: Int32Array[]): Promise<Float32Array[]> {
     if (windows.length === 0) return [];
     const L = windows[0].length;
     if (L < 2 || windows.some((w) => w.length !== L)) throw new LabError('bad-argument', 'windows must share one length ≥ 2');
     const session = await this.session('nll');
-    const means: number[] = [];
+    const out: Float32Array[] = [];
     const per = this.windowsPerBatch(L);
     for (let start = 0; start < windows.length; start += per) {
       const batch = windows.slice(start, start + per);
       const ids = new BigInt64Array(batch.length * L);
       batch.forEach((w, r) => w.forEach((v, t) => (ids[r * L + t] = BigInt(v))));
-      const out = await run(session, { input_ids: new ort.Tensor('int64', ids, [batch.length, L]) });
-      const nll = await readFloat32(out.nll as ort.Tensor);
-      for (let r = 0; r < batch.length; r++) {
-        let s = 0;
-        for (let t = 0; t < L - 1; t++) s += nll[r * (L - 1) + t];
-        means.push(s / (L - 1));
-      }
+      const result = await run(session, { input_ids: new ort.Tensor('int64', ids, [batch.length, L]) });
+      const nll = await readFloat32(result.nll as ort.Tensor);
+      for (let r = 0; r < batch.length; r++) out.push(nll.slice(r * (L - 1), (r + 1) * (L - 1)));
     }
-    return means;
+    return out;
   }
+
 
   resetCache(): void {
     if (this.past) for (const t of Object.values(this.past)) if (t.location === 'gpu-buffer') t.dispose();

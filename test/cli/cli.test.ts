@@ -13,6 +13,25 @@ import { stories260KDir, tinyStoriesPath } from '../helpers/model-files';
 const lab = runCli;
 
 describe('lab CLI', () => {
+  it('eval --task hellaswag prints acc and acc_norm over the first N items; a bad jsonl line and an unknown task exit 1 naming them', () => {
+    const r = lab('eval', '--model', stories260KDir, '--task', 'hellaswag', '--max-items', '8', '--json');
+    expect(r.status).toBe(0);
+    const out = JSON.parse(r.last);
+    expect(out).toMatchObject({ items: 8, itemsAvailable: 300, chance: 0.25, dataName: 'hellaswag-val-first300.jsonl', backend: 'cpu' });
+    expect(out.scores).toBeUndefined();
+    for (const a of [out.acc, out.accNorm]) expect(Number.isInteger(a * 8)).toBe(true);
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'prunelab-mc-'));
+    const bad = path.join(dir, 'items.jsonl');
+    fs.writeFileSync(bad, '{"query":"a","endings":["b","c"],"label":0}\n{"query":"a","endings":"b"}\n');
+    const refused = lab('eval', '--model', stories260KDir, '--task', 'hellaswag', '--data', bad, '--json');
+    expect(refused.status).toBe(1);
+    expect(refused.stderr).toMatch(/items.jsonl: line 2: "endings" must be a list/);
+    fs.rmSync(dir, { recursive: true });
+    const unknown = lab('eval', '--model', stories260KDir, '--task', 'mmlu');
+    expect(unknown.status).toBe(1);
+    expect(unknown.stderr).toMatch(/--task must be one of hellaswag/);
+  }, 120_000);
+
   it('eval prints the perplexity JSON as the last line, equal to Lab on the same text and windows (native cpu default and wasm)', async () => {
     const [seqLen, maxWindows] = [128, 5];
     const evalArgs = ['eval', '--model', stories260KDir, '--text', tinyStoriesPath, '--seq-len', String(seqLen), '--max-windows', String(maxWindows), '--json'];

@@ -3,6 +3,9 @@
 
 import { LabError, throwIfCancelled } from '../../src/errors';
 import type {
+  AccuracyProgress,
+  AccuracyRequest,
+  AccuracyResult,
   BackendInfo,
   BenchResult,
   ExportedFile,
@@ -77,6 +80,21 @@ export class FakeLab implements LabApi {
     this.model = summaryFor(files.map((f) => f.path).join(','), bytes);
     return this.model;
   }
+  /** Answers item k right when k is even (acc 0.5 over an even count), with progress per item. */
+  async evaluateAccuracy(request: AccuracyRequest, options: JobOptions<AccuracyProgress> = {}): Promise<AccuracyResult> {
+    if (!this.model) throw new LabError('no-model', 'No model loaded.');
+    const items = request.maxItems ?? 10;
+    const scores = Array.from({ length: items }, (_, k) => ({ label: 0, logLikelihoods: [-1, -2], endingBytes: [4, 4], predicted: k % 2, predictedNorm: k % 2 }));
+    for (let k = 1; k <= items; k++) {
+      await tick(this.windowDelayMs);
+      throwIfCancelled(options.signal);
+      const right = Math.ceil(k / 2);
+      options.onProgress?.({ itemsDone: k, items, acc: right / k, accNorm: right / k });
+    }
+    const acc = Math.ceil(items / 2) / items;
+    return { acc, accNorm: acc, accStderr: 0.1, accNormStderr: 0.1, items, itemsAvailable: 300, chance: 0.5, dataName: 'items.jsonl', elapsedMs: 1, scores, which: request.which ?? 'loaded', backend: 'wasm' };
+  }
+
   async evaluatePerplexity(request: PerplexityRequest, options: JobOptions<PerplexityProgress> = {}): Promise<PerplexityResult> {
     if (!this.model) throw new LabError('no-model', 'No model loaded.');
     const seqLen = request.seqLen ?? 256;

@@ -1,0 +1,10 @@
+// The data files bundled with the app (public/data/, served from our own origin; read from disk by the
+// CLI): evaluation and calibration texts, and the multiple-choice items for zero-shot accuracy.
+
+export const BUNDLED_FILES = {
+  tinystories: 'tinystories-valid-sample.txt',
+  wikitext2: 'wikitext-2-raw-test.txt',
+  hellaswag: 'hellaswag-val-first300.jsonl',
+} as const;
+
+export type BundledId = keyof typeof BUNDLED_FILES;
