@@ -3,6 +3,8 @@
 
 import type { LabErrorData } from '../errors';
 import type {
+  AccuracyProgress,
+  AccuracyResult,
   BackendInfo,
   PrecisionRequest,
   BenchProgress,
@@ -21,7 +23,7 @@ import { initialPruningState, type PruningState } from './pruning-state';
 import { initialRunsState, type RunsState } from './runs-actions';
 
 export type JobStatus = 'idle' | 'running' | 'done' | 'cancelled' | 'failed';
-export type JobKind = 'load' | 'evaluation' | 'speed' | 'generation' | 'tuning';
+export type JobKind = 'load' | 'evaluation' | 'accuracy' | 'speed' | 'generation' | 'tuning';
 
 export interface JobState<P, R> {
   status: JobStatus;
@@ -52,6 +54,8 @@ export interface LabState {
   model: ModelSummary | null;
   load: JobState<LoadProgress, ModelSummary> & { source: string | null };
   evaluation: JobState<PerplexityProgress, PerplexityResult> & { points: PerplexityPoint[] };
+  /** Zero-shot multiple-choice accuracy. */
+  accuracy: JobState<AccuracyProgress, AccuracyResult>;
   speed: JobState<BenchProgress, BenchResult>;
   generation: JobState<GenerateProgress, GenerateResult>;
   /** Recovery fine-tuning: the live steps (loss curve) and the export of the fine-tuned model. */
@@ -74,6 +78,7 @@ export function initialLabState(): LabState {
     model: null,
     load: { ...idleJob<LoadProgress, ModelSummary>(), source: null },
     evaluation: { ...idleJob<PerplexityProgress, PerplexityResult>(), points: [] },
+    accuracy: idleJob(),
     speed: idleJob(),
     generation: idleJob(),
     tuning: { ...idleJob<FinetuneProgress, FinetuneResult>(), trace: [], exported: 'idle' },
@@ -85,7 +90,7 @@ export function initialLabState(): LabState {
 
 /** True while any job runs: the worker runs one job at a time, so the UI starts one at a time. */
 export function isBusy(state: LabState): boolean {
-  const jobs = [state.load, state.evaluation, state.speed, state.generation, state.tuning, state.pruning.job, state.pruning.exported];
+  const jobs = [state.load, state.evaluation, state.accuracy, state.speed, state.generation, state.tuning, state.pruning.job, state.pruning.exported];
   return jobs.some((job) => job.status === 'running') || state.tuning.exported === 'running';
 }
 

@@ -3,7 +3,7 @@
 
 import { createStore, type StoreApi } from 'zustand/vanilla';
 import { toLabErrorData } from '../errors';
-import type { BenchRequest, ExportedFile, FinetuneRequest, GenerateRequest, LabApi, PerplexityRequest, PrecisionRequest } from '../lab/lab-api';
+import type { AccuracyRequest, BenchRequest, ExportedFile, FinetuneRequest, GenerateRequest, LabApi, PerplexityRequest, PrecisionRequest } from '../lab/lab-api';
 import type { ModelFileRef } from '../model/loaded-model';
 import { appendPoint, idleJob, initialLabState, isBusy, pointsFromResult, type JobKind, type LabState } from './lab-state';
 import { createPruningActions, type PruningActions } from './pruning-actions';
@@ -16,6 +16,8 @@ export interface LabActions extends PruningActions, RunsActions {
   start(demoFiles: () => Promise<ModelFileRef[]>, demoName: string): Promise<void>;
   loadModel(files: ModelFileRef[], source: string): Promise<void>;
   evaluate(request: PerplexityRequest): Promise<void>;
+  /** Zero-shot multiple-choice accuracy, live per item. */
+  evaluateAccuracy(request: AccuracyRequest): Promise<void>;
   benchmark(request: BenchRequest): Promise<void>;
   generate(request: GenerateRequest): Promise<void>;
   /** Recovery fine-tuning of the pruned (or loaded) model, with its loss curve live. */
@@ -36,6 +38,7 @@ export type LabStore = StoreApi<LabStoreState>;
 const jobLabels: Record<JobKind, string> = {
   load: 'Loading the model',
   evaluation: 'Evaluating perplexity',
+  accuracy: 'Measuring zero-shot accuracy',
   speed: 'Measuring speed',
   generation: 'Generating text',
   tuning: 'Fine-tuning',
@@ -122,6 +125,7 @@ export function createLabStore(api: LabApi, runStorage: RunStorage = defaultRunS
               // Results measured on the previous model no longer describe what is loaded.
               load: { ...state.load, status: 'done', result: model },
               evaluation: { ...idleJob(), points: [] },
+              accuracy: idleJob(),
               speed: idleJob(),
               generation: idleJob(),
               tuning: { ...idleJob(), trace: [], exported: 'idle' },
@@ -144,6 +148,16 @@ export function createLabStore(api: LabApi, runStorage: RunStorage = defaultRunS
                 set((s) => ({ evaluation: { ...s.evaluation, progress, points: appendPoint(s.evaluation.points, progress) } })),
             }),
           (result) => set((s) => ({ evaluation: { ...s.evaluation, status: 'done', result, points: pointsFromResult(result) } })),
+        );
+      },
+
+      async evaluateAccuracy(request) {
+        if (isBusy(get())) return;
+        set({ accuracy: { status: 'running', progress: null, result: null }, error: null });
+        await runJob(
+          'accuracy',
+          (signal) => api.evaluateAccuracy(request, { signal, onProgress: (progress) => set((s) => ({ accuracy: { ...s.accuracy, progress } })) }),
+          (result) => set((s) => ({ accuracy: { ...s.accuracy, status: 'done', result } })),
         );
       },
 

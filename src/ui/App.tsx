@@ -4,6 +4,7 @@
 import { DropZone } from './DropZone';
 import { ErrorAlert } from './ErrorAlert';
 import { FinetunePanel } from './FinetunePanel';
+import { AccuracyPanel } from './AccuracyPanel';
 import { EvaluationPanel } from './EvaluationPanel';
 import { GeneratePanel } from './GeneratePanel';
 import { Header } from './Header';
@@ -26,6 +27,7 @@ export function App() {
         <FinetunePanel />
         <RunsPanel />
         <EvaluationPanel />
+        <AccuracyPanel />
         <SpeedPanel />
         <GeneratePanel />
       </main>

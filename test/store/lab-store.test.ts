@@ -58,6 +58,23 @@ describe('lab store', () => {
     expect(saved).toBeGreaterThan(0);
   });
 
+  it('evaluateAccuracy() shows acc live per item, marks the lab busy, and keeps the result', async () => {
+    const store = createLabStore(new FakeLab());
+    await store.getState().start(demo, 'demo');
+    const seen: number[] = [];
+    const unsubscribe = store.subscribe((s) => {
+      if (s.accuracy.status === 'running' && s.accuracy.progress) {
+        expect(isBusy(s)).toBe(true);
+        seen.push(s.accuracy.progress.itemsDone);
+      }
+    });
+    await store.getState().evaluateAccuracy({ data: { kind: 'bundled', id: 'hellaswag' }, maxItems: 6 });
+    unsubscribe();
+    expect(seen).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(store.getState().accuracy).toMatchObject({ status: 'done', result: { acc: 0.5, items: 6, which: 'loaded' } });
+    expect(isBusy(store.getState())).toBe(false);
+  });
+
   it('evaluate() records one chart point per window with that window\'s own perplexity', async () => {
     const lab = new FakeLab();
     const store = createLabStore(lab);
