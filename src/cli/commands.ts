@@ -88,7 +88,7 @@ export const commands: Record<string, Command> = {
   },
   prune: {
     usage:
-      '--model <dir> --method <id> [--ratio r | --blocks k | --blocks 1,3] [--base wanda] [--n 2 --m 4] [--calib <file>] [--calib-windows 64] [--calib-sample first|random] [--seed 0] [--seq-len 256] [--eval <file>] [--eval-windows N] [--out <dir> [--format safetensors|transformers.js|both]]   prune, evaluate, export',
+      '--model <dir> --method <id> [--ratio r | --blocks k | --blocks 1,3] [--base wanda] [--n 2 --m 4] [--calib <file>] [--calib-windows 64] [--calib-sample first|random] [--seed 0] [--seq-len 256] [--eval <file>] [--eval-windows N] [--task hellaswag [--data <file.jsonl>] [--max-items N]] [--out <dir> [--format safetensors|transformers.js|both]]   prune, evaluate, export',
     async run(lab, args, log) {
       const summary = await loadModel(lab, args, log);
       return runPrune(lab, args, log, summary.numLayers);

@@ -6,9 +6,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { LabError } from '../errors';
 import type { Lab } from '../lab/lab';
-import type { MethodInfo, PruneRequest, PruneResult } from '../lab/lab-api';
+import type { AccuracySummary, MethodInfo, PruneRequest, PruneResult } from '../lab/lab-api';
 import type { ParamValue } from '../pruning/method';
-import { intFlag, numberFlag, optionalStringFlag, stringFlag, type ParsedArgs } from './args';
+import { choiceFlag, intFlag, numberFlag, optionalStringFlag, stringFlag, type ParsedArgs } from './args';
 import { readText, type Log } from './cli-inputs';
 
 export interface PruneOutput {
@@ -27,6 +27,7 @@ export interface PruneOutput {
   stats: PruneResult['stats'];
   speedNote: string;
   elapsedMs: number;
+  accuracy?: { before: AccuracySummary; after: AccuracySummary };
   ppl?: { before: number; after: number; windows: number; seqLen: number; textName: string };
   out?: string;
   format?: string;
@@ -116,6 +117,12 @@ export async function pruneRequestOf(lab: Lab, args: ParsedArgs, numLayers: numb
     },
     ...(evalFile ? { evaluation: { text: readText(evalFile), seqLen, maxWindows: intFlag(args, 'eval-windows', undefined) } } : {}),
   };
+  // Zero-shot accuracy, dense and pruned: --task hellaswag [--data <file.jsonl>] [--max-items N].
+  if (args.flags.has('task')) {
+    choiceFlag(args, 'task', ['hellaswag'], 'hellaswag');
+    const data = optionalStringFlag(args, 'data');
+    request.accuracy = { data: data ? readText(data) : { kind: 'bundled', id: 'hellaswag' }, maxItems: intFlag(args, 'max-items', undefined) };
+  }
   return { request, info };
 }
 
@@ -152,6 +159,7 @@ export async function runPrune(lab: Lab, args: ParsedArgs, log: Log, numLayers: 
     speedNote: result.speedNote,
     elapsedMs: result.elapsedMs,
   };
+  if (result.accuracyBefore && result.accuracyAfter) output.accuracy = { before: result.accuracyBefore, after: result.accuracyAfter };
   if (result.pplBefore && result.pplAfter)
     output.ppl = { before: result.pplBefore.ppl, after: result.pplAfter.ppl, windows: result.pplAfter.windows, seqLen: result.pplAfter.seqLen, textName: result.pplAfter.textName };
   const written = await writeExportFlag(lab, args, 'pruned', (line) => log(`[prune] ${line}`));

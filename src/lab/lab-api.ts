@@ -159,10 +159,15 @@ export interface PruneRequest {
   speed?: BenchRequest;
   /** Greedy text from the same prompt, dense and pruned, in the same run. Omit to skip. */
   generation?: GenerateRequest;
+  /** Zero-shot accuracy, dense and pruned, on the same items. Omit to skip. */
+  accuracy?: { data: ChoiceDataSource; maxItems?: number };
 }
 
+/** What a run keeps of an accuracy measurement (no per-item scores). */
+export type AccuracySummary = Pick<ChoiceResult, 'acc' | 'accNorm' | 'accStderr' | 'accNormStderr' | 'items' | 'dataName'>;
+
 export interface PruneProgress {
-  phase: 'calibration-data' | 'planning' | 'applying' | 'evaluating-dense' | 'evaluating-pruned' | 'speed' | 'generating';
+  phase: 'calibration-data' | 'planning' | 'applying' | 'evaluating-dense' | 'evaluating-pruned' | 'accuracy-dense' | 'accuracy-pruned' | 'speed' | 'generating';
   /** 0..1 over the whole job. */
   fraction: number;
   message: string;
@@ -193,6 +198,9 @@ export interface PruneResult extends ModelCardRun {
   exportable?: { safetensors: boolean; transformersJs: boolean; reason: string | null };
   /** Greedy text, dense and pruned, from request.generation's prompt (null when not asked). */
   generation?: { prompt: string; dense: GenerateResult; pruned: GenerateResult } | null;
+  /** Zero-shot accuracy, dense and pruned, on request.accuracy's items (null when not asked; absent in older results). */
+  accuracyBefore?: AccuracySummary | null;
+  accuracyAfter?: AccuracySummary | null;
 }
 
 /** Recovery fine-tuning (Lab.finetune): LoRA adapters, or full fine-tuning of the block weights. */

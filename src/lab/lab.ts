@@ -9,6 +9,8 @@ import { createTextTokenizer, type TextTokenizer } from '../tokenizer/text-token
 import { configureOrt, detectBackend, detectNativeBackend, PRECISION_REQUESTS, precisionFor, type NativeBackend } from '../runtime/ort';
 import { createEngine, type Engine } from '../runtime/engine';
 import type {
+  AccuracySummary,
+  ChoiceDataSource,
   AccuracyProgress,
   AccuracyRequest,
   AccuracyResult,
@@ -43,7 +45,7 @@ import { runImportCheck } from './import-check';
 import { summarizeModel } from './model-summary';
 import { weightsHash } from './weights-hash';
 import { evaluatePerplexity } from '../evaluation/perplexity';
-import { evaluateMultipleChoice, parseChoiceItems } from '../evaluation/multiple-choice';
+import { evaluateMultipleChoice, parseChoiceItems, type ChoiceItem } from '../evaluation/multiple-choice';
 import { BUNDLED_FILES, type BundledId } from './bundled-data';
 import { runBenchmark } from '../evaluation/benchmark';
 import { generateText } from './generate-text';
@@ -83,6 +85,8 @@ interface CurrentModel {
   encoded: Map<string, number[]>;
   /** Dense perplexity results of prune runs, by evaluation request. */
   densePpl: Map<string, PerplexityResult>;
+  /** Dense accuracy results of prune runs, by accuracy request. */
+  denseAccuracy: Map<string, AccuracySummary>;
   /** The last pruning run's model and result (for export and its model card), until the next run or model. */
   pruned: { spec: ModelSpec; result: PruneResult } | null;
   /** The last fine-tuning run's model and result (for export), until the next run, prune or model. */
@@ -149,7 +153,7 @@ export class Lab implements LabApi {
         const hash = await weightsHash(loaded.spec);
         const summary = summarizeModel(loaded, importCheck, performance.now() - started, hash, await modelMemory(loaded.spec, backend.backend, this.options, backend.precision));
         const previous = this.current;
-        this.current = { loaded, tokenizer, engine, summary, encoded: new Map(), densePpl: new Map(), pruned: null, finetuned: null };
+        this.current = { loaded, tokenizer, engine, summary, encoded: new Map(), densePpl: new Map(), denseAccuracy: new Map(), pruned: null, finetuned: null };
         await previous?.engine.dispose();
         return summary;
       } catch (error) {
@@ -197,9 +201,7 @@ export class Lab implements LabApi {
       if (!spec) throw new LabError('bad-argument', `accuracy: there is no ${which} model yet`);
       if (request.maxItems !== undefined && (!Number.isInteger(request.maxItems) || request.maxItems < 1))
         throw new LabError('bad-argument', `accuracy: maxItems must be a positive integer, got ${request.maxItems}`);
-      const { data } = request;
-      const dataName = data.kind === 'bundled' ? BUNDLED_FILES[data.id] : data.name;
-      const items = parseChoiceItems(data.kind === 'bundled' ? await this.options.loadText(data.id) : data.text, dataName);
+      const { name: dataName, items } = await this.choiceItems(request.data);
       const maxTokens = spec.config.maxPositionEmbeddings;
       // One run scores every ending of an item, padded to the longest: 4 windows of at most the context.
       await this.checkMemory(model, { kind: 'perplexity', seqLen: maxTokens, tokens: 4 * maxTokens, maxWindows: 4 });
@@ -262,6 +264,8 @@ export class Lab implements LabApi {
           encode: (text) => this.encode(model, text),
           tokenizer: model.tokenizer,
           densePpl: model.densePpl,
+          denseAccuracy: model.denseAccuracy,
+          choiceItems: (source) => this.choiceItems(source),
         },
         request,
         options,
@@ -360,6 +364,11 @@ export class Lab implements LabApi {
       model.encoded.set(text, tokens);
     }
     return tokens;
+  }
+
+  private async choiceItems(source: ChoiceDataSource): Promise<{ name: string; items: ChoiceItem[] }> {
+    const name = source.kind === 'bundled' ? BUNDLED_FILES[source.id] : source.name;
+    return { name, items: parseChoiceItems(source.kind === 'bundled' ? await this.options.loadText(source.id) : source.text, name) };
   }
 
   private async resolveText(source: TextSource): Promise<{ name: string; text: string }> {

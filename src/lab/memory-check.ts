@@ -186,6 +186,8 @@ function phasesOf(ctx: MemoryCheckContext, job: LabJob): Phase[] {
       const both = 2 * cap;
       const ev = request.evaluation;
       if (ev) perplexity('prune (evaluation)', Math.min(ev.seqLen ?? 256, context), ev.maxWindows ?? Infinity, both).forEach((p) => phases.push(p));
+      // Accuracy scores an item's endings in one run: at most 4 windows of the context (longer items are cut to it).
+      if (request.accuracy) perplexity('prune (accuracy)', context, 4, both).forEach((p) => phases.push(p));
       if (request.speed) phases.push(...bench('prune (speed)', request.speed, both));
       if (request.generation) phases.push(...generate('prune (generation)', request.generation, both));
       return phases;

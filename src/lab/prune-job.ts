@@ -13,11 +13,12 @@ import { createCalibrationRunner } from '../runtime/calibration-runner';
 import { createEngine, type Engine } from '../runtime/engine';
 import { createTrainer } from '../runtime/trainer';
 import { evaluatePerplexity } from '../evaluation/perplexity';
+import { evaluateMultipleChoice, type ChoiceItem } from '../evaluation/multiple-choice';
 import { runBenchmark, stat } from '../evaluation/benchmark';
 import { checkExportable } from '../export/exportable';
 import type { TextTokenizer } from '../tokenizer/text-tokenizer';
 import { DEFAULT_NEW_TOKENS, generateText } from './generate-text';
-import type { BackendInfo, BenchRequest, BenchResult, JobOptions, PerplexityResult, PruneProgress, PruneRequest, PruneResult, TextSource } from './lab-api';
+import type { AccuracySummary, BackendInfo, BenchRequest, BenchResult, ChoiceDataSource, JobOptions, PerplexityResult, PruneProgress, PruneRequest, PruneResult, TextSource } from './lab-api';
 
 export interface PruneJobContext {
   loaded: LoadedModel;
@@ -32,6 +33,10 @@ export interface PruneJobContext {
   tokenizer: TextTokenizer;
   /** Dense perplexity results by request key, so a re-run does not recompute them. */
   densePpl: Map<string, PerplexityResult>;
+  /** Multiple-choice items of a data source, with the name it reports. */
+  choiceItems(source: ChoiceDataSource): Promise<{ name: string; items: ChoiceItem[] }>;
+  /** Dense accuracy results by request key. */
+  denseAccuracy: Map<string, AccuracySummary>;
 }
 
 type Phase = PruneProgress['phase'];
@@ -42,6 +47,7 @@ export const DEFAULT_CALIBRATION = { windows: 64, seqLen: 256, sampling: 'first'
 function progressMap(request: PruneRequest) {
   const weights: [Phase, number][] = [['calibration-data', 0.02], ['planning', 1], ['applying', 0.03]];
   if (request.evaluation) weights.push(['evaluating-dense', 0.15], ['evaluating-pruned', 0.15]);
+  if (request.accuracy) weights.push(['accuracy-dense', 0.15], ['accuracy-pruned', 0.15]);
   if (request.speed) weights.push(['speed', 0.3]);
   if (request.generation) weights.push(['generating', 0.1]);
   const total = weights.reduce((s, [, w]) => s + w, 0);
@@ -144,6 +150,32 @@ export async function runPruneJob(ctx: PruneJobContext, request: PruneRequest, o
       pplAfter = await evaluatePerplexity(await prunedEngine(), ids, evalOptions('evaluating-pruned'));
       report('evaluating-pruned', 1, `pruned ppl ${pplAfter.ppl.toFixed(4)}`);
     }
+    let accuracyBefore: AccuracySummary | null = null;
+    let accuracyAfter: AccuracySummary | null = null;
+    if (request.accuracy) {
+      const { name, items } = await ctx.choiceItems(request.accuracy.data);
+      const maxItems = request.accuracy.maxItems;
+      const score = async (engine: Engine, phase: 'accuracy-dense' | 'accuracy-pruned'): Promise<AccuracySummary> => {
+        const r = await evaluateMultipleChoice(engine, (text) => ctx.tokenizer.encode(text), items, {
+          maxTokens: spec.config.maxPositionEmbeddings,
+          maxItems,
+          dataName: name,
+          signal,
+          onProgress: (p) => report(phase, p.itemsDone / p.items, `${phase === 'accuracy-dense' ? 'dense' : 'pruned'} accuracy, item ${p.itemsDone}/${p.items}: acc_norm ${p.accNorm.toFixed(3)}`),
+        });
+        return { acc: r.acc, accNorm: r.accNorm, accStderr: r.accStderr, accNormStderr: r.accNormStderr, items: r.items, dataName: r.dataName };
+      };
+      const key = `${maxItems ?? 'all'}|${name}|${items.length}\n${JSON.stringify(items.slice(0, maxItems ?? items.length))}`;
+      accuracyBefore = ctx.denseAccuracy.get(key) ?? null;
+      if (!accuracyBefore) {
+        accuracyBefore = await score(ctx.engine, 'accuracy-dense');
+        ctx.denseAccuracy.set(key, accuracyBefore);
+      }
+      report('accuracy-dense', 1, `dense acc_norm ${accuracyBefore.accNorm.toFixed(3)}`);
+      await ctx.engine.releaseSessions();
+      accuracyAfter = await score(await prunedEngine(), 'accuracy-pruned');
+      report('accuracy-pruned', 1, `pruned acc_norm ${accuracyAfter.accNorm.toFixed(3)}`);
+    }
     if (request.speed) {
       [speedBefore, speedAfter] = await alternatingSpeed(ctx, ctx.engine, await prunedEngine(), request.speed, signal, (within, message) => report('speed', within, message));
     }
@@ -182,6 +214,8 @@ export async function runPruneJob(ctx: PruneJobContext, request: PruneRequest, o
       elapsedMs: performance.now() - started,
       exportable: checkExportable(prunedSpec),
       generation,
+      accuracyBefore,
+      accuracyAfter,
     };
     return { result, spec: prunedSpec };
   } finally {

@@ -27,6 +27,9 @@ export interface PruneSettings {
   speedPromptTokens: string;
   speedGenTokens: string;
   speedRuns: string;
+  /** Zero-shot accuracy on the bundled HellaSwag items, dense and pruned, the first accuracyItems items. */
+  measureAccuracy: boolean;
+  accuracyItems: string;
   /** Greedy text from one prompt, dense and pruned, in the same run (side by side in the Runs panel). */
   generate: boolean;
   generatePrompt: string;
@@ -110,6 +113,8 @@ export function defaultPruneSettings(): PruneSettings {
     speedPromptTokens: '32',
     speedGenTokens: '16',
     speedRuns: '2',
+    measureAccuracy: false,
+    accuracyItems: '40',
     generate: true,
     generatePrompt: 'Once upon a time',
     generateTokens: '24',
@@ -198,6 +203,9 @@ export function buildPruneRequest(method: MethodInfo, form: FormValues, settings
       runs: wholeNumber(settings.speedRuns, 'Speed runs', 1, errors, 'speedRuns'),
       warmupRuns: 1,
     };
+  }
+  if (settings.measureAccuracy) {
+    request.accuracy = { data: { kind: 'bundled', id: 'hellaswag' }, maxItems: wholeNumber(settings.accuracyItems, 'Accuracy items', 1, errors, 'accuracyItems') };
   }
   if (settings.generate) {
     if (settings.generatePrompt.trim() === '') errors.generatePrompt = 'Prompt: enter some text.';

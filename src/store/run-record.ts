@@ -44,6 +44,8 @@ export interface RunRecord {
   trace?: TraceEntry[];
   /** Greedy text from one prompt, dense and pruned, same run. Optional / null when the run did not generate. */
   generation?: { prompt: string; dense: string; pruned: string } | null;
+  /** Zero-shot accuracy, dense and pruned, on the same items (null when the run did not measure it). Optional: older records lack it. */
+  accuracy?: { dataName: string; items: number; accBefore: number; accAfter: number; accNormBefore: number; accNormAfter: number } | null;
   /** Bytes of the pruned model's weights in fp32 (parametersAfter × 4). Optional: older records lack it. */
   fp32BytesAfter?: number;
   /** Runs made by `lab sweep`: the manifest (file name, hash of its settings), this run's 0-based place in its expanded order and the sweep's size. */
@@ -148,6 +150,7 @@ export function runRecordOf(result: PruneResult, context: RunContext): RunRecord
     layerSparsity: result.layerSparsity.map((l) => ({ ...l })),
     trace: structuredClone(result.trace),
     generation: result.generation ? { prompt: result.generation.prompt, dense: result.generation.dense.text, pruned: result.generation.pruned.text } : null,
+    accuracy: accuracyOf(result),
     fp32BytesAfter: result.parametersAfter * 4,
   };
 }
@@ -156,6 +159,12 @@ export function runRecordOf(result: PruneResult, context: RunContext): RunRecord
 export function chartSeriesKey(run: Pick<RunRecord, 'methodId' | 'recovery'>): string {
   const r = run.recovery;
   return r ? `${run.methodId} + ${r.lora ? `lora r${r.lora.rank}` : 'full'}` : run.methodId;
+}
+
+function accuracyOf(result: PruneResult): RunRecord['accuracy'] {
+  const [before, after] = [result.accuracyBefore, result.accuracyAfter];
+  if (!before || !after) return null;
+  return { dataName: after.dataName, items: after.items, accBefore: before.acc, accAfter: after.acc, accNormBefore: before.accNorm, accNormAfter: after.accNorm };
 }
 
 /** What a recovery run is called in the Runs table: "<source method> + LoRA r8" (or "+ full fine-tuning"). */

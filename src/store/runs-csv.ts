@@ -44,6 +44,13 @@ const columns: [string, (run: RunRecord) => Cell][] = [
   ['prefill_ms_dense', (r) => r.prefillMsDense],
   ['prefill_ms_pruned', (r) => r.prefillMsPruned],
   ['speed_adapter', (r) => r.speedAdapter],
+  // Zero-shot accuracy, dense and pruned (empty when the run did not measure it).
+  ['acc_data', (r) => r.accuracy?.dataName ?? null],
+  ['acc_items', (r) => r.accuracy?.items ?? null],
+  ['acc_before', (r) => r.accuracy?.accBefore ?? null],
+  ['acc_after', (r) => r.accuracy?.accAfter ?? null],
+  ['acc_norm_before', (r) => r.accuracy?.accNormBefore ?? null],
+  ['acc_norm_after', (r) => r.accuracy?.accNormAfter ?? null],
   ['fp32_bytes_after', (r) => r.fp32BytesAfter ?? r.parametersAfter * 4],
   ['elapsed_ms', (r) => r.elapsedMs],
   ['block_sparsity', (r) => r.blockSparsity.join(' ')],

@@ -63,6 +63,11 @@ const optional: Field[] = [
   ['trace', arrayOf((v) => isObject(v) && typeof v.kind === 'string'), 'a list of trace entries'],
   ['generation', orNull(shaped([['prompt', str, ''], ['dense', str, ''], ['pruned', str, '']])), 'null or {prompt, dense, pruned}'],
   ['fp32BytesAfter', count, 'a whole number'],
+  [
+    'accuracy',
+    orNull(shaped([['dataName', str, ''], ['items', count, ''], ['accBefore', num, ''], ['accAfter', num, ''], ['accNormBefore', num, ''], ['accNormAfter', num, '']])),
+    'null or {dataName, items, accBefore, accAfter, accNormBefore, accNormAfter}',
+  ],
   ['sweep', shaped([['manifest', str, ''], ['manifestHash', text, ''], ['index', count, ''], ['runs', count, '']]), '{manifest, manifestHash, index, runs}'],
   [
     'recovery',

@@ -124,6 +124,11 @@ export function PruneSettingsForm(props: Props) {
           </>
         )}
         <label className="check">
+          <input type="checkbox" data-testid="prune-measureAccuracy" disabled={disabled} checked={settings.measureAccuracy} onChange={(e) => onChange({ measureAccuracy: e.target.checked })} />{' '}
+          Zero-shot accuracy on HellaSwag (dense and pruned, same items)
+        </label>
+        {settings.measureAccuracy && <NumberSetting {...props} id="accuracyItems" label="Items" min={1} />}
+        <label className="check">
           <input type="checkbox" data-testid="prune-generate" disabled={disabled} checked={settings.generate} onChange={(e) => onChange({ generate: e.target.checked })} />{' '}
           Generate text from one prompt (dense and pruned, side by side)
         </label>

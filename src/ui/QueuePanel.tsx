@@ -11,6 +11,8 @@ export const phaseNames: Record<PruneProgress['phase'], string> = {
   applying: 'Applying the plan',
   'evaluating-dense': 'Perplexity of the dense model',
   'evaluating-pruned': 'Perplexity of the pruned model',
+  'accuracy-dense': 'Zero-shot accuracy of the dense model',
+  'accuracy-pruned': 'Zero-shot accuracy of the pruned model',
   speed: 'Measuring speed',
   generating: 'Generating text, dense and pruned',
 };

@@ -1,9 +1,10 @@
-// Perplexity after pruning vs ratio, one line per method (uPlot), from the runs shown in the Runs table.
+// Perplexity (or, for runs that measured it, zero-shot acc_norm) after pruning vs ratio, one line per method
+// (uPlot), from the runs shown in the Runs table.
 // x = the realised sparsity (measured zeros over the block linears; block methods: the share of those weights
 // removed), not the target: Wanda asked for 0.7 sits at 0.690. The legend shows it as a percentage at the
 // cursor; the data table lists target and realised per run. Runs without ppl are left out.
 
-import { useRef } from 'react';
+import { useRef, useState } from 'react';
 import type uPlot from 'uplot';
 import { chartSeriesKey, realisedSparsity, type RunRecord } from '../store/run-record';
 import { PlotExportButtons } from './runs/ChartExportButtons';
@@ -11,7 +12,16 @@ import { formatNumber } from './format';
 import { methodColors, numbered, percentText, realisedText, targetText } from './runs/run-views-data';
 import { useUPlot } from './use-uplot';
 
-const TITLE = 'Perplexity after pruning vs ratio';
+/** The chart's y: perplexity after (the default), or zero-shot acc_norm after (runs that measured it). */
+export type ChartMetric = 'ppl' | 'accNorm';
+const metricValue: Record<ChartMetric, (run: RunRecord) => number | null> = {
+  ppl: (run) => run.pplAfter,
+  accNorm: (run) => run.accuracy?.accNormAfter ?? null,
+};
+const metricNames: Record<ChartMetric, { axis: string; title: string; what: string }> = {
+  ppl: { axis: 'Perplexity after', title: 'Perplexity after pruning vs ratio', what: 'evaluated perplexity' },
+  accNorm: { axis: 'Zero-shot acc_norm after', title: 'Zero-shot accuracy (acc_norm) after pruning vs ratio', what: 'measured zero-shot accuracy' },
+};
 
 interface ChartSeries {
   /** chartSeriesKey: the method, or the method with its recovery. */
@@ -20,25 +30,25 @@ interface ChartSeries {
 }
 
 /** Methods (and recovery runs of a method, apart) with at least one evaluated run, in the order they first appear. */
-export function chartSeries(runs: RunRecord[]): ChartSeries[] {
+export function chartSeries(runs: RunRecord[], metric: ChartMetric = 'ppl'): ChartSeries[] {
   const seen = new Map<string, string>();
-  for (const run of runs) if (run.pplAfter !== null && !seen.has(chartSeriesKey(run))) seen.set(chartSeriesKey(run), run.methodLabel);
+  for (const run of runs) if (metricValue[metric](run) !== null && !seen.has(chartSeriesKey(run))) seen.set(chartSeriesKey(run), run.methodLabel);
   return [...seen].map(([key, label]) => ({ key, label }));
 }
 
 /** The chart's x: the realised sparsity (for every run with overallSparsity it is runRatio); null leaves the run out. */
 export const chartX = (run: RunRecord): number | null => realisedSparsity(run);
 
-/** Runs the chart plots: evaluated, with a realised sparsity (a record without overallSparsity only shows in the table). */
-const plotted = (run: RunRecord) => run.pplAfter !== null && chartX(run) !== null;
+/** Runs the chart plots: with the metric, with a realised sparsity (a record without overallSparsity only shows in the table). */
+const plotted = (run: RunRecord, metric: ChartMetric) => metricValue[metric](run) !== null && chartX(run) !== null;
 
-/** Aligned data: sorted distinct realised sparsities; per method the mean ppl after at each ratio it was run at, else null. */
-export function chartData(runs: RunRecord[], series: ChartSeries[]): uPlot.AlignedData {
-  const evaluated = runs.filter(plotted);
+/** Aligned data: sorted distinct realised sparsities; per method the mean metric after at each ratio it was run at, else null. */
+export function chartData(runs: RunRecord[], series: ChartSeries[], metric: ChartMetric = 'ppl'): uPlot.AlignedData {
+  const evaluated = runs.filter((run) => plotted(run, metric));
   const xs = [...new Set(evaluated.map((r) => chartX(r)!))].sort((a, b) => a - b);
   const lines = series.map(({ key }) =>
     xs.map((x) => {
-      const at = evaluated.filter((r) => chartSeriesKey(r) === key && chartX(r) === x).map((r) => r.pplAfter as number);
+      const at = evaluated.filter((r) => chartSeriesKey(r) === key && chartX(r) === x).map((r) => metricValue[metric](r) as number);
       return at.length > 0 ? at.reduce((a, b) => a + b, 0) / at.length : null;
     }),
   );
@@ -46,7 +56,10 @@ export function chartData(runs: RunRecord[], series: ChartSeries[]): uPlot.Align
 }
 
 export function RunsChart({ runs, describedBy }: { runs: RunRecord[]; describedBy: string }) {
-  const series = chartSeries(runs);
+  const [metric, setMetric] = useState<ChartMetric>('ppl');
+  const series = chartSeries(runs, metric);
+  const names = metricNames[metric];
+  const hasAccuracy = runs.some((run) => run.accuracy);
   const plot = useRef<uPlot | null>(null);
   // A new method adds a series: rebuild the plot then; new runs of known methods only set data.
   const container = useUPlot({
@@ -61,21 +74,37 @@ export function RunsChart({ runs, describedBy }: { runs: RunRecord[]; describedB
               { label: 'Realised sparsity', value: (_u: uPlot, v: number | null) => (v === null ? '—' : percentText(v)) },
               ...series.map((s, i) => ({ label: s.label, stroke: methodColors[i % methodColors.length], width: 2, spanGaps: true, points: { show: true, size: 7 } })),
             ],
-            axes: [{ label: 'Realised sparsity, 0..1 (block methods: share of block weights removed)' }, { label: 'Perplexity after' }],
+            axes: [{ label: 'Realised sparsity, 0..1 (block methods: share of block weights removed)' }, { label: names.axis }],
           },
-    data: () => chartData(runs, series),
-    rebuildKey: series.map((s) => s.key).join('|'),
+    data: () => chartData(runs, series, metric),
+    rebuildKey: `${metric}|${series.map((s) => s.key).join('|')}`,
     dataKey: runs,
   });
 
-  const evaluated = numbered(runs).filter(({ run }) => run.pplAfter !== null);
-  const points = runs.filter(plotted).length;
-  if (series.length === 0) return <p className="muted small" data-testid="runs-chart-empty">The chart shows runs that evaluated perplexity.</p>;
+  const evaluated = numbered(runs).filter(({ run }) => metricValue[metric](run) !== null);
+  const points = runs.filter((run) => plotted(run, metric)).length;
+  const picker = hasAccuracy && (
+    <label className="small">
+      Quality{' '}
+      <select data-testid="runs-chart-metric" value={metric} onChange={(e) => setMetric(e.target.value as ChartMetric)}>
+        <option value="ppl">Perplexity</option>
+        <option value="accNorm">Zero-shot acc_norm</option>
+      </select>
+    </label>
+  );
+  if (series.length === 0)
+    return (
+      <div className="runs-chart-frame">
+        {picker}
+        <p className="muted small" data-testid="runs-chart-empty">The chart shows runs that {names.what}.</p>
+      </div>
+    );
   return (
     <div className="runs-chart-frame">
       <div className="runs-view-head">
-        <h3 className="runs-view-title">{TITLE}</h3>
-        <PlotExportButtons name="perplexity-vs-ratio" title={TITLE} plot={plot} />
+        <h3 className="runs-view-title">{names.title}</h3>
+        {picker}
+        <PlotExportButtons name={metric === 'ppl' ? 'perplexity-vs-ratio' : 'accuracy-vs-ratio'} title={names.title} plot={plot} />
       </div>
       <div
         ref={container}
@@ -84,21 +113,21 @@ export function RunsChart({ runs, describedBy }: { runs: RunRecord[]; describedB
         data-series={series.length}
         data-points={points}
         role="img"
-        aria-label={`Perplexity after pruning vs realised sparsity, one line per method: ${series.map((s) => s.label).join(', ')}`}
+        aria-label={`${names.axis} vs realised sparsity, one line per method: ${series.map((s) => s.label).join(', ')}`}
         aria-describedby={describedBy}
       />
       <details className="runs-view-data">
         <summary>Data table</summary>
         <table className="table compact" data-testid="runs-chart-table">
           <thead>
-            <tr><th scope="col">Run</th><th scope="col">Method</th><th scope="col">Target ratio</th><th scope="col">Realised sparsity</th><th scope="col">Perplexity after</th></tr>
+            <tr><th scope="col">Run</th><th scope="col">Method</th><th scope="col">Target ratio</th><th scope="col">Realised sparsity</th><th scope="col">{names.axis}</th></tr>
           </thead>
           <tbody>
             {evaluated.map(({ run, number }) => (
               <tr key={run.id}>
                 <th scope="row">#{number}</th><td>{run.methodLabel}</td><td>{targetText(run)}</td>
                 <td data-testid="runs-chart-realised" data-value={realisedSparsity(run) ?? ''}>{realisedText(run)}</td>
-                <td>{formatNumber(run.pplAfter!, 3)}</td>
+                <td>{formatNumber(metricValue[metric](run)!, 3)}</td>
               </tr>
             ))}
           </tbody>

@@ -13,7 +13,7 @@ import { ImportRunsButton } from './runs/ImportRunsButton';
 import { fp32BytesAfter, percentText } from './runs/run-views-data';
 import { RunsViews } from './runs/RunsViews';
 
-type SortKey = 'finished' | 'method' | 'ratio' | 'realised' | 'pplAfter' | 'delta' | 'decode' | 'prefill' | 'parameters' | 'size' | 'layers' | 'elapsed';
+type SortKey = 'finished' | 'method' | 'ratio' | 'realised' | 'pplAfter' | 'delta' | 'accNorm' | 'decode' | 'prefill' | 'parameters' | 'size' | 'layers' | 'elapsed';
 
 /** The table's ratio: what the run asked for (targetRatio), else the measured ratio (runRatio). */
 const shownRatio = (run: RunRecord): number => targetRatio(run) ?? runRatio(run);
@@ -25,6 +25,7 @@ const sortValue: Record<SortKey, (run: RunRecord) => number | string | null> = {
   realised: (r) => realisedSparsity(r),
   pplAfter: (r) => r.pplAfter,
   delta: (r) => pplDelta(r),
+  accNorm: (r) => r.accuracy?.accNormAfter ?? null,
   decode: (r) => r.decodeTokensPerSPruned,
   prefill: (r) => r.prefillMsPruned,
   parameters: (r) => r.parametersAfter,
@@ -82,6 +83,16 @@ function RunRow({ run, number, otherModel }: { run: RunRecord; number: number; o
         {run.pplWindows !== null && <span className="muted small"> ({run.pplWindows} × {run.pplSeqLen}, {run.pplTextName})</span>}
       </td>
       <td data-testid="run-ppl-delta" data-value={delta ?? ''}>{delta === null ? '—' : `${delta >= 0 ? '+' : ''}${formatNumber(delta)}`}</td>
+      <td data-testid="run-acc" data-before={run.accuracy?.accNormBefore ?? ''} data-after={run.accuracy?.accNormAfter ?? ''}>
+        {run.accuracy ? (
+          <>
+            {percentText(run.accuracy.accNormBefore)} → {percentText(run.accuracy.accNormAfter)}
+            <span className="muted small"> (acc {percentText(run.accuracy.accBefore)} → {percentText(run.accuracy.accAfter)}; {run.accuracy.items} items, {run.accuracy.dataName})</span>
+          </>
+        ) : (
+          <span className="muted small">not measured</span>
+        )}
+      </td>
       <td data-testid="run-decode" title={run.speedAdapter ?? undefined} data-dense={run.decodeTokensPerSDense ?? ''} data-pruned={run.decodeTokensPerSPruned ?? ''}>
         {run.decodeTokensPerSDense === null && run.decodeTokensPerSPruned === null ? (
           <span className="muted small">not measured</span>
@@ -173,6 +184,7 @@ export function RunsPanel() {
                   <Header label="Realised sparsity" column="realised" sort={sort} onSort={onSort} />
                   <Header label="Perplexity before → after" column="pplAfter" sort={sort} onSort={onSort} />
                   <Header label="Δ perplexity" column="delta" sort={sort} onSort={onSort} />
+                  <Header label="acc_norm dense → pruned" column="accNorm" sort={sort} onSort={onSort} />
                   <Header label="Decode tok/s dense → pruned" column="decode" sort={sort} onSort={onSort} />
                   <Header label="Prefill ms dense → pruned" column="prefill" sort={sort} onSort={onSort} />
                   <th scope="col">Calibration</th>

@@ -53,6 +53,15 @@ describe('lab CLI: methods and prune', () => {
     expect(Math.abs(JSON.parse(e.last).ppl - j.ppl.after) / j.ppl.after).toBeLessThan(1e-6);
   });
 
+  it('prune --task hellaswag measures zero-shot accuracy of the dense and the pruned model on the same items', () => {
+    const r = lab('prune', '--model', stories260KDir, '--method', 'drop-blocks', '--blocks', '1,2', '--task', 'hellaswag', '--max-items', '10', '--json');
+    expect(r.status).toBe(0);
+    const out = JSON.parse(r.last);
+    expect(out.accuracy.before).toMatchObject({ items: 10, dataName: 'hellaswag-val-first300.jsonl' });
+    expect(out.accuracy.after.items).toBe(10);
+    for (const side of [out.accuracy.before, out.accuracy.after]) expect(Number.isInteger(side.acc * 10)).toBe(true);
+  }, 120_000);
+
   it('--ratio is sparsity for wanda, --n/--m the N:M pattern, --blocks a list for drop-blocks; bad flags exit 1', () => {
     const w = lab('prune', '--model', stories260KDir, '--method', 'wanda', '--ratio', '0.3', '--calib', calibPath, '--calib-windows', '4', '--seq-len', '64', '--calib-sample', 'random', '--seed', '2', '--json');
     expect(w.status).toBe(0);

@@ -69,11 +69,21 @@ describe('zero-shot multiple choice on stories260K', () => {
     expect(dense.chance).toBe(0.25);
     for (const a of [dense.acc, dense.accNorm]) expect(a).toBeGreaterThan(0.1); // a 260K-parameter model sits near chance (0.25)
     expect(dense.accStderr).toBeCloseTo(Math.sqrt((dense.acc * (1 - dense.acc)) / 299), 12);
-    await lab.prune({ methodId: 'drop-blocks', params: { blocks: '1,2,3' }, calibration: { text: { kind: 'bundled', id: 'tinystories' }, windows: 1, seqLen: 32 } });
+    // A prune run measures both sides on the same items: what evaluateAccuracy gives for each model.
+    const run = await lab.prune({
+      methodId: 'drop-blocks',
+      params: { blocks: '1,2,3' },
+      calibration: { text: { kind: 'bundled', id: 'tinystories' }, windows: 1, seqLen: 32 },
+      accuracy: { data: { kind: 'bundled', id: 'hellaswag' }, maxItems: 40 },
+    });
     const pruned = await lab.evaluateAccuracy({ data: { kind: 'bundled', id: 'hellaswag' }, maxItems: 40, which: 'pruned' });
     expect(pruned.which).toBe('pruned');
     // Another model gives other log-likelihoods.
     expect(pruned.scores[0].logLikelihoods).not.toEqual(dense.scores[0].logLikelihoods);
+    const dense40 = dense.scores.slice(0, 40);
+    expect(run.accuracyBefore).toMatchObject({ items: 40, dataName: 'hellaswag-val-first300.jsonl', acc: dense40.filter((x) => x.predicted === x.label).length / 40 });
+    expect(run.accuracyBefore!.accNorm).toBe(dense40.filter((x) => x.predictedNorm === x.label).length / 40);
+    expect(run.accuracyAfter).toMatchObject({ items: 40, acc: pruned.acc, accNorm: pruned.accNorm });
   }, 300_000);
 
   it('refuses bad data and requests, naming the file and line', async () => {

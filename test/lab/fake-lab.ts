@@ -195,6 +195,13 @@ export class FakeLab implements LabApi {
       calibration: { windows: request.calibration.windows ?? 64, seqLen: request.calibration.seqLen ?? 256, sampling: request.calibration.sampling ?? 'first', seed: request.calibration.seed ?? 0, textName: 'fake' },
       pplBefore: ppl, pplAfter: ppl, speedBefore: null, speedAfter: null,
       speedNote: sparsity > 0 ? 'Zeroed weights: no speed-up on dense kernels.' : 'Blocks removed: fewer layers run.', elapsedMs: 1,
+      // Accuracy falls by 0.05 per removed block (dense: acc 0.3, acc_norm 0.35).
+      ...(request.accuracy
+        ? {
+            accuracyBefore: { acc: 0.3, accNorm: 0.35, accStderr: 0.05, accNormStderr: 0.05, items: request.accuracy.maxItems ?? 300, dataName: 'hellaswag-val-first300.jsonl' },
+            accuracyAfter: { acc: 0.3 - 0.05 * removed.length, accNorm: 0.35 - 0.05 * removed.length, accStderr: 0.05, accNormStderr: 0.05, items: request.accuracy.maxItems ?? 300, dataName: 'hellaswag-val-first300.jsonl' },
+          }
+        : {}),
     };
   }
   async exportModel(request: ExportRequest): Promise<ExportedFile[]> {

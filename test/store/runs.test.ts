@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { createLabStore } from '../../src/store/lab-store';
 import type { FinetuneResult } from '../../src/lab/lab-api';
-import { chartData, chartSeries } from '../../src/ui/RunsChart';
+import { chartData, chartSeries, chartX } from '../../src/ui/RunsChart';
 import { runsToCsv } from '../../src/store/runs-csv';
 import { runRecordFromJson } from '../../src/store/runs-import';
 import { isRunOfModel, legacyModelKeyOf, modelKeyOf, pplDelta, realisedSparsity, recoveryRecordOf, runRatio, targetRatio, type RunRecord } from '../../src/store/run-record';
@@ -204,5 +204,22 @@ describe('run-record helpers', () => {
     expect(cell(prunedRow, 'recovery_mode')).toBe('');
     expect(runRecordFromJson(JSON.parse(JSON.stringify(r)), 'runs.json: run 2')).toEqual(r);
     expect(() => runRecordFromJson({ ...JSON.parse(JSON.stringify(r)), recovery: { ...r.recovery, mode: 'qlora' } }, 'runs.json: run 2')).toThrow(/runs.json: run 2: recovery must be/);
+  });
+
+  it('a prune run that measured accuracy keeps it: the request, the record, CSV columns, JSON round trip', async () => {
+    const store = await startedStore(memoryRunStorage());
+    store.getState().setPruneSettings({ measureAccuracy: true, accuracyItems: '40' });
+    await pruneBlocks(store, '2');
+    const recorded = store.getState().runs.runs[0];
+    expect(recorded.accuracy).toEqual({ dataName: 'hellaswag-val-first300.jsonl', items: 40, accBefore: 0.3, accAfter: 0.25, accNormBefore: 0.35, accNormAfter: 0.3 });
+    // The chart's second quality axis: acc_norm after, for the runs that measured it.
+    expect(chartData([recorded], chartSeries([recorded], 'accNorm'), 'accNorm')).toEqual([[chartX(recorded)], [0.3]]);
+    const withAcc = { ...newRun(), accuracy: { dataName: 'hellaswag-val-first300.jsonl', items: 40, accBefore: 0.3, accAfter: 0.25, accNormBefore: 0.275, accNormAfter: 0.2 } };
+    const [header, row] = runsToCsv([withAcc]).trim().split('\r\n').map((line) => line.split(','));
+    expect(row[header.indexOf('acc_norm_before')]).toBe('0.275');
+    expect(row[header.indexOf('acc_after')]).toBe('0.25');
+    expect(row[header.indexOf('acc_items')]).toBe('40');
+    expect(runRecordFromJson(JSON.parse(JSON.stringify(withAcc)), 'r.json: run 1')).toEqual(withAcc);
+    expect(() => runRecordFromJson({ ...withAcc, accuracy: { ...withAcc.accuracy, accAfter: 'high' } }, 'r.json: run 1')).toThrow(/r.json: run 1: accuracy must be/);
   });
 });
