@@ -6,6 +6,7 @@ import { choiceFlag, intFlag, stringFlag, type ParsedArgs } from './args';
 import { loadModel as loadModelDir, readText, type Log } from './cli-inputs';
 import { formatMethods, formatPrune, runMethods, runPrune } from './prune-commands';
 import { FINETUNE_USAGE, formatFinetune, runFinetune } from './finetune-command';
+import { formatLaws, LAWS_USAGE, runLaws } from './laws-command';
 import { formatMerge, runRunsCommand } from './runs-merge';
 import { formatSweep, runSweep } from './sweep-command';
 
@@ -99,6 +100,11 @@ export const commands: Record<string, Command> = {
     usage: FINETUNE_USAGE,
     run: runFinetune,
     format: formatFinetune,
+  },
+  laws: {
+    usage: LAWS_USAGE,
+    run: runLaws,
+    format: formatLaws,
   },
   sweep: {
     usage: '--manifest <sweep.json> [--shard i/n] --out <dir>   shard i of n of a sweep (runs with index % n = i), one JSON line per run in <dir>/runs-shard-<i>-of-<n>.jsonl; runs already there are skipped',

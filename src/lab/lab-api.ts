@@ -6,6 +6,7 @@ import type { LabErrorData } from '../errors';
 import type { BenchProgress, BenchRequest, BenchResult } from '../evaluation/benchmark';
 import type { GenerateProgress } from '../evaluation/generate';
 import type { ChoiceProgress, ChoiceResult, ItemScore } from '../evaluation/multiple-choice';
+import type { LawReport } from '../evaluation/compression-law';
 import type { PerplexityProgress, PerplexityResult } from '../evaluation/perplexity';
 import type { ModelCardRun } from '../export/model-card';
 import type { ModelFileRef } from '../model/loaded-model';
@@ -163,6 +164,80 @@ export interface PruneRequest {
   accuracy?: { data: ChoiceDataSource; maxItems?: number };
 }
 
+/**
+ * The compression-law experiment (methods.md §7): one structured method at every ratio, each pruned model
+ * recovered with every budget, measured, and the law fitted.
+ */
+export interface LawRequest {
+  /** A method with a ratio parameter (block removal, channel removal, …). */
+  methodId: string;
+  /** Other parameters of the method (its ratio parameter is set per point). */
+  params?: Record<string, ParamValue>;
+  /** Ratios in [0, 1): the method's ratio parameter (blocks methods: round(r · layers) blocks); 0 = the dense model. */
+  ratios: number[];
+  /** Recovery budgets in tokens (default [0]); each becomes round(tokens / (batch · seqLen)) LoRA steps. */
+  rftTokens?: number[];
+  calibration: CalibrationRequest;
+  /** Test loss text and windows (the same windows for every point). */
+  text: TextSource;
+  seqLen?: number;
+  maxWindows?: number;
+  /** Recovery fine-tuning text (default the calibration text), batch and window (defaults 8 × 128). */
+  recovery?: { text?: TextSource; batch?: number; seqLen?: number };
+  accuracy?: { data: ChoiceDataSource; maxItems?: number };
+  /** Decode and prefill speed of each pruned model against the dense one, alternating. */
+  speed?: BenchRequest;
+  /** Loss the critical ratio is read at (largest compression whose predicted loss stays at or below it). */
+  lossThreshold?: number;
+}
+
+export interface LawPointResult {
+  /** The ratio asked for. */
+  ratio: number;
+  /** Parameters removed, 1 − after / before: the law's r. */
+  compression: number;
+  /** Recovery tokens trained (steps × batch × seqLen); the law's D is this / 1e6. */
+  rftTokens: number;
+  recoverySteps: number;
+  /** Mean NLL on the test windows (nats per token), and its exp. */
+  loss: number;
+  ppl: number;
+  accuracy: AccuracySummary | null;
+  parametersAfter: number;
+  removedBlocks: number[];
+  decodeTokensPerSDense: number | null;
+  decodeTokensPerS: number | null;
+  prefillMsDense: number | null;
+  prefillMs: number | null;
+  elapsedMs: number;
+}
+
+export interface LawProgress {
+  pointsDone: number;
+  points: number;
+  fraction: number;
+  message: string;
+  /** The point just measured. */
+  point?: LawPointResult;
+}
+
+export interface LawResult {
+  methodId: string;
+  dense: { loss: number; ppl: number; accuracy: AccuracySummary | null };
+  points: LawPointResult[];
+  /** The law fitted to test loss (null with fewer than 2 points). */
+  loss: LawReport | null;
+  /** The law fitted to acc_norm, when accuracy was measured. */
+  accuracy: LawReport | null;
+  lossThreshold: number | null;
+  /** Per recovery budget, the critical compression at lossThreshold (no-intercept fit); null without a threshold. */
+  critical: { rftTokens: number; compression: number | null }[] | null;
+  /** Stopped after some points (they are kept and fitted). */
+  stoppedEarly: boolean;
+  elapsedMs: number;
+  backend: string;
+}
+
 /** What a run keeps of an accuracy measurement (no per-item scores). */
 export type AccuracySummary = Pick<ChoiceResult, 'acc' | 'accNorm' | 'accStderr' | 'accNormStderr' | 'items' | 'dataName'>;
 
@@ -309,6 +384,8 @@ export interface LabApi {
    */
   setPrecision(request: PrecisionRequest): Promise<BackendInfo>;
   evaluatePerplexity(request: PerplexityRequest, options?: JobOptions<PerplexityProgress>): Promise<PerplexityResult>;
+  /** The compression-law experiment: prune at every ratio, recover with every budget, measure, fit. */
+  lawExperiment(request: LawRequest, options?: JobOptions<LawProgress>): Promise<LawResult>;
   /** Zero-shot multiple-choice accuracy (acc, acc_norm) of the loaded, pruned or fine-tuned model. */
   evaluateAccuracy(request: AccuracyRequest, options?: JobOptions<AccuracyProgress>): Promise<AccuracyResult>;
   benchmark(request: BenchRequest, options?: JobOptions<BenchProgress>): Promise<BenchResult>;

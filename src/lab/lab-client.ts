@@ -5,6 +5,9 @@
 import { LabError, toLabErrorData, type LabErrorData } from '../errors';
 import type { ModelFileRef } from '../model/loaded-model';
 import type {
+  LawProgress,
+  LawRequest,
+  LawResult,
   AccuracyProgress,
   AccuracyRequest,
   AccuracyResult,
@@ -50,6 +53,7 @@ const dataArgCount: Record<keyof LabApi, number> = {
   loadModel: 1,
   evaluatePerplexity: 1,
   evaluateAccuracy: 1,
+  lawExperiment: 1,
   benchmark: 1,
   generate: 1,
   methods: 0,
@@ -57,7 +61,7 @@ const dataArgCount: Record<keyof LabApi, number> = {
   finetune: 1,
   exportModel: 1,
 };
-const jobMethods = new Set<keyof LabApi>(['loadModel', 'evaluatePerplexity', 'evaluateAccuracy', 'benchmark', 'generate', 'prune', 'finetune']);
+const jobMethods = new Set<keyof LabApi>(['loadModel', 'evaluatePerplexity', 'evaluateAccuracy', 'lawExperiment', 'benchmark', 'generate', 'prune', 'finetune']);
 
 interface PendingCall {
   resolve: (value: unknown) => void;
@@ -105,6 +109,10 @@ export class LabClient implements LabApi {
 
   evaluateAccuracy(request: AccuracyRequest, options?: JobOptions<AccuracyProgress>): Promise<AccuracyResult> {
     return this.call('evaluateAccuracy', [request], options);
+  }
+
+  lawExperiment(request: LawRequest, options?: JobOptions<LawProgress>): Promise<LawResult> {
+    return this.call('lawExperiment', [request], options);
   }
   benchmark(request: BenchRequest, options?: JobOptions<BenchProgress>): Promise<BenchResult> {
     return this.call('benchmark', [request], options);

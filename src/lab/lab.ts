@@ -9,6 +9,9 @@ import { createTextTokenizer, type TextTokenizer } from '../tokenizer/text-token
 import { configureOrt, detectBackend, detectNativeBackend, PRECISION_REQUESTS, precisionFor, type NativeBackend } from '../runtime/ort';
 import { createEngine, type Engine } from '../runtime/engine';
 import type {
+  LawProgress,
+  LawRequest,
+  LawResult,
   AccuracySummary,
   ChoiceDataSource,
   AccuracyProgress,
@@ -53,7 +56,8 @@ import type { ModelSpec } from '../model/model-spec';
 import { methodInfo } from '../pruning/registry';
 import { exportHfFolder } from '../export/hf-folder';
 import { exportTransformersJsFolder } from '../export/onnx-folder';
-import { runPruneJob } from './prune-job';
+import { runPruneJob, type PruneJobContext } from './prune-job';
+import { lawParams, runLawJob } from './law-job';
 import { finetuneSettings, runFinetuneJob, trainedParameterCount } from './finetune-job';
 import { checkExportable } from '../export/exportable';
 import { modelCard } from '../export/model-card';
@@ -192,6 +196,61 @@ export class Lab implements LabApi {
     });
   }
 
+  lawExperiment(request: LawRequest, options: JobOptions<LawProgress> = {}): Promise<LawResult> {
+    return this.exclusive(async () => {
+      const model = this.requireModel();
+      const backend = await this.backendInfo();
+      const spec = model.loaded.spec;
+      const info = methodInfo().find((m) => m.id === request.methodId);
+      if (!info) throw new LabError('bad-argument', `laws: unknown method '${request.methodId}'`);
+      if (!info.ratioParam || info.kind === 'sparsity')
+        throw new LabError('bad-argument', `laws: ${info.id} is not a structured method with a ratio (the law is about physically smaller models: block or channel removal)`);
+      const ratios = request.ratios;
+      if (!Array.isArray(ratios) || ratios.length === 0 || ratios.some((r) => !(r >= 0 && r < 1)))
+        throw new LabError('bad-argument', `laws: ratios must be a non-empty list of numbers in [0, 1), got ${JSON.stringify(ratios)}`);
+      const budgets = request.rftTokens ?? [0];
+      if (budgets.length === 0 || budgets.some((d) => !Number.isInteger(d) || d < 0))
+        throw new LabError('bad-argument', `laws: rftTokens must be whole numbers ≥ 0, got ${JSON.stringify(budgets)}`);
+      if (request.lossThreshold !== undefined && !(request.lossThreshold > 0)) throw new LabError('bad-argument', `laws: lossThreshold must be positive, got ${request.lossThreshold}`);
+      const recoverySource = request.recovery?.text ?? request.calibration.text;
+      const recoveryRequest = (steps: number) => ({ which: 'pruned' as const, text: recoverySource, steps, batch: request.recovery?.batch, seqLen: request.recovery?.seqLen, evalWindows: 0 });
+      const largest = Math.max(...ratios);
+      await this.checkMemory(model, {
+        kind: 'prune',
+        request: { methodId: info.id, params: lawParams(info.ratioParam, largest, spec.layers.length), calibration: request.calibration, evaluation: { text: request.text, seqLen: request.seqLen, maxWindows: request.maxWindows }, speed: request.speed, accuracy: request.accuracy },
+      });
+      if (budgets.some((d) => d > 0)) {
+        const settings = finetuneSettings(spec, recoveryRequest(1));
+        await this.checkMemory(model, { kind: 'finetune', spec, batch: settings.batch, seqLen: settings.seqLen, trainableParams: trainedParameterCount(spec, settings) });
+      }
+      const evalText = await this.resolveText(request.text);
+      const recoveryText = await this.resolveText(recoverySource);
+      const choice = request.accuracy ? await this.choiceItems(request.accuracy.data) : null;
+      const pruneContext = this.pruneContext(model, backend);
+      await model.engine.releaseSessions();
+      return runLawJob(
+        {
+          spec,
+          backend,
+          prune: (r, o) => runPruneJob(pruneContext, r, o),
+          finetune: async (tuneSpec, settings, signal) => {
+            const { result, spec: tuned } = await runFinetuneJob({ spec: tuneSpec, which: 'pruned', backend, settings, text: { name: recoveryText.name, ids: this.encode(model, recoveryText.text) } }, { signal });
+            if (result.stoppedEarly) throw new LabError('cancelled', 'Cancelled.');
+            return tuned;
+          },
+          recoverySettings: (tuneSpec, steps) => finetuneSettings(tuneSpec, recoveryRequest(steps)),
+          evalIds: this.encode(model, evalText.text),
+          evalName: evalText.name,
+          choice,
+          encode: (text) => model.tokenizer.encode(text),
+        },
+        request,
+        info.ratioParam,
+        options,
+      );
+    });
+  }
+
   evaluateAccuracy(request: AccuracyRequest, options: JobOptions<AccuracyProgress> = {}): Promise<AccuracyResult> {
     return this.exclusive(async () => {
       const model = this.requireModel();
@@ -254,22 +313,7 @@ export class Lab implements LabApi {
       model.pruned = null; // a failed or cancelled run leaves no stale pruned model behind
       model.finetuned = null;
       await this.checkMemory(model, { kind: 'prune', request });
-      const { result, spec } = await runPruneJob(
-        {
-          loaded: model.loaded,
-          engine: model.engine,
-          backend,
-          resolveText: (source) => this.resolveText(source),
-          textName: (source) => (source.kind === 'bundled' ? BUNDLED_FILES[source.id] : source.name),
-          encode: (text) => this.encode(model, text),
-          tokenizer: model.tokenizer,
-          densePpl: model.densePpl,
-          denseAccuracy: model.denseAccuracy,
-          choiceItems: (source) => this.choiceItems(source),
-        },
-        request,
-        options,
-      );
+      const { result, spec } = await runPruneJob(this.pruneContext(model, backend), request, options);
       model.pruned = { spec, result };
       return result;
     });
@@ -364,6 +408,21 @@ export class Lab implements LabApi {
       model.encoded.set(text, tokens);
     }
     return tokens;
+  }
+
+  private pruneContext(model: CurrentModel, backend: BackendInfo): PruneJobContext {
+    return {
+      loaded: model.loaded,
+      engine: model.engine,
+      backend,
+      resolveText: (source) => this.resolveText(source),
+      textName: (source) => (source.kind === 'bundled' ? BUNDLED_FILES[source.id] : source.name),
+      encode: (text) => this.encode(model, text),
+      tokenizer: model.tokenizer,
+      densePpl: model.densePpl,
+      denseAccuracy: model.denseAccuracy,
+      choiceItems: (source) => this.choiceItems(source),
+    };
   }
 
   private async choiceItems(source: ChoiceDataSource): Promise<{ name: string; items: ChoiceItem[] }> {

@@ -62,6 +62,21 @@ describe('lab CLI: methods and prune', () => {
     for (const side of [out.accuracy.before, out.accuracy.after]) expect(Number.isInteger(side.acc * 10)).toBe(true);
   }, 120_000);
 
+  it('laws prints the points and the fitted law as JSON; a missing --ratios exits 1 naming it', () => {
+    const r = lab('laws', '--model', stories260KDir, '--method', 'shortgpt', '--ratios', '0,0.2,0.4', '--text', evalPath, '--calib', calibPath, '--calib-windows', '2', '--seq-len', '64', '--max-windows', '4', '--json');
+    expect(r.status).toBe(0);
+    const out = JSON.parse(r.last);
+    expect(out.points.map((p: { ratio: number }) => p.ratio)).toEqual([0, 0.2, 0.4]);
+    expect(out.points[2].compression).toBeGreaterThan(out.points[1].compression);
+    expect(out.fit.form).toBe('no-intercept');
+    expect(out.fit.coefficients).toHaveProperty('beta');
+    expect(typeof out.fit.r2).toBe('number');
+    expect(r.stderr).toContain('"point":3');
+    const missing = lab('laws', '--model', stories260KDir, '--method', 'shortgpt', '--text', evalPath);
+    expect(missing.status).toBe(1);
+    expect(missing.stderr).toMatch(/--ratios is required/);
+  }, 120_000);
+
   it('--ratio is sparsity for wanda, --n/--m the N:M pattern, --blocks a list for drop-blocks; bad flags exit 1', () => {
     const w = lab('prune', '--model', stories260KDir, '--method', 'wanda', '--ratio', '0.3', '--calib', calibPath, '--calib-windows', '4', '--seq-len', '64', '--calib-sample', 'random', '--seed', '2', '--json');
     expect(w.status).toBe(0);

@@ -2,7 +2,12 @@
 // honours AbortSignal between windows and fails like the real lab (LabError with a code).
 
 import { LabError, throwIfCancelled } from '../../src/errors';
+import { compressionLawReport } from '../../src/evaluation/compression-law';
 import type {
+  LawPointResult,
+  LawProgress,
+  LawRequest,
+  LawResult,
   AccuracyProgress,
   AccuracyRequest,
   AccuracyResult,
@@ -80,6 +85,33 @@ export class FakeLab implements LabApi {
     this.model = summaryFor(files.map((f) => f.path).join(','), bytes);
     return this.model;
   }
+  /** Points from loss = 2 · (1 + r)² · (1 + 1/(D + 1))^0.1 (D in millions of tokens), one per ratio × budget, with progress; a stop after 2 points keeps them. */
+  async lawExperiment(request: LawRequest, options: JobOptions<LawProgress> = {}): Promise<LawResult> {
+    if (!this.model) throw new LabError('no-model', 'No model loaded.');
+    const budgets = request.rftTokens ?? [0];
+    const grid = request.ratios.flatMap((ratio) => budgets.map((rftTokens) => ({ ratio, rftTokens })));
+    const points: LawPointResult[] = [];
+    let stoppedEarly = false;
+    for (const { ratio, rftTokens } of grid) {
+      await tick(this.windowDelayMs);
+      if (options.signal?.aborted) {
+        if (points.length < 2) throw new LabError('cancelled', 'Cancelled.');
+        stoppedEarly = true;
+        break;
+      }
+      const loss = 2 * (1 + ratio) ** 2 * (1 + 1 / (rftTokens / 1e6 + 1)) ** 0.1;
+      const point: LawPointResult = {
+        ratio, compression: ratio, rftTokens, recoverySteps: rftTokens / 1024, loss, ppl: Math.exp(loss), accuracy: null, parametersAfter: Math.round(1000 * (1 - ratio)),
+        removedBlocks: [], decodeTokensPerSDense: 100, decodeTokensPerS: 100 / (1 - ratio), prefillMsDense: 10, prefillMs: 10 * (1 - ratio), elapsedMs: 1,
+      };
+      points.push(point);
+      options.onProgress?.({ pointsDone: points.length, points: grid.length, fraction: points.length / grid.length, message: `point ${points.length}`, point });
+    }
+    const denseLoss = 2 * 2 ** 0.1;
+    const report = compressionLawReport(points.map((p) => ({ ratio: p.compression, rftTokens: p.rftTokens, value: p.loss, base: denseLoss })));
+    return { methodId: request.methodId, dense: { loss: denseLoss, ppl: Math.exp(denseLoss), accuracy: null }, points, loss: report, accuracy: null, lossThreshold: request.lossThreshold ?? null, critical: null, stoppedEarly, elapsedMs: 1, backend: 'wasm' };
+  }
+
   /** Answers item k right when k is even (acc 0.5 over an even count), with progress per item. */
   async evaluateAccuracy(request: AccuracyRequest, options: JobOptions<AccuracyProgress> = {}): Promise<AccuracyResult> {
     if (!this.model) throw new LabError('no-model', 'No model loaded.');
