@@ -63,6 +63,12 @@ function checkPoints(points: LawPoint[]): void {
   }
 }
 
+/** The fitted law's value at (base, r, D); unidentified coefficients count as 0. */
+export function predictLaw(fit: Pick<LawFit, 'coefficients'>, at: { base: number; ratio: number; rftTokens: number }): number {
+  const coef = (name: string) => fit.coefficients.find((c) => c.name === name)?.value ?? 0;
+  return Math.exp(coef('c') + coef('alpha') * Math.log(at.base) + coef('beta') * Math.log(1 + at.ratio) + coef('gamma') * budgetTerm(at.rftTokens));
+}
+
 /** log L = α log L₀ + β log(1 + r) + γ log(1 + 1/(D + 1)) [+ c]. */
 export function fitCompressionLaw(points: LawPoint[], form: LawFit['form']): LawFit {
   checkPoints(points);
@@ -73,7 +79,6 @@ export function fitCompressionLaw(points: LawPoint[], form: LawFit['form']): Law
     { name: 'gamma', values: points.map((p) => budgetTerm(p.rftTokens)) },
   ];
   const fit = ols(points.map((p) => Math.log(p.value)), columns);
-  const coef = (name: string) => fit.coefficients.find((c) => c.name === name)?.value ?? 0;
   return {
     form,
     coefficients: fit.coefficients,
@@ -81,7 +86,7 @@ export function fitCompressionLaw(points: LawPoint[], form: LawFit['form']): Law
     r2: fit.r2,
     adjustedR2: fit.adjustedR2,
     n: fit.n,
-    predicted: points.map((p) => Math.exp(coef('c') + coef('alpha') * Math.log(p.base) + coef('beta') * Math.log(1 + p.ratio) + coef('gamma') * budgetTerm(p.rftTokens))),
+    predicted: points.map((p) => predictLaw(fit, p)),
   };
 }
 

@@ -3,6 +3,9 @@
 
 import type { LabErrorData } from '../errors';
 import type {
+  LawPointResult,
+  LawProgress,
+  LawResult,
   AccuracyProgress,
   AccuracyResult,
   BackendInfo,
@@ -23,7 +26,7 @@ import { initialPruningState, type PruningState } from './pruning-state';
 import { initialRunsState, type RunsState } from './runs-actions';
 
 export type JobStatus = 'idle' | 'running' | 'done' | 'cancelled' | 'failed';
-export type JobKind = 'load' | 'evaluation' | 'accuracy' | 'speed' | 'generation' | 'tuning';
+export type JobKind = 'load' | 'evaluation' | 'accuracy' | 'laws' | 'speed' | 'generation' | 'tuning';
 
 export interface JobState<P, R> {
   status: JobStatus;
@@ -56,6 +59,8 @@ export interface LabState {
   evaluation: JobState<PerplexityProgress, PerplexityResult> & { points: PerplexityPoint[] };
   /** Zero-shot multiple-choice accuracy. */
   accuracy: JobState<AccuracyProgress, AccuracyResult>;
+  /** The compression-law experiment: its points as they are measured, then the fitted result. */
+  laws: JobState<LawProgress, LawResult> & { points: LawPointResult[] };
   speed: JobState<BenchProgress, BenchResult>;
   generation: JobState<GenerateProgress, GenerateResult>;
   /** Recovery fine-tuning: the live steps (loss curve) and the export of the fine-tuned model. */
@@ -79,6 +84,7 @@ export function initialLabState(): LabState {
     load: { ...idleJob<LoadProgress, ModelSummary>(), source: null },
     evaluation: { ...idleJob<PerplexityProgress, PerplexityResult>(), points: [] },
     accuracy: idleJob(),
+    laws: { ...idleJob<LawProgress, LawResult>(), points: [] },
     speed: idleJob(),
     generation: idleJob(),
     tuning: { ...idleJob<FinetuneProgress, FinetuneResult>(), trace: [], exported: 'idle' },
@@ -90,7 +96,7 @@ export function initialLabState(): LabState {
 
 /** True while any job runs: the worker runs one job at a time, so the UI starts one at a time. */
 export function isBusy(state: LabState): boolean {
-  const jobs = [state.load, state.evaluation, state.accuracy, state.speed, state.generation, state.tuning, state.pruning.job, state.pruning.exported];
+  const jobs = [state.load, state.evaluation, state.accuracy, state.laws, state.speed, state.generation, state.tuning, state.pruning.job, state.pruning.exported];
   return jobs.some((job) => job.status === 'running') || state.tuning.exported === 'running';
 }
 

@@ -3,7 +3,7 @@
 
 import { createStore, type StoreApi } from 'zustand/vanilla';
 import { toLabErrorData } from '../errors';
-import type { AccuracyRequest, BenchRequest, ExportedFile, FinetuneRequest, GenerateRequest, LabApi, PerplexityRequest, PrecisionRequest } from '../lab/lab-api';
+import type { AccuracyRequest, LawRequest, BenchRequest, ExportedFile, FinetuneRequest, GenerateRequest, LabApi, PerplexityRequest, PrecisionRequest } from '../lab/lab-api';
 import type { ModelFileRef } from '../model/loaded-model';
 import { appendPoint, idleJob, initialLabState, isBusy, pointsFromResult, type JobKind, type LabState } from './lab-state';
 import { createPruningActions, type PruningActions } from './pruning-actions';
@@ -16,6 +16,8 @@ export interface LabActions extends PruningActions, RunsActions {
   start(demoFiles: () => Promise<ModelFileRef[]>, demoName: string): Promise<void>;
   loadModel(files: ModelFileRef[], source: string): Promise<void>;
   evaluate(request: PerplexityRequest): Promise<void>;
+  /** The compression-law experiment, its points live. */
+  lawExperiment(request: LawRequest): Promise<void>;
   /** Zero-shot multiple-choice accuracy, live per item. */
   evaluateAccuracy(request: AccuracyRequest): Promise<void>;
   benchmark(request: BenchRequest): Promise<void>;
@@ -39,6 +41,7 @@ const jobLabels: Record<JobKind, string> = {
   load: 'Loading the model',
   evaluation: 'Evaluating perplexity',
   accuracy: 'Measuring zero-shot accuracy',
+  laws: 'Running the compression-law experiment',
   speed: 'Measuring speed',
   generation: 'Generating text',
   tuning: 'Fine-tuning',
@@ -126,6 +129,7 @@ export function createLabStore(api: LabApi, runStorage: RunStorage = defaultRunS
               load: { ...state.load, status: 'done', result: model },
               evaluation: { ...idleJob(), points: [] },
               accuracy: idleJob(),
+              laws: { ...idleJob(), points: [] },
               speed: idleJob(),
               generation: idleJob(),
               tuning: { ...idleJob(), trace: [], exported: 'idle' },
@@ -148,6 +152,20 @@ export function createLabStore(api: LabApi, runStorage: RunStorage = defaultRunS
                 set((s) => ({ evaluation: { ...s.evaluation, progress, points: appendPoint(s.evaluation.points, progress) } })),
             }),
           (result) => set((s) => ({ evaluation: { ...s.evaluation, status: 'done', result, points: pointsFromResult(result) } })),
+        );
+      },
+
+      async lawExperiment(request) {
+        if (isBusy(get())) return;
+        set({ laws: { status: 'running', progress: null, result: null, points: [] }, error: null });
+        await runJob(
+          'laws',
+          (signal) =>
+            api.lawExperiment(request, {
+              signal,
+              onProgress: (progress) => set((s) => ({ laws: { ...s.laws, progress, points: progress.point ? [...s.laws.points, progress.point] : s.laws.points } })),
+            }),
+          (result) => set((s) => ({ laws: { ...s.laws, status: 'done', result, points: result.points } })),
         );
       },
 

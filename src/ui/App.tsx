@@ -5,6 +5,7 @@ import { DropZone } from './DropZone';
 import { ErrorAlert } from './ErrorAlert';
 import { FinetunePanel } from './FinetunePanel';
 import { AccuracyPanel } from './AccuracyPanel';
+import { LawsPanel } from './laws/LawsPanel';
 import { EvaluationPanel } from './EvaluationPanel';
 import { GeneratePanel } from './GeneratePanel';
 import { Header } from './Header';
@@ -28,6 +29,7 @@ export function App() {
         <RunsPanel />
         <EvaluationPanel />
         <AccuracyPanel />
+        <LawsPanel />
         <SpeedPanel />
         <GeneratePanel />
       </main>

@@ -75,6 +75,20 @@ describe('lab store', () => {
     expect(isBusy(store.getState())).toBe(false);
   });
 
+  it('lawExperiment() adds each point as it is measured and keeps the fitted result', async () => {
+    const store = createLabStore(new FakeLab());
+    await store.getState().start(demo, 'demo');
+    const seen: number[] = [];
+    const unsubscribe = store.subscribe((s) => s.laws.status === 'running' && seen.push(s.laws.points.length));
+    await store.getState().lawExperiment({ methodId: 'shortgpt', ratios: [0, 0.2, 0.4], rftTokens: [0, 1e6], calibration: { text: { kind: 'bundled', id: 'tinystories' } }, text: { kind: 'bundled', id: 'wikitext2' } });
+    unsubscribe();
+    expect(Math.max(...seen)).toBe(6);
+    const { laws } = store.getState();
+    expect(laws.status).toBe('done');
+    expect(laws.points).toHaveLength(6);
+    expect(laws.result?.loss?.noIntercept.coefficients.find((c) => c.name === 'beta')?.value).toBeCloseTo(2, 6);
+  });
+
   it('evaluate() records one chart point per window with that window\'s own perplexity', async () => {
     const lab = new FakeLab();
     const store = createLabStore(lab);
