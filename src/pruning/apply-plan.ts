@@ -1,9 +1,10 @@
-// The one function that turns a PruningPlan into a new ModelSpec: updates, then masks, then block
-// removal with re-indexed names. Copy-on-write: the input spec and the plan are never mutated.
+// The one function that turns a PruningPlan into a new ModelSpec: updates, then masks, then attention
+// groups and FFN neurons removed inside blocks, then block removal with re-indexed names, then hidden channels. Copy-on-write: the input spec and the plan are never mutated.
 // Pure; imports nothing from the runtime.
 
 import { LabError } from '../errors';
 import { removeHiddenChannels } from './channels';
+import { removeStructure } from './structure';
 import { BLOCK_WEIGHT_NAME, elementCount, type ModelSpec, type WeightTensor } from '../model/model-spec';
 import { MaskedWeight } from '../model/stored-weight';
 import type { PruningPlan } from './plan';
@@ -69,7 +70,8 @@ export function removeBlocks(spec: ModelSpec, blocks: number[]): ModelSpec {
 
 export function applyPlan(spec: ModelSpec, plan: PruningPlan): ModelSpec {
   const edited = editWeights(spec, plan.masks, plan.updates);
-  const shortened = removeBlocks(edited, [...plan.removeBlocks].sort((a, b) => a - b));
+  const narrowed = plan.structure?.length ? removeStructure(edited, plan.structure) : edited;
+  const shortened = removeBlocks(narrowed, [...plan.removeBlocks].sort((a, b) => a - b));
   const channels = plan.hiddenChannels;
   return channels ? removeHiddenChannels(shortened, channels.removed, channels.compensateNorm) : shortened;
 }

@@ -2,6 +2,8 @@
 // so plans cross the worker boundary and can be kept, compared and re-applied. `applyPlan`
 // (apply-plan.ts) is the one function that turns a plan into a new ModelSpec.
 
+import type { StructureRemoval } from './structure';
+
 /** One step of a search method, kept for the trace chart and the CLI's `trace`. */
 export type TraceEntry =
   | {
@@ -43,6 +45,11 @@ export interface PruningPlan {
    * the spec's hidden dimension; `compensateNorm` rescales RMSNorm weights by √(d/d′) (channels.ts).
    */
   hiddenChannels?: { removed: number[]; compensateNorm: boolean } | null;
+  /**
+   * Attention groups (a K/V head with its query heads) and FFN neurons to delete physically inside
+   * blocks (structure.ts), block indices of the spec the plan was made on; applied before removeBlocks.
+   */
+  structure?: StructureRemoval[] | null;
   /** Per-block sparsity the method aimed for (uniform, OWL, NeuroAL), before rounding. */
   targetBlockSparsity: number[] | null;
   trace: TraceEntry[];
