@@ -5,7 +5,7 @@
 // frozen ones stay (lazy) initializers, which the runtime binds to device buffers on WebGPU. Pure.
 
 import type { ModelSpec } from '../model/model-spec';
-import { addGradients } from './autodiff/autodiff';
+import { addGradients, liveNodes } from './autodiff/autodiff';
 import { buildModelProto } from './build-graph';
 import { addLoraAdapters, isSparse, nonZero, specWeightOf, type LoraOptions, type LoraTarget } from './lora-graph';
 import { lazyTensor, TensorType, type OnnxModel, type OnnxNode, type OnnxTensor, type OnnxValueInfo } from './onnx-writer';
@@ -50,6 +50,27 @@ export interface ChannelRegularizer {
 
 export const DEFAULT_ADAMW: AdamWOptions = { beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0.01, maxGradNorm: 1 };
 
+/**
+ * Distillation (nn_pruning's distil_loss_combine on next-token logits): the objective is
+ * alphaCe · CE + alphaTeacher · T² · KL(p_teacher^T ‖ p_student^T), the KL summed over the vocabulary and
+ * averaged over the scored tokens, where p^T = softmax(logits / T). The teacher's log p^T comes in as
+ * the input `teacher_logp` [batch, seqLen − 1, vocab] (buildTeacherGraph's output).
+ */
+export interface DistillOptions {
+  temperature: number;
+  alphaTeacher: number;
+  alphaCe: number;
+}
+
+/** A masked weight as the graphs see it: input `mask.<value>` (the value's layout) and output `grad.mask.<value>` (∂L/∂mask). */
+export interface MaskedValue {
+  weight: string;
+  value: string;
+  /** The graph value is Wᵀ: feed the mask transposed, read its gradient transposed back. */
+  transposed: boolean;
+  dims: number[];
+}
+
 export interface TrainGraphs {
   /**
    * Inputs `input_ids` [batch, seqLen] int64, each param `<name>` and accumulator `gradacc.<name>`;
@@ -58,12 +79,14 @@ export interface TrainGraphs {
    */
   gradient: OnnxModel;
   /**
-   * Inputs per param `<name>`, `m.<name>`, `v.<name>`, `g.<name>` (accumulated sum), and float scalars
+   * null when nothing but masks is trained. Inputs per param `<name>`, `m.<name>`, `v.<name>`, `g.<name>` (accumulated sum), and float scalars
    * `lr`, `bias_correction1` (1 − β1ᵗ), `bias_correction2` (1 − β2ᵗ), `grad_scale` (1 / micro-batches);
    * outputs `new.<name>`, `new_m.<name>`, `new_v.<name>` and `grad_norm` (before clipping).
    */
-  optimizer: OnnxModel;
+  optimizer: OnnxModel | null;
   params: TrainParam[];
+  /** Masked weights (options.masked), in their order. */
+  masks: MaskedValue[];
 }
 
 /** The trainable tensor of a graph initializer (lora-graph's specWeightOf), or null when it is no ModelSpec weight. */
@@ -83,6 +106,10 @@ export function buildTrainGraphs(
     regularizer?: ChannelRegularizer;
     /** Add the gradients to fed-in sums on the device (default true); false: output them as they are. */
     accumulate?: boolean;
+    /** ModelSpec weights multiplied by fed masks (movement pruning); see TrainGraphs.masks. */
+    masked?: string[];
+    /** Distillation from fed teacher log-probabilities; see DistillOptions. */
+    distill?: DistillOptions;
   },
 ): TrainGraphs {
   let nll = buildModelProto(spec, { purpose: 'nll', fold: false });
@@ -110,17 +137,30 @@ export function buildTrainGraphs(
     }
     else initializers.push(t);
   }
-  if (params.length === 0) throw new Error('no trainable weights were selected');
+  if (params.length === 0 && !(options.masked?.length)) throw new Error('no trainable weights were selected');
   const adapted = new Set(params.filter((p) => p.lora).map((p) => p.weight));
   const both = params.find((p) => !p.lora && adapted.has(p.weight));
   if (both) throw new Error(`${both.weight} cannot be both trained and given a LoRA adapter`);
   const asInput = (p: TrainParam): OnnxValueInfo => ({ name: p.name, elemType: TensorType.float, dims: p.dims });
+  const masks = maskedValues(spec, options.masked ?? [], [...initializers.map((t) => ({ name: t.name, dims: t.dims })), ...params]);
+  nll = { ...nll, nodes: applyMasks(nll.nodes, masks) };
+  const maskInputs: OnnxValueInfo[] = masks.map((m) => ({ name: `mask.${m.value}`, elemType: TensorType.float, dims: m.dims }));
+  const maskGradOutputs: OnnxValueInfo[] = masks.map((m) => ({ name: `grad.mask.${m.value}`, elemType: TensorType.float, dims: m.dims }));
   const lossNodes: OnnxNode[] = [{ opType: 'ReduceMean', name: '/loss/ReduceMean', inputs: ['nll'], outputs: ['loss'], attributes: { keepdims: { kind: 'int', value: 0 } } }];
   const extraOutputs: OnnxValueInfo[] = [];
   let objective = 'loss';
+  const extraInputs: OnnxValueInfo[] = [];
+  if (options.distill) {
+    const d = distillNodes(nll, options.distill, options.batch, options.seqLen, spec.config.vocabSize);
+    lossNodes.push(...d.nodes);
+    initializers.push(...d.initializers);
+    extraInputs.push(d.input);
+    extraOutputs.push({ name: 'distill_kl', elemType: TensorType.float, dims: [] });
+    objective = d.objective;
+  }
   if (options.regularizer) {
     const r = regularizerNodes(spec, [...initializers.map((t) => ({ name: t.name, dims: t.dims })), ...params], options.regularizer);
-    lossNodes.push(...r.nodes, { opType: 'Add', name: '/loss/total', inputs: ['loss', 'penalty'], outputs: ['objective'] });
+    lossNodes.push(...r.nodes, { opType: 'Add', name: '/loss/total', inputs: [objective, 'penalty'], outputs: ['objective'] });
     initializers.push(...r.initializers);
     extraOutputs.push({ name: 'penalty', elemType: TensorType.float, dims: [] }, { name: 'slice_norm', elemType: TensorType.float, dims: [] });
     objective = 'objective';
@@ -128,21 +168,22 @@ export function buildTrainGraphs(
   const forward: OnnxModel = {
     ...nll,
     initializers,
-    inputs: [...nll.inputs, ...params.map(asInput)],
+    inputs: [...nll.inputs, ...params.map(asInput), ...maskInputs, ...extraInputs],
     nodes: [...nll.nodes, ...lossNodes],
     outputs: [{ name: 'loss', elemType: TensorType.float, dims: [] }, ...extraOutputs],
   };
   const withGrads = addGradients(forward, {
     loss: objective,
-    wrt: params.map((p) => p.name),
+    wrt: [...params.map((p) => p.name), ...masks.map((m) => `mask.${m.value}`)],
     inputDims: { input_ids: [options.batch, options.seqLen] },
     gradName: (n) => `grad.${n}`,
   });
   const ids = withGrads.inputs.map((i) => (i.name === 'input_ids' ? { ...i, dims: [options.batch, options.seqLen] } : i));
-  const optimizer = buildAdamWGraph(params, { ...DEFAULT_ADAMW, ...options.adamw });
+  // Masks alone (movement pruning with frozen weights) train nothing here: no AdamW graph.
+  const optimizer = params.length > 0 ? buildAdamWGraph(params, { ...DEFAULT_ADAMW, ...options.adamw }) : null;
   if (options.accumulate === false) {
-    const gradient = { ...withGrads, inputs: ids, outputs: [{ name: 'loss', elemType: TensorType.float, dims: [] }, ...extraOutputs, ...params.map((p) => ({ ...asInput(p), name: `grad.${p.name}` }))] };
-    return { gradient, optimizer, params };
+    const gradient = { ...withGrads, inputs: ids, outputs: [{ name: 'loss', elemType: TensorType.float, dims: [] }, ...extraOutputs, ...params.map((p) => ({ ...asInput(p), name: `grad.${p.name}` })), ...maskGradOutputs] };
+    return { gradient, optimizer, params, masks };
   }
   // Accumulate: gradacc_out = gradacc + grad (the grad outputs become internal values).
   const accNodes: OnnxNode[] = params.map((p) => ({ opType: 'Add', name: `/accumulate/${p.name}`, inputs: [`gradacc.${p.name}`, `grad.${p.name}`], outputs: [`gradacc_out.${p.name}`] }));
@@ -153,9 +194,85 @@ export function buildTrainGraphs(
       ...params.map((p) => ({ ...asInput(p), name: `gradacc.${p.name}` })),
     ],
     nodes: [...withGrads.nodes, ...accNodes],
-    outputs: [{ name: 'loss', elemType: TensorType.float, dims: [] }, ...extraOutputs, ...params.map((p) => ({ ...asInput(p), name: `gradacc_out.${p.name}` }))],
+    outputs: [{ name: 'loss', elemType: TensorType.float, dims: [] }, ...extraOutputs, ...params.map((p) => ({ ...asInput(p), name: `gradacc_out.${p.name}` })), ...maskGradOutputs],
   };
-  return { gradient, optimizer, params };
+  return { gradient, optimizer, params, masks };
+}
+
+/** The graph value of each masked ModelSpec weight (W, or Wᵀ named `<weight>_T`). */
+function maskedValues(spec: ModelSpec, weights: string[], values: { name: string; dims: number[] }[]): MaskedValue[] {
+  const byName = new Map(values.map((v) => [v.name, v]));
+  return weights.map((weight) => {
+    if (!spec.weights.has(weight)) throw new Error(`masked: the model has no weight ${weight}`);
+    const direct = byName.get(weight);
+    const transposed = direct ? null : byName.get(`${weight}_T`);
+    const value = direct ?? transposed;
+    if (!value) throw new Error(`masked: the graph has no value for ${weight}`);
+    return { weight, value: value.name, transposed: !!transposed, dims: value.dims };
+  });
+}
+
+/** Every read of a masked value reads value ⊙ mask instead (one Mul per masked value, before its first reader). */
+function applyMasks(nodes: OnnxNode[], masks: MaskedValue[]): OnnxNode[] {
+  if (masks.length === 0) return nodes;
+  const renamed = new Map(masks.map((m) => [m.value, `masked.${m.value}`]));
+  const muls: OnnxNode[] = masks.map((m) => ({ opType: 'Mul', name: `/movement/mask/${m.value}`, inputs: [m.value, `mask.${m.value}`], outputs: [`masked.${m.value}`] }));
+  return [...muls, ...nodes.map((n) => (n.inputs.some((x) => renamed.has(x)) ? { ...n, inputs: n.inputs.map((x) => renamed.get(x) ?? x) } : n))];
+}
+
+/** The student's logits in an nll graph: the input of its LogSoftmax. */
+function logitsOf(model: OnnxModel): string {
+  const node = model.nodes.find((n) => n.opType === 'LogSoftmax');
+  if (!node) throw new Error('the nll graph has no LogSoftmax');
+  return node.inputs[0];
+}
+
+function distillNodes(nll: OnnxModel, d: DistillOptions, batch: number, seqLen: number, vocab: number) {
+  const logits = logitsOf(nll);
+  const scalar = (name: string, value: number): OnnxTensor => ({ name, dataType: TensorType.float, dims: [], data: Float32Array.of(value) });
+  const initializers = [scalar('distill_temperature', d.temperature), scalar('distill_t2', d.temperature ** 2), scalar('distill_alpha_teacher', d.alphaTeacher), scalar('distill_alpha_ce', d.alphaCe)];
+  const node = (opType: string, inputs: string[], output: string, attributes?: OnnxNode['attributes']): OnnxNode => ({ opType, name: `/distill/${output}`, inputs, outputs: [output], attributes });
+  const int = (value: number) => ({ kind: 'int' as const, value });
+  const nodes: OnnxNode[] = [
+    node('Div', [logits, 'distill_temperature'], 'distill_scaled'),
+    node('LogSoftmax', ['distill_scaled'], 'distill_student_logp', { axis: int(-1) }),
+    node('Exp', ['teacher_logp'], 'distill_teacher_p'),
+    node('Sub', ['teacher_logp', 'distill_student_logp'], 'distill_log_ratio'),
+    node('Mul', ['distill_teacher_p', 'distill_log_ratio'], 'distill_terms'),
+    node('ReduceSum', ['distill_terms', 'distill_last_axis'], 'distill_kl_tokens', { keepdims: int(0) }),
+    node('ReduceMean', ['distill_kl_tokens'], 'distill_kl', { keepdims: int(0) }),
+    node('Mul', ['distill_kl', 'distill_t2'], 'distill_scaled_kl'),
+    node('Mul', ['distill_scaled_kl', 'distill_alpha_teacher'], 'distill_teacher_term'),
+    node('Mul', ['loss', 'distill_alpha_ce'], 'distill_ce_term'),
+    node('Add', ['distill_teacher_term', 'distill_ce_term'], 'distill_objective'),
+  ];
+  initializers.push({ name: 'distill_last_axis', dataType: TensorType.int64, dims: [1], data: BigInt64Array.of(-1n) });
+  const input: OnnxValueInfo = { name: 'teacher_logp', elemType: TensorType.float, dims: [batch, seqLen - 1, vocab] };
+  return { nodes, initializers, input, objective: 'distill_objective' };
+}
+
+/**
+ * The teacher of distillation: the model's nll graph cut after its logits, which become
+ * `teacher_logp` = log softmax(logits / T) [batch, seqLen − 1, vocab]. Its weights are the model's own
+ * (frozen initializers).
+ */
+export function buildTeacherGraph(spec: ModelSpec, temperature: number): OnnxModel {
+  const nll = buildModelProto(spec, { purpose: 'nll', fold: false });
+  const logits = logitsOf(nll);
+  const scale: OnnxTensor = { name: 'teacher_temperature', dataType: TensorType.float, dims: [], data: Float32Array.of(temperature) };
+  const nodes: OnnxNode[] = [
+    ...nll.nodes,
+    { opType: 'Div', name: '/teacher/scale', inputs: [logits, 'teacher_temperature'], outputs: ['teacher_scaled'] },
+    { opType: 'LogSoftmax', name: '/teacher/logp', inputs: ['teacher_scaled'], outputs: ['teacher_logp'], attributes: { axis: { kind: 'int', value: -1 } } },
+  ];
+  const kept = liveNodes(nodes, ['teacher_logp']);
+  const read = new Set(kept.flatMap((n) => n.inputs));
+  return {
+    ...nll,
+    nodes: kept,
+    initializers: [...nll.initializers, scale].filter((t) => read.has(t.name)),
+    outputs: [{ name: 'teacher_logp', elemType: TensorType.float, dims: ['batch_size', 'sequence_length - 1', spec.config.vocabSize] }],
+  };
 }
 
 /**

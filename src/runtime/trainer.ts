@@ -13,7 +13,7 @@ import { LabError } from '../errors';
 import { transpose2d } from '../formats/dtype';
 import { mergeLora, type LoraOptions } from '../graph/lora-graph';
 import { mulberry32 } from '../pruning/calibration-data';
-import { buildTrainGraphs, DEFAULT_ADAMW, type AdamWOptions, type ChannelRegularizer, type TrainParam } from '../graph/train-graph';
+import { buildTeacherGraph, buildTrainGraphs, DEFAULT_ADAMW, type AdamWOptions, type DistillOptions, type MaskedValue, type ChannelRegularizer, type TrainParam } from '../graph/train-graph';
 import type { ModelSpec } from '../model/model-spec';
 import type { DeviceWeights } from './device-weights';
 import { hostAdamWStep, type HostAdamWState } from './host-adamw';
@@ -43,6 +43,15 @@ export interface TrainerOptions {
   seed?: number;
   /** DReSS: λ·Σ‖slice‖ of the hidden channels added to the loss (graph/train-graph). */
   regularizer?: ChannelRegularizer;
+  /** Weights multiplied by masks fed at every step (movement pruning); their mask gradients come back. */
+  masked?: string[];
+  /** Distillation from the model as given (the teacher, frozen): its log-probabilities at temperature T each step. */
+  distill?: DistillOptions;
+}
+
+/** What a step needs beyond the windows: the masks of `masked` weights (ModelSpec layout, 1 keep / 0 drop). */
+export interface StepInputs {
+  masks?: Map<string, Float32Array>;
 }
 
 export interface TrainStepResult {
@@ -58,15 +67,19 @@ export interface TrainStepResult {
   lr: number;
   tokens: number;
   stepMs: number;
+  /** With `masked`: ∂L/∂mask per masked weight (ModelSpec layout), summed over micro-batches, at the step's weights. */
+  maskGradients?: Map<string, Float32Array>;
+  /** With `distill`: the mean KL(teacher ‖ student) at temperature T. */
+  distillKl?: number;
 }
 
 export interface Trainer {
   readonly params: readonly TrainParam[];
   readonly steps: number;
   /** One optimizer step over `batch × microBatches` windows of `seqLen` tokens. */
-  step(windows: Int32Array[]): Promise<TrainStepResult>;
-  /** Mean NLL of the current weights (adapters included) on `batch` windows, without a step. */
-  loss(windows: Int32Array[]): Promise<number>;
+  step(windows: Int32Array[], inputs?: StepInputs): Promise<TrainStepResult>;
+  /** Mean NLL of the current weights (adapters included, masks applied) on `batch` windows, without a step. */
+  loss(windows: Int32Array[], inputs?: StepInputs): Promise<number>;
   /**
    * The trained weights as the ModelSpec stores them (Wᵀ transposed back), by weight name; LoRA
    * targets merged (W + α/r·(A·B)ᵀ, pruned zeros kept exactly).
@@ -93,12 +106,17 @@ export async function createTrainer(spec: ModelSpec, options: TrainerOptions): P
   if (!(options.lr > 0)) throw new LabError('bad-argument', `lr must be positive, got ${options.lr}`);
   const onGpu = options.backend === 'webgpu';
   const graphs = buildTrainGraphs(spec, { ...options, accumulate: onGpu });
-  if (!onGpu) return new OrtTrainer(spec, options, graphs.params, await createSessionFromModel(graphs.gradient, { backend: options.backend }), null, undefined);
-  const pool = createDeviceWeights();
+  const pool = onGpu ? createDeviceWeights() : undefined;
+  // The teacher reads the model as given; on WebGPU its log-probabilities stay on the device.
+  const teacher = options.distill
+    ? await createSessionFromModel(buildTeacherGraph(spec, options.distill.temperature), { backend: options.backend, deviceWeights: pool, gpuOutputs: onGpu ? ['teacher_logp'] : [] })
+    : null;
+  const sessions = { teacher, masks: graphs.masks, pool };
+  if (!onGpu) return new OrtTrainer(spec, options, graphs.params, await createSessionFromModel(graphs.gradient, { backend: options.backend }), null, sessions);
   const kept = (prefixes: string[]) => graphs.params.flatMap((p) => prefixes.map((x) => `${x}${p.name}`));
   const gradient = await createSessionFromModel(graphs.gradient, { backend: options.backend, deviceWeights: pool, gpuOutputs: kept(['gradacc_out.']) });
-  const optimizer = await createSessionFromModel(graphs.optimizer, { backend: options.backend, gpuOutputs: kept(['new.', 'new_m.', 'new_v.']) });
-  return new OrtTrainer(spec, options, graphs.params, gradient, optimizer, pool);
+  const optimizer = graphs.optimizer ? await createSessionFromModel(graphs.optimizer, { backend: options.backend, gpuOutputs: kept(['new.', 'new_m.', 'new_v.']) }) : null;
+  return new OrtTrainer(spec, options, graphs.params, gradient, optimizer, sessions);
 }
 
 class OrtTrainer implements Trainer {
@@ -113,7 +131,7 @@ class OrtTrainer implements Trainer {
     readonly params: TrainParam[],
     private readonly gradient: LabSession,
     private readonly optimizer: LabSession | null,
-    private readonly pool: DeviceWeights | undefined,
+    private readonly extra: { teacher: LabSession | null; masks: MaskedValue[]; pool: DeviceWeights | undefined },
   ) {
     const random = mulberry32(options.seed ?? 0);
     for (const p of params) {
@@ -132,7 +150,7 @@ class OrtTrainer implements Trainer {
       this.state.set(`v.${p.name}`, zeros(p.dims));
     }
     const array = (key: string) => this.state.get(key)!.data as Float32Array;
-    this.host = optimizer
+    this.host = optimizer || options.backend === 'webgpu'
       ? null
       : params.map((p) => ({ weight: array(p.name), m: array(`m.${p.name}`), v: array(`v.${p.name}`), decay: p.dims.length >= 2, keep: p.keep?.() }));
   }
@@ -145,9 +163,9 @@ class OrtTrainer implements Trainer {
     for (const w of windows) for (const id of w) if (id < 0 || id >= V) throw new LabError('bad-argument', `token id ${id} is outside the vocabulary of ${V}`);
   }
 
-  async loss(windows: Int32Array[]): Promise<number> {
+  async loss(windows: Int32Array[], inputs: StepInputs = {}): Promise<number> {
     this.checkWindows(windows, this.options.batch);
-    const { loss, acc } = await this.accumulate(windows, 1);
+    const { loss, acc } = await this.accumulate(windows, 1, inputs);
     disposeGpu([...acc.values()]);
     return loss;
   }
@@ -156,8 +174,15 @@ class OrtTrainer implements Trainer {
    * Runs the gradient graph over `micro` micro-batches; the mean loss and the gradient sums (with an
    * optimizer session: device tensors summed by the graph; without: JS arrays summed here, in params order).
    */
-  private async accumulate(windows: Int32Array[], micro: number): Promise<{ loss: number; acc: Map<string, ort.Tensor>; sums: Float32Array[]; penalty?: number; sliceNorm?: number }> {
+  private async accumulate(
+    windows: Int32Array[],
+    micro: number,
+    inputs: StepInputs,
+  ): Promise<{ loss: number; acc: Map<string, ort.Tensor>; sums: Float32Array[]; penalty?: number; sliceNorm?: number; maskGradients?: Map<string, Float32Array>; distillKl?: number }> {
     const { batch, seqLen } = this.options;
+    const maskFeeds = this.maskFeeds(inputs);
+    const maskGradients = this.extra.masks.length > 0 ? new Map<string, Float32Array>() : undefined;
+    let distillSum = 0;
     // Gradient sums by param name: zeros, then each micro-batch's gradacc_out fed back.
     let acc = new Map(this.host ? [] : this.params.map((p) => [p.name, zeros(p.dims)]));
     const sums: Float32Array[] = [];
@@ -167,7 +192,8 @@ class OrtTrainer implements Trainer {
     for (let k = 0; k < micro; k++) {
       const ids = new BigInt64Array(batch * seqLen);
       for (let r = 0; r < batch; r++) windows[k * batch + r].forEach((v, t) => (ids[r * seqLen + t] = BigInt(v)));
-      const feeds: Record<string, ort.Tensor> = { input_ids: new ort.Tensor('int64', ids, [batch, seqLen]) };
+      const feeds: Record<string, ort.Tensor> = { input_ids: new ort.Tensor('int64', ids, [batch, seqLen]), ...maskFeeds };
+      if (this.extra.teacher) feeds.teacher_logp = (await run(this.extra.teacher, { input_ids: feeds.input_ids }, 'teacher')).teacher_logp as ort.Tensor;
       for (const p of this.params) {
         feeds[p.name] = this.state.get(p.name)!;
         if (!this.host) feeds[`gradacc.${p.name}`] = acc.get(p.name)!;
@@ -179,6 +205,17 @@ class OrtTrainer implements Trainer {
         sliceNorm = (await readFloat32(out.slice_norm as ort.Tensor))[0];
       }
       (out.loss as ort.Tensor).dispose();
+      if (feeds.teacher_logp) {
+        distillSum += (await readFloat32(out.distill_kl as ort.Tensor))[0];
+        disposeGpu([feeds.teacher_logp]);
+      }
+      for (const m of this.extra.masks) {
+        const g = await readFloat32(out[`grad.mask.${m.value}`] as ort.Tensor);
+        const spec = m.transposed ? transpose2d(g, m.dims[0], m.dims[1]) : Float32Array.from(g);
+        const sum = maskGradients!.get(m.weight);
+        if (!sum) maskGradients!.set(m.weight, spec);
+        else for (let j = 0; j < spec.length; j++) sum[j] += spec[j];
+      }
       if (this.host) {
         this.params.forEach((p, i) => {
           const g = out[`grad.${p.name}`].data as Float32Array;
@@ -190,24 +227,50 @@ class OrtTrainer implements Trainer {
       disposeGpu([...acc.values()]);
       acc = new Map(this.params.map((p) => [p.name, out[`gradacc_out.${p.name}`] as ort.Tensor]));
     }
-    return { loss: lossSum / micro, acc, sums, penalty, sliceNorm };
+    return { loss: lossSum / micro, acc, sums, penalty, sliceNorm, maskGradients, ...(this.extra.teacher ? { distillKl: distillSum / micro } : {}) };
   }
 
-  async step(windows: Int32Array[]): Promise<TrainStepResult> {
+  /** The masks of the masked weights as graph inputs (transposed where the graph holds Wᵀ); all ones when not given. */
+  private maskFeeds(inputs: StepInputs): Record<string, ort.Tensor> {
+    const feeds: Record<string, ort.Tensor> = {};
+    for (const m of this.extra.masks) {
+      const given = inputs.masks?.get(m.weight);
+      const size = m.dims[0] * m.dims[1];
+      if (given && given.length !== size) throw new LabError('bad-argument', `the mask of ${m.weight} has ${given.length} entries, the weight ${size}`);
+      // Wᵀ [in, out] holds W [out, in]: the mask in W's layout is [dims[1], dims[0]].
+      const data = !given ? new Float32Array(size).fill(1) : m.transposed ? transpose2d(given, m.dims[1], m.dims[0]) : given;
+      feeds[`mask.${m.value}`] = new ort.Tensor('float32', data, m.dims);
+    }
+    return feeds;
+  }
+
+  async step(windows: Int32Array[], inputs: StepInputs = {}): Promise<TrainStepResult> {
     const { batch, seqLen } = this.options;
     const micro = this.options.microBatches ?? 1;
     this.checkWindows(windows, batch * micro);
     const started = performance.now();
-    const { loss, acc, sums, penalty, sliceNorm } = await this.accumulate(windows, micro);
+    const { loss, acc, sums, penalty, sliceNorm, maskGradients, distillKl } = await this.accumulate(windows, micro, inputs);
     const step = this.steps + 1;
     const lr = learningRateAt(step, this.options);
     // Checked before the update, so a diverged step leaves the last good weights.
     if (!Number.isFinite(loss)) throw new LabError('runtime', `training diverged at step ${step}: the loss is ${loss}`);
     const gradNorm = this.host
       ? hostAdamWStep(this.host, sums, { lr, step, gradScale: 1 / micro }, { ...DEFAULT_ADAMW, ...this.options.adamw })
-      : await this.deviceAdamW(acc, lr, step, micro);
+      : this.optimizer
+        ? await this.deviceAdamW(acc, lr, step, micro)
+        : 0;
     this.steps = step;
-    return { step, loss, gradNorm, lr, tokens: batch * micro * seqLen, stepMs: performance.now() - started, ...(penalty === undefined ? {} : { penalty, sliceNorm }) };
+    return {
+      step,
+      loss,
+      gradNorm,
+      lr,
+      tokens: batch * micro * seqLen,
+      stepMs: performance.now() - started,
+      ...(penalty === undefined ? {} : { penalty, sliceNorm }),
+      ...(maskGradients ? { maskGradients } : {}),
+      ...(distillKl === undefined ? {} : { distillKl }),
+    };
   }
 
   /** The AdamW graph over the device state; the new state replaces the old (disposed). Returns the gradient norm. */
@@ -255,7 +318,8 @@ class OrtTrainer implements Trainer {
     this.state.clear();
     await this.gradient.release();
     await this.optimizer?.release();
-    this.pool?.dispose();
+    await this.extra.teacher?.release();
+    this.extra.pool?.dispose();
   }
 }
 

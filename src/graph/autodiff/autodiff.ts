@@ -177,7 +177,7 @@ export function addGradients(model: OnnxModel, options: GradientOptions): OnnxMo
 }
 
 /** The nodes that some output depends on, in their original order. */
-function liveNodes(nodes: OnnxNode[], outputs: string[]): OnnxNode[] {
+export function liveNodes(nodes: OnnxNode[], outputs: string[]): OnnxNode[] {
   const producer = new Map<string, OnnxNode>();
   for (const n of nodes) for (const o of n.outputs) if (o) producer.set(o, n);
   const live = new Set<OnnxNode>();
