@@ -226,7 +226,7 @@ export async function runPruneJob(ctx: PruneJobContext, request: PruneRequest, o
 
 export function speedNote(kind: 'blocks' | 'sparsity' | 'width', layersBefore: number, layersAfter: number): string {
   if (kind === 'width')
-    return 'Removing hidden channels narrows every matrix that reads or writes the residual stream: fewer parameters and real speed-up, roughly in proportion (attention and FFN inner sizes are unchanged).';
+    return 'Narrower matrices (hidden channels, or attention heads and FFN neurons removed inside blocks): fewer parameters and a real speed-up, roughly in proportion to the work removed.';
   if (kind === 'sparsity')
     return 'Zeroed weights give no speed-up here: the kernels are dense, so the pruned model does the same work as the dense one (expect ≈1.0×; N:M needs sparse hardware kernels).';
   const ideal = layersBefore / layersAfter;

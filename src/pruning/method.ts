@@ -1,7 +1,7 @@
 // The contract every pruning method implements: declared parameters (the UI and CLI build their
 // forms from them), and run() → PruningPlan. One file per method in methods/, listed in registry.ts.
 
-import type { ChannelRegularizer } from '../graph/train-graph';
+import type { ChannelRegularizer, DistillOptions } from '../graph/train-graph';
 import type { ModelSpec } from '../model/model-spec';
 import type { CalibrationRunner } from './calibration';
 import type { PruningPlan } from './plan';
@@ -32,7 +32,10 @@ export interface MethodProgress {
 
 /** What a regularizing method (DReSS) trains with: runtime/trainer's Trainer on the lab's backend. */
 export interface MethodTrainer {
-  step(windows: Int32Array[]): Promise<{ step: number; loss: number; penalty?: number; sliceNorm?: number; gradNorm: number }>;
+  step(
+    windows: Int32Array[],
+    inputs?: { masks?: Map<string, Float32Array> },
+  ): Promise<{ step: number; loss: number; penalty?: number; sliceNorm?: number; gradNorm: number; maskGradients?: Map<string, Float32Array>; distillKl?: number }>;
   weights(): Promise<Map<string, Float32Array>>;
   dispose(): Promise<void>;
 }
@@ -46,6 +49,10 @@ export interface MethodTrainerOptions {
   warmupSteps?: number;
   schedule?: 'cosine' | 'linear' | 'constant';
   regularizer?: ChannelRegularizer;
+  /** Weights multiplied by masks fed each step; the step returns ∂L/∂mask (movement pruning). */
+  masked?: string[];
+  /** Distillation from the model as given (frozen teacher). */
+  distill?: DistillOptions;
 }
 
 export interface PruningContext {
@@ -64,7 +71,8 @@ export interface PruningMethod {
   label: string;
   /**
    * 'blocks' methods remove whole blocks (real speed-up); 'sparsity' methods zero weights; 'width'
-   * methods remove hidden channels (the residual stream narrows: real speed-up).
+   * methods make matrices narrower: hidden channels (the residual stream), or attention groups and FFN
+   * neurons inside blocks (real speed-up).
    */
   kind: 'blocks' | 'sparsity' | 'width';
   /** One sentence for the method picker. */

@@ -18,7 +18,12 @@ export type TraceEntry =
   | { kind: 'owl-outliers'; blocks: { block: number; outlierRatio: number; sparsity: number }[] }
   | { kind: 'layer-pruned'; block: number; sparsity: number }
   /** A regularization step of DReSS: LM loss and the norm of the regularized slices (Σ‖R·W‖). */
-  | { kind: 'dress-step'; step: number; loss: number; penalty: number; sliceNorm: number };
+  | { kind: 'dress-step'; step: number; loss: number; penalty: number; sliceNorm: number }
+  /**
+   * A block movement pruning step: the objective's CE part, the threshold τ and λ(t), the share of masked
+   * entries in the scored weights, and per block the attention groups and FFN neurons still kept.
+   */
+  | { kind: 'movement-step'; step: number; loss: number; distillKl: number | null; threshold: number; lambda: number; sparsity: number; groupsKept: number[]; neuronsKept: number[] };
 
 export interface PlanStats {
   /** Wall time of calibration forward passes (embedding, blocks, gated NLL), ms. */

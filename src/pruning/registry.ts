@@ -6,6 +6,7 @@ import type { MethodInfo } from './method';
 import type { PruningMethod } from './method';
 import { channels } from './methods/channels';
 import { dress } from './methods/dress';
+import { movement } from './methods/movement';
 import { dropBlocks } from './methods/drop-blocks';
 import { magnitude } from './methods/magnitude';
 import { neuroal } from './methods/neuroal';
@@ -15,7 +16,7 @@ import { sleb } from './methods/sleb';
 import { sparsegpt } from './methods/sparsegpt';
 import { wanda } from './methods/wanda';
 
-export const methods: readonly PruningMethod[] = [magnitude, wanda, sparsegpt, owl, neuroal, sleb, shortgpt, dropBlocks, dress, channels];
+export const methods: readonly PruningMethod[] = [magnitude, wanda, sparsegpt, owl, neuroal, sleb, shortgpt, dropBlocks, dress, channels, movement];
 
 export function getMethod(id: string): PruningMethod {
   const method = methods.find((m) => m.id === id);

@@ -6,7 +6,7 @@ import type { MethodInfo } from '../lab/lab-api';
 export const kindTitles: Record<MethodInfo['kind'], string> = {
   blocks: 'Remove blocks (real speed-up)',
   sparsity: 'Sparsity (zeroed weights; no speed-up on dense kernels)',
-  width: 'Remove hidden channels (narrower model: real speed-up)',
+  width: 'Narrower model: hidden channels, attention heads, FFN neurons (real speed-up)',
 };
 
 export function MethodPicker(props: { methods: MethodInfo[]; selectedId: string | null; disabled?: boolean; onSelect: (id: string) => void }) {

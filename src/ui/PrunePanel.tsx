@@ -13,6 +13,7 @@ import { PruneResultView } from './PruneResultView';
 import { PruneSettingsForm } from './PruneSettingsForm';
 import { phaseNames, QueuePanel } from './QueuePanel';
 import { DressChart, dressSteps } from './DressChart';
+import { MovementChart, movementSteps } from './MovementChart';
 import { SlebChart, SlebTable, slebSteps } from './SlebTrace';
 import { SweepForm } from './SweepForm';
 
@@ -21,6 +22,7 @@ function LiveProgress() {
   const numLayers = useLab((s) => s.model?.numLayers ?? 0);
   const steps = useMemo(() => slebSteps(job.trace), [job.trace]);
   const dress = useMemo(() => dressSteps(job.trace), [job.trace]);
+  const moves = movementSteps(job.trace);
   const { status, progress } = job;
   return (
     <>
@@ -45,6 +47,11 @@ function LiveProgress() {
       {dress.length > 0 && (status === 'running' || status === 'cancelled') && (
         <div className="live" data-testid="dress-live">
           <DressChart steps={dress} testId="dress-live-chart" />
+        </div>
+      )}
+      {moves.length > 0 && (status === 'running' || status === 'cancelled') && (
+        <div className="live" data-testid="movement-live">
+          <MovementChart steps={moves} testId="movement-live-chart" />
         </div>
       )}
       {steps.length > 0 && (status === 'running' || status === 'cancelled') && (

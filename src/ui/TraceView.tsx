@@ -5,6 +5,7 @@
 import type { TraceEntry } from '../pruning/plan';
 import { formatNumber } from './format';
 import { DressChart, dressSteps } from './DressChart';
+import { MovementChart, movementSteps } from './MovementChart';
 import { SlebChart, SlebTable, slebSteps } from './SlebTrace';
 
 export type TraceOf<K extends TraceEntry['kind']> = Extract<TraceEntry, { kind: K }>;
@@ -71,7 +72,8 @@ export function TraceView({ trace, numBlocks }: { trace: TraceEntry[]; numBlocks
   const owl = ofKind(trace, 'owl-outliers');
   const grid = ofKind(trace, 'neuroal-grid');
   const dress = dressSteps(trace);
-  if (sleb.length + influence.length + owl.length + grid.length + dress.length === 0) return null;
+  const moves = movementSteps(trace);
+  if (sleb.length + influence.length + owl.length + grid.length + dress.length + moves.length === 0) return null;
   return (
     <details open data-testid="prune-trace" data-entries={trace.length}>
       <summary>Trace</summary>
@@ -85,6 +87,7 @@ export function TraceView({ trace, numBlocks }: { trace: TraceEntry[]; numBlocks
       {owl.map((entry, i) => <OwlTable key={`owl-${i}`} entry={entry} testId="owl-trace" />)}
       {grid.length > 0 && <NeuroalGridTable grid={grid} testId="neuroal-trace" />}
       {dress.length > 0 && <DressChart steps={dress} />}
+      {moves.length > 0 && <MovementChart steps={moves} />}
     </details>
   );
 }

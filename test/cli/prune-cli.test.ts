@@ -19,11 +19,11 @@ fs.writeFileSync(evalPath, story.slice(-30_000));
 const lab = runCli;
 
 describe('lab CLI: methods and prune', () => {
-  it('methods --json lists all 10 with their params and defaults', () => {
+  it('methods --json lists all 11 with their params and defaults', () => {
     const r = lab('methods', '--json');
     expect(r.status).toBe(0);
     const list = JSON.parse(r.last);
-    expect(list.map((m: { id: string }) => m.id)).toEqual(['magnitude', 'wanda', 'sparsegpt', 'owl', 'neuroal', 'sleb', 'shortgpt', 'drop-blocks', 'dress', 'channels']);
+    expect(list.map((m: { id: string }) => m.id)).toEqual(['magnitude', 'wanda', 'sparsegpt', 'owl', 'neuroal', 'sleb', 'shortgpt', 'drop-blocks', 'dress', 'channels', 'movement']);
     expect(list.find((m: { id: string }) => m.id === 'sleb').params).toEqual([
       expect.objectContaining({ name: 'blocks', type: 'integer', default: 1 }),
       expect.objectContaining({ name: 'protectEnds', type: 'boolean', default: true }),

@@ -120,6 +120,6 @@ describe('Lab.prune', () => {
     expect(ok.layersAfter).toBe(4);
     expect(ok.calibration).toMatchObject({ windows: 0, textName: 'tiny.txt' });
     expect((await lab.evaluatePerplexity({ text: evalText, maxWindows: 1 })).windows).toBe(1);
-    expect(await lab.methods()).toHaveLength(10);
+    expect(await lab.methods()).toHaveLength(11);
   });
 });

@@ -50,8 +50,8 @@ describe('drop-blocks', () => {
 });
 
 describe('registry', () => {
-  it('lists all 10 methods in display order, as plain data', () => {
-    expect(methods.map((m) => m.id)).toEqual(['magnitude', 'wanda', 'sparsegpt', 'owl', 'neuroal', 'sleb', 'shortgpt', 'drop-blocks', 'dress', 'channels']);
+  it('lists all 11 methods in display order, as plain data', () => {
+    expect(methods.map((m) => m.id)).toEqual(['magnitude', 'wanda', 'sparsegpt', 'owl', 'neuroal', 'sleb', 'shortgpt', 'drop-blocks', 'dress', 'channels', 'movement']);
     const info = methodInfo();
     expect(structuredClone(info)).toEqual(info);
     expect(info.filter((m) => m.kind === 'blocks').map((m) => m.id)).toEqual(['sleb', 'shortgpt', 'drop-blocks']);
@@ -61,13 +61,13 @@ describe('registry', () => {
       ['protectEnds', 'boolean', true],
     ]);
     expect(info.find((m) => m.id === 'drop-blocks')!.params[0]).toMatchObject({ name: 'blocks', type: 'block-list' });
-    expect(info.length).toBe(10);
+    expect(info.length).toBe(11);
     expect(info.every((m) => m.params.length > 0)).toBe(true);
     for (const m of info) for (const p of m.params) expect(p.help.length).toBeGreaterThan(10);
   });
 
   it('names the parameter a sweep varies (a declared param of the right type), except for drop-blocks', () => {
-    expect(methodInfo().length).toBe(10);
+    expect(methodInfo().length).toBe(11);
     for (const m of methodInfo()) {
       if (m.id === 'drop-blocks') {
         expect(m.ratioParam).toBeUndefined();

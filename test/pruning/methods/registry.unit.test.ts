@@ -5,7 +5,7 @@ import { getMethod, methodInfo, methods } from '../../../src/pruning/registry';
 
 describe('registry', () => {
   it('lists the 8 methods in display order; getMethod finds by id', () => {
-    expect(methods.map((m) => m.id)).toEqual(['magnitude', 'wanda', 'sparsegpt', 'owl', 'neuroal', 'sleb', 'shortgpt', 'drop-blocks', 'dress', 'channels']);
+    expect(methods.map((m) => m.id)).toEqual(['magnitude', 'wanda', 'sparsegpt', 'owl', 'neuroal', 'sleb', 'shortgpt', 'drop-blocks', 'dress', 'channels', 'movement']);
     for (const m of methods) expect(getMethod(m.id)).toBe(m);
   });
   it('getMethod names the known ids for an unknown one', () => {
@@ -17,13 +17,13 @@ describe('registry', () => {
     }
     expect(error).toMatchObject({
       code: 'bad-argument',
-      message: "unknown pruning method 'slep'; known: magnitude, wanda, sparsegpt, owl, neuroal, sleb, shortgpt, drop-blocks, dress, channels",
+      message: "unknown pruning method 'slep'; known: magnitude, wanda, sparsegpt, owl, neuroal, sleb, shortgpt, drop-blocks, dress, channels, movement",
       details: { methodId: 'slep' },
     });
   });
   it('methodInfo: plain copies of every declaration, no run function', () => {
     const info = methodInfo();
-    expect(info.length).toBe(10);
+    expect(info.length).toBe(11);
     info.forEach((m, i) => {
       const src = methods[i];
       expect(m).toEqual({
