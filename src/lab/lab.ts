@@ -212,6 +212,8 @@ export class Lab implements LabApi {
       if (budgets.length === 0 || budgets.some((d) => !Number.isInteger(d) || d < 0))
         throw new LabError('bad-argument', `laws: rftTokens must be whole numbers ≥ 0, got ${JSON.stringify(budgets)}`);
       if (request.lossThreshold !== undefined && !(request.lossThreshold > 0)) throw new LabError('bad-argument', `laws: lossThreshold must be positive, got ${request.lossThreshold}`);
+      // Movement pruning's soft binarizer sets its sparsity through λ, not the ratio: a law over ratios uses hard top-k.
+      if (info.id === 'movement' && request.params?.binarizer === undefined) request = { ...request, params: { ...request.params, binarizer: 'topk' } };
       const recoverySource = request.recovery?.text ?? request.calibration.text;
       const recoveryRequest = (steps: number) => ({ which: 'pruned' as const, text: recoverySource, steps, batch: request.recovery?.batch, seqLen: request.recovery?.seqLen, evalWindows: 0 });
       const largest = Math.max(...ratios);

@@ -14,6 +14,7 @@ import { loadModelFromFiles } from '../../src/model/load-model';
 import type { ModelSpec } from '../../src/model/model-spec';
 import { hiddenChannelIndices, removeHiddenChannels } from '../../src/pruning/channels';
 import { applyPlan, removeBlocks } from '../../src/pruning/apply-plan';
+import { removeStructure } from '../../src/pruning/structure';
 import { calibrationWindows } from '../../src/pruning/calibration-data';
 import { wanda } from '../../src/pruning/methods/wanda';
 import { measureSparsity } from '../../src/pruning/sparsity';
@@ -50,6 +51,8 @@ const variants: [string, (s: ModelSpec) => ModelSpec | Promise<ModelSpec>][] = [
   ['50% sparse', sparsify50],
   ['50% Wanda', wanda50],
   ['25% of the hidden channels removed', (s) => removeHiddenChannels(s, hiddenChannelIndices(s.config.hiddenSize, 0.25, 'uniform'), true)],
+  // What movement pruning's uniform compile writes: one attention group and 43 FFN neurons fewer in every block.
+  ['one attention group and 43 FFN neurons removed per block', (s) => removeStructure(s, s.layers.map((_, block) => ({ block, attentionGroups: [block % 4], neurons: Array.from({ length: 43 }, (_, i) => 4 * i + (block % 4)) })))],
 ];
 
 describe.each(variants)('stories260K %s → fp32 transformers.js folder', (_, variant) => {
