@@ -3,7 +3,7 @@
 // lands in Runs and downloads as a transformers.js folder; cancelling a long run leaves a working lab.
 
 import type { Page } from '@playwright/test';
-import { expect, fillQuickPrune, readDownload, test, unzipStored, waitForPruneDone } from './helpers';
+import { expect, fillQuickPrune, readDownload, runEvaluation, test, unzipStored, waitForPruneDone } from './helpers';
 
 async function fillMovement(page: Page, steps: string): Promise<void> {
   await fillQuickPrune(page, {
@@ -45,8 +45,5 @@ test('cancelling a movement run midway leaves a working lab', async ({ page, lab
   await expect(page.getByTestId('movement-live-chart')).toHaveAttribute('data-points', /^[2-9]|\d\d/, { timeout: 240_000 });
   await page.getByTestId('prune-cancel').click();
   await expect(page.getByTestId('prune-status')).toHaveAttribute('data-status', 'cancelled', { timeout: 120_000 });
-  await page.getByTestId('eval-max-windows').fill('1');
-  await page.getByTestId('eval-seq-len').fill('64');
-  await page.getByTestId('eval-run').click();
-  await expect(page.getByTestId('eval-status')).toHaveAttribute('data-status', 'done', { timeout: 120_000 });
+  await runEvaluation(page, { maxWindows: '1', seqLen: '64' });
 });
