@@ -277,6 +277,8 @@ export async function createSession(model: Uint8Array, options: SessionOptions):
   const opts: ort.InferenceSession.SessionOptions = {
     executionProviders: [provider],
     graphOptimizationLevel: 'all',
+    // Errors only: onnxruntime's warnings (e.g. shape ops placed on the CPU) would reach the console as errors.
+    logSeverityLevel: 3,
   };
   if (options.backend === 'webgpu' && options.gpuOutputs?.length) {
     opts.preferredOutputLocation = Object.fromEntries(options.gpuOutputs.map((n) => [n, 'gpu-buffer' as const]));

@@ -70,6 +70,8 @@ export interface LabState {
   /** Every finished prune run and recovery fine-tuning, stored between visits (runs-actions.ts). */
   runs: RunsState;
   error: ShownError | null;
+  /** Jobs asked to cancel that have not stopped yet (their Cancel buttons say "Cancelling…"). */
+  cancelling: JobKind[];
 }
 
 export function idleJob<P, R>(): JobState<P, R> {
@@ -91,6 +93,7 @@ export function initialLabState(): LabState {
     pruning: initialPruningState(),
     runs: initialRunsState(),
     error: null,
+    cancelling: [],
   };
 }
 

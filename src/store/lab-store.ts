@@ -73,6 +73,7 @@ export function createLabStore(api: LabApi, runStorage: RunStorage = defaultRunS
         }));
       } finally {
         controllers.delete(kind);
+        if (get().cancelling.includes(kind)) set((state) => ({ cancelling: state.cancelling.filter((k) => k !== kind) }));
       }
     }
 
@@ -236,7 +237,10 @@ export function createLabStore(api: LabApi, runStorage: RunStorage = defaultRunS
       },
 
       cancel(kind) {
-        controllers.get(kind)?.abort();
+        const controller = controllers.get(kind);
+        if (!controller) return;
+        controller.abort();
+        if (!get().cancelling.includes(kind)) set((state) => ({ cancelling: [...state.cancelling, kind] }));
       },
 
       showError(error, during) {

@@ -119,7 +119,7 @@ export function createPruningActions(
             queue: p.queue.map((q) => (q.id === item.id ? { ...q, progress } : q)),
           })),
       });
-      patch((p) => ({ job: { ...p.job, status: 'done', result, trace: result.trace } }));
+      patch((p) => ({ job: { ...p.job, status: 'done', result, trace: result.trace, cancelling: false } }));
       patchItem(item.id, () => ({ status: 'done' }));
       const runId = method ? await onRunDone(result, method) : null;
       patchItem(item.id, () => ({ runId: runId ?? null }));
@@ -127,13 +127,20 @@ export function createPruningActions(
     } catch (error) {
       const data = toLabErrorData(error);
       const cancelled = data.code === 'cancelled';
-      patch((p) => ({ job: { ...p.job, status: cancelled ? 'cancelled' : 'failed', error: cancelled ? null : data } }));
+      patch((p) => ({ job: { ...p.job, status: cancelled ? 'cancelled' : 'failed', error: cancelled ? null : data, cancelling: false } }));
       patchItem(item.id, () => ({ status: cancelled ? 'cancelled' : 'failed', error: cancelled ? null : data }));
       if (!cancelled) set({ error: fail(error, `Pruning with ${item.label}`) });
     } finally {
       controller = null;
       runningId = null;
     }
+  }
+
+  /** Aborts the running run; the UI says "Cancelling…" until it stops. */
+  function cancelRunning(): void {
+    if (!controller) return;
+    controller.abort();
+    patch((p) => ({ job: { ...p.job, cancelling: p.job.status === 'running' } }));
   }
 
   async function drain(): Promise<void> {
@@ -192,7 +199,7 @@ export function createPruningActions(
     },
 
     cancelPrune() {
-      controller?.abort();
+      cancelRunning();
     },
 
     enqueueCurrent() {
@@ -223,7 +230,7 @@ export function createPruningActions(
 
     cancelQueued(id) {
       if (id === runningId) {
-        controller?.abort();
+        cancelRunning();
         return;
       }
       patch((p) => ({ queue: p.queue.map((item) => (item.id === id && item.status === 'queued' ? { ...item, status: 'cancelled' } : item)) }));

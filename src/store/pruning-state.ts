@@ -45,6 +45,8 @@ export interface PruneJob {
   error: LabErrorData | null;
   /** The finished run's RunRecord id (the run whose model the lab holds as 'pruned'); null until recorded. */
   runId: string | null;
+  /** Cancel was asked for and the job has not stopped yet (the UI says "Cancelling…" at once). */
+  cancelling: boolean;
 }
 
 export interface ExportState {
@@ -122,7 +124,7 @@ export function defaultPruneSettings(): PruneSettings {
 }
 
 export function idlePruneJob(): PruneJob {
-  return { status: 'idle', progress: null, trace: [], result: null, error: null, runId: null };
+  return { status: 'idle', progress: null, trace: [], result: null, error: null, runId: null, cancelling: false };
 }
 
 export function initialPruningState(): PruningState {

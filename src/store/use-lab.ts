@@ -3,6 +3,7 @@
 
 import { createContext, createElement, useContext, type ReactNode } from 'react';
 import { useStore } from 'zustand';
+import type { JobKind } from './lab-state';
 import type { LabStore, LabStoreState } from './lab-store';
 
 const LabStoreContext = createContext<LabStore | null>(null);
@@ -15,4 +16,9 @@ export function useLab<T>(selector: (state: LabStoreState) => T): T {
   const store = useContext(LabStoreContext);
   if (!store) throw new Error('useLab must be used inside <LabStoreProvider>.');
   return useStore(store, selector);
+}
+
+/** Whether a job was asked to cancel and has not stopped yet. */
+export function useCancelling(kind: JobKind): boolean {
+  return useLab((s) => s.cancelling.includes(kind));
 }

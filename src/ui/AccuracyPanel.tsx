@@ -4,7 +4,7 @@
 import { useState } from 'react';
 import type { AccuracyRequest, ChoiceDataSource } from '../lab/lab-api';
 import { isBusy } from '../store/lab-state';
-import { useLab } from '../store/use-lab';
+import { useCancelling, useLab } from '../store/use-lab';
 import { formatNumber } from './format';
 
 const percent = (p: number) => `${(100 * p).toFixed(1)}%`;
@@ -17,6 +17,7 @@ export function AccuracyPanel() {
   const busy = useLab(isBusy);
   const evaluateAccuracy = useLab((s) => s.evaluateAccuracy);
   const cancel = useLab((s) => s.cancel);
+  const cancelling = useCancelling('accuracy');
   const showError = useLab((s) => s.showError);
   const [dropped, setDropped] = useState<{ name: string; text: string } | null>(null);
   const [useFile, setUseFile] = useState(false);
@@ -78,8 +79,8 @@ export function AccuracyPanel() {
           <button type="button" data-testid="acc-run" onClick={run} disabled={busy || !hasModel}>
             Run
           </button>
-          <button type="button" data-testid="acc-cancel" onClick={() => cancel('accuracy')} disabled={status !== 'running'}>
-            Cancel
+          <button type="button" data-testid="acc-cancel" onClick={() => cancel('accuracy')} disabled={status !== 'running' || cancelling}>
+            {cancelling ? 'Cancelling…' : 'Cancel'}
           </button>
         </div>
       </div>

@@ -3,7 +3,7 @@
 import { useState } from 'react';
 import type { TextSource } from '../lab/lab-api';
 import { isBusy } from '../store/lab-state';
-import { useLab } from '../store/use-lab';
+import { useCancelling, useLab } from '../store/use-lab';
 import { formatNumber } from './format';
 import { PerplexityChart } from './PerplexityChart';
 
@@ -20,6 +20,7 @@ export function EvaluationPanel() {
   const busy = useLab(isBusy);
   const evaluate = useLab((s) => s.evaluate);
   const cancel = useLab((s) => s.cancel);
+  const cancelling = useCancelling('evaluation');
   const showError = useLab((s) => s.showError);
   const [choice, setChoice] = useState<TextChoice>('tinystories');
   const [droppedText, setDroppedText] = useState<{ name: string; text: string } | null>(null);
@@ -74,8 +75,8 @@ export function EvaluationPanel() {
           <button type="button" data-testid="eval-run" onClick={run} disabled={busy || !hasModel}>
             Run
           </button>
-          <button type="button" data-testid="eval-cancel" onClick={() => cancel('evaluation')} disabled={status !== 'running'}>
-            Cancel
+          <button type="button" data-testid="eval-cancel" onClick={() => cancel('evaluation')} disabled={status !== 'running' || cancelling}>
+            {cancelling ? 'Cancelling…' : 'Cancel'}
           </button>
         </div>
       </div>

@@ -3,7 +3,7 @@
 
 import { useState } from 'react';
 import { isBusy } from '../store/lab-state';
-import { useLab } from '../store/use-lab';
+import { useCancelling, useLab } from '../store/use-lab';
 import { LossChart } from './LossChart';
 import { saveFiles } from './save-files';
 
@@ -15,6 +15,7 @@ export function FinetunePanel() {
   const finetune = useLab((s) => s.finetune);
   const exportFinetuned = useLab((s) => s.exportFinetuned);
   const cancel = useLab((s) => s.cancel);
+  const cancelling = useCancelling('tuning');
   const [steps, setSteps] = useState('40');
   const [batch, setBatch] = useState('8');
   const [seqLen, setSeqLen] = useState('128');
@@ -76,8 +77,8 @@ export function FinetunePanel() {
           <button type="button" data-testid="ft-run" disabled={busy || !hasModel} onClick={run}>
             Fine-tune
           </button>
-          <button type="button" data-testid="ft-cancel" onClick={() => cancel('tuning')} disabled={status !== 'running'}>
-            Stop
+          <button type="button" data-testid="ft-cancel" onClick={() => cancel('tuning')} disabled={status !== 'running' || cancelling}>
+            {cancelling ? 'Cancelling…' : 'Stop'}
           </button>
         </div>
       </div>

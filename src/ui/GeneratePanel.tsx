@@ -2,7 +2,7 @@
 
 import { useState } from 'react';
 import { isBusy } from '../store/lab-state';
-import { useLab } from '../store/use-lab';
+import { useCancelling, useLab } from '../store/use-lab';
 
 export function GeneratePanel() {
   const generation = useLab((s) => s.generation);
@@ -10,6 +10,7 @@ export function GeneratePanel() {
   const busy = useLab(isBusy);
   const generate = useLab((s) => s.generate);
   const cancel = useLab((s) => s.cancel);
+  const cancelling = useCancelling('generation');
   const [prompt, setPrompt] = useState('Once upon a time');
   const [maxNewTokens, setMaxNewTokens] = useState('40');
   const { status, progress, result } = generation;
@@ -36,8 +37,8 @@ export function GeneratePanel() {
           >
             Generate
           </button>
-          <button type="button" data-testid="gen-cancel" onClick={() => cancel('generation')} disabled={status !== 'running'}>
-            Cancel
+          <button type="button" data-testid="gen-cancel" onClick={() => cancel('generation')} disabled={status !== 'running' || cancelling}>
+            {cancelling ? 'Cancelling…' : 'Cancel'}
           </button>
         </div>
       </div>

@@ -27,7 +27,8 @@ function LiveProgress() {
   return (
     <>
       <div className="status" data-testid="prune-status" data-status={status} data-phase={progress?.phase ?? ''} aria-live="polite">
-        {status === 'running' && (
+        {status === 'running' && job.cancelling && <span data-testid="prune-cancelling">Cancelling… (the current step finishes first)</span>}
+        {status === 'running' && !job.cancelling && (
           <>
             <span data-testid="prune-phase">{progress ? phaseNames[progress.phase] : 'Starting…'}</span>
             {progress && <span data-testid="prune-message">: {progress.message}</span>}
@@ -149,8 +150,8 @@ export function PrunePanel() {
         >
           {busy || queueActive ? 'Run (add to queue)' : 'Run'}
         </button>
-        <button type="button" data-testid="prune-cancel" onClick={cancelPrune} disabled={!running}>
-          Cancel
+        <button type="button" data-testid="prune-cancel" onClick={cancelPrune} disabled={!running || pruning.job.cancelling}>
+          {pruning.job.cancelling ? 'Cancelling…' : 'Cancel'}
         </button>
         <span id="prune-run-hint" className="muted run-hint">
           {busy || queueActive ? 'A job is under way: Run adds this run to the queue; it starts when the lab is free.' : 'Runs one at a time; later runs wait in the queue.'}

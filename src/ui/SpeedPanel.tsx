@@ -3,7 +3,7 @@
 import { useState } from 'react';
 import type { Stat } from '../lab/lab-api';
 import { isBusy } from '../store/lab-state';
-import { useLab } from '../store/use-lab';
+import { useCancelling, useLab } from '../store/use-lab';
 import { formatNumber } from './format';
 
 function StatRow({ label, stat, id, digits }: { label: string; stat: Stat; id: string; digits: number }) {
@@ -34,6 +34,7 @@ export function SpeedPanel() {
   const busy = useLab(isBusy);
   const benchmark = useLab((s) => s.benchmark);
   const cancel = useLab((s) => s.cancel);
+  const cancelling = useCancelling('speed');
   const [promptTokens, setPromptTokens] = useState('128');
   const [genTokens, setGenTokens] = useState('64');
   const [runs, setRuns] = useState('5');
@@ -53,8 +54,8 @@ export function SpeedPanel() {
           <button type="button" data-testid="bench-run" onClick={run} disabled={busy || !hasModel}>
             Measure
           </button>
-          <button type="button" data-testid="bench-cancel" onClick={() => cancel('speed')} disabled={status !== 'running'}>
-            Cancel
+          <button type="button" data-testid="bench-cancel" onClick={() => cancel('speed')} disabled={status !== 'running' || cancelling}>
+            {cancelling ? 'Cancelling…' : 'Cancel'}
           </button>
         </div>
       </div>

@@ -89,6 +89,23 @@ describe('lab store', () => {
     expect(laws.result?.loss?.noIntercept.coefficients.find((c) => c.name === 'beta')?.value).toBeCloseTo(2, 6);
   });
 
+  it('cancel() marks the job as cancelling at once; the mark goes when it stops', async () => {
+    const lab = new FakeLab();
+    lab.windowDelayMs = 20;
+    const store = createLabStore(lab);
+    await store.getState().start(demo, 'demo');
+    const running = store.getState().evaluate({ text: { kind: 'bundled', id: 'tinystories' } });
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    store.getState().cancel('evaluation');
+    expect(store.getState().cancelling).toEqual(['evaluation']);
+    expect(store.getState().evaluation.status).toBe('running');
+    await running;
+    expect(store.getState().evaluation.status).toBe('cancelled');
+    expect(store.getState().cancelling).toEqual([]);
+    store.getState().cancel('speed'); // nothing running: nothing marked
+    expect(store.getState().cancelling).toEqual([]);
+  });
+
   it('evaluate() records one chart point per window with that window\'s own perplexity', async () => {
     const lab = new FakeLab();
     const store = createLabStore(lab);

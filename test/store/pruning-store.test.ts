@@ -92,7 +92,7 @@ describe('pruning slice', () => {
     expect(state.error?.message).toContain('Calibration windows');
   });
 
-  it('cancelPrune() stops a run without an error; the lab takes the next job', async () => {
+  it('cancelPrune() says "cancelling" at once, stops a run without an error; the lab takes the next job', async () => {
     const lab = new FakeLab();
     lab.pruneStepDelayMs = 15;
     const { store } = await startedStore(lab);
@@ -103,9 +103,12 @@ describe('pruning slice', () => {
     expect(store.getState().evaluation.status).toBe('idle');
     await new Promise((resolve) => setTimeout(resolve, 40));
     store.getState().cancelPrune();
+    // Acknowledged at once, before the job stops.
+    expect(store.getState().pruning.job).toMatchObject({ status: 'running', cancelling: true });
     await running;
     const { pruning, error } = store.getState();
     expect(pruning.job.status).toBe('cancelled');
+    expect(pruning.job.cancelling).toBe(false);
     expect(pruning.job.result).toBeNull();
     expect(pruning.job.trace.length).toBeGreaterThan(0);
     expect(pruning.job.trace.length).toBeLessThan(5);

@@ -6,7 +6,7 @@ import { useState } from 'react';
 import type { LawRequest, LawResult } from '../../lab/lab-api';
 import { isBusy } from '../../store/lab-state';
 import { parseRatios } from '../../store/run-queue';
-import { useLab } from '../../store/use-lab';
+import { useCancelling, useLab } from '../../store/use-lab';
 import { downloadText } from '../download-text';
 import { formatNumber } from '../format';
 import { LawChart } from './LawChart';
@@ -56,6 +56,7 @@ export function LawsPanel() {
   const busy = useLab(isBusy);
   const run = useLab((s) => s.lawExperiment);
   const cancel = useLab((s) => s.cancel);
+  const cancelling = useCancelling('laws');
   const showError = useLab((s) => s.showError);
   const [methodId, setMethodId] = useState('shortgpt');
   const [ratios, setRatios] = useState('0, 0.2, 0.4, 0.6');
@@ -119,8 +120,8 @@ export function LawsPanel() {
           <button type="button" data-testid="law-run" disabled={busy || !hasModel || methods.length === 0} onClick={start}>
             Run
           </button>
-          <button type="button" data-testid="law-cancel" onClick={() => cancel('laws')} disabled={status !== 'running'}>
-            Stop
+          <button type="button" data-testid="law-cancel" onClick={() => cancel('laws')} disabled={status !== 'running' || cancelling}>
+            {cancelling ? 'Cancelling…' : 'Stop'}
           </button>
         </div>
       </div>
