@@ -39,6 +39,19 @@ export function chartSeries(runs: RunRecord[], metric: ChartMetric = 'ppl'): Cha
 /** The chart's x: the realised sparsity (for every run with overallSparsity it is runRatio); null leaves the run out. */
 export const chartX = (run: RunRecord): number | null => realisedSparsity(run);
 
+const metricBefore: Record<ChartMetric, (run: RunRecord) => number | null> = {
+  ppl: (run) => run.pplBefore,
+  accNorm: (run) => run.accuracy?.accNormBefore ?? null,
+};
+
+/** The dense model's value the runs measured beside their own (the median, when several): the chart's reference line. */
+export function denseReference(runs: RunRecord[], metric: ChartMetric = 'ppl'): number | null {
+  const values = runs.filter((run) => metricValue[metric](run) !== null).map(metricBefore[metric]).filter((v): v is number => v !== null).sort((a, b) => a - b);
+  if (values.length === 0) return null;
+  const mid = Math.floor(values.length / 2);
+  return values.length % 2 ? values[mid] : (values[mid - 1] + values[mid]) / 2;
+}
+
 /** Runs the chart plots: with the metric, with a realised sparsity (a record without overallSparsity only shows in the table). */
 const plotted = (run: RunRecord, metric: ChartMetric) => metricValue[metric](run) !== null && chartX(run) !== null;
 
@@ -57,9 +70,11 @@ export function chartData(runs: RunRecord[], series: ChartSeries[], metric: Char
 
 export function RunsChart({ runs, describedBy }: { runs: RunRecord[]; describedBy: string }) {
   const [metric, setMetric] = useState<ChartMetric>('ppl');
+  const [logScale, setLogScale] = useState(false);
   const series = chartSeries(runs, metric);
   const names = metricNames[metric];
   const hasAccuracy = runs.some((run) => run.accuracy);
+  const dense = denseReference(runs, metric);
   const plot = useRef<uPlot | null>(null);
   // A new method adds a series: rebuild the plot then; new runs of known methods only set data.
   const container = useUPlot({
@@ -69,28 +84,39 @@ export function RunsChart({ runs, describedBy }: { runs: RunRecord[]; describedB
       series.length === 0
         ? null
         : {
-            scales: { x: { time: false } },
+            scales: { x: { time: false }, y: logScale ? { distr: 3 } : {} },
             series: [
               { label: 'Realised sparsity', value: (_u: uPlot, v: number | null) => (v === null ? '—' : percentText(v)) },
               ...series.map((s, i) => ({ label: s.label, stroke: methodColors[i % methodColors.length], width: 2, spanGaps: true, points: { show: true, size: 7 } })),
+              ...(dense === null ? [] : [{ label: 'dense model', stroke: '#64748b', width: 1.5, dash: [4, 4], points: { show: false } }]),
             ],
             axes: [{ label: 'Realised sparsity, 0..1 (block methods: share of block weights removed)' }, { label: names.axis }],
           },
-    data: () => chartData(runs, series, metric),
-    rebuildKey: `${metric}|${series.map((s) => s.key).join('|')}`,
+    data: () => {
+      const data = chartData(runs, series, metric);
+      return dense === null ? data : ([...data, Array.from(data[0], () => dense)] as uPlot.AlignedData);
+    },
+    rebuildKey: `${metric}|${logScale}|${dense === null}|${series.map((s) => s.key).join('|')}`,
     dataKey: runs,
   });
 
   const evaluated = numbered(runs).filter(({ run }) => metricValue[metric](run) !== null);
   const points = runs.filter((run) => plotted(run, metric)).length;
-  const picker = hasAccuracy && (
-    <label className="small">
-      Quality{' '}
-      <select data-testid="runs-chart-metric" value={metric} onChange={(e) => setMetric(e.target.value as ChartMetric)}>
-        <option value="ppl">Perplexity</option>
-        <option value="accNorm">Zero-shot acc_norm</option>
-      </select>
-    </label>
+  const picker = (
+    <span className="small">
+      {hasAccuracy && (
+        <label>
+          Quality{' '}
+          <select data-testid="runs-chart-metric" value={metric} onChange={(e) => setMetric(e.target.value as ChartMetric)}>
+            <option value="ppl">Perplexity</option>
+            <option value="accNorm">Zero-shot acc_norm</option>
+          </select>
+        </label>
+      )}{' '}
+      <label>
+        <input type="checkbox" data-testid="runs-chart-log" checked={logScale} onChange={(e) => setLogScale(e.target.checked)} /> Log scale
+      </label>
+    </span>
   );
   if (series.length === 0)
     return (
@@ -111,6 +137,8 @@ export function RunsChart({ runs, describedBy }: { runs: RunRecord[]; describedB
         className="chart"
         data-testid="runs-chart"
         data-series={series.length}
+        data-dense={dense ?? ''}
+        data-log={logScale}
         data-points={points}
         role="img"
         aria-label={`${names.axis} vs realised sparsity, one line per method: ${series.map((s) => s.label).join(', ')}`}

@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { createLabStore } from '../../src/store/lab-store';
 import type { FinetuneResult } from '../../src/lab/lab-api';
-import { chartData, chartSeries, chartX } from '../../src/ui/RunsChart';
+import { chartData, chartSeries, chartX, denseReference } from '../../src/ui/RunsChart';
 import { runsToCsv } from '../../src/store/runs-csv';
 import { runRecordFromJson } from '../../src/store/runs-import';
 import { isRunOfModel, legacyModelKeyOf, modelKeyOf, pplDelta, realisedSparsity, recoveryRecordOf, runRatio, targetRatio, type RunRecord } from '../../src/store/run-record';
@@ -212,8 +212,9 @@ describe('run-record helpers', () => {
     await pruneBlocks(store, '2');
     const recorded = store.getState().runs.runs[0];
     expect(recorded.accuracy).toEqual({ dataName: 'hellaswag-val-first300.jsonl', items: 40, accBefore: 0.3, accAfter: 0.25, accNormBefore: 0.35, accNormAfter: 0.3 });
-    // The chart's second quality axis: acc_norm after, for the runs that measured it.
+    // The chart's second quality axis: acc_norm after, for the runs that measured it, and the dense reference.
     expect(chartData([recorded], chartSeries([recorded], 'accNorm'), 'accNorm')).toEqual([[chartX(recorded)], [0.3]]);
+    expect(denseReference([recorded], 'accNorm')).toBe(0.35);
     const withAcc = { ...newRun(), accuracy: { dataName: 'hellaswag-val-first300.jsonl', items: 40, accBefore: 0.3, accAfter: 0.25, accNormBefore: 0.275, accNormAfter: 0.2 } };
     const [header, row] = runsToCsv([withAcc]).trim().split('\r\n').map((line) => line.split(','));
     expect(row[header.indexOf('acc_norm_before')]).toBe('0.275');
@@ -221,5 +222,12 @@ describe('run-record helpers', () => {
     expect(row[header.indexOf('acc_items')]).toBe('40');
     expect(runRecordFromJson(JSON.parse(JSON.stringify(withAcc)), 'r.json: run 1')).toEqual(withAcc);
     expect(() => runRecordFromJson({ ...withAcc, accuracy: { ...withAcc.accuracy, accAfter: 'high' } }, 'r.json: run 1')).toThrow(/r.json: run 1: accuracy must be/);
+  });
+
+  it('the dense reference line: the median of the runs\' dense perplexities, only over runs with a value after', () => {
+    const runs = [newRun({ id: 'a', pplBefore: 4, pplAfter: 6 }), newRun({ id: 'b', pplBefore: 5, pplAfter: 7 }), newRun({ id: 'c', pplBefore: 9, pplAfter: null }), newRun({ id: 'd', pplBefore: 6, pplAfter: 9 })];
+    expect(denseReference(runs)).toBe(5);
+    expect(denseReference(runs.slice(0, 2))).toBe(4.5);
+    expect(denseReference([runs[2]])).toBeNull();
   });
 });
