@@ -199,16 +199,23 @@ export function buildTrainGraphs(
   return { gradient, optimizer, params, masks };
 }
 
-/** The graph value of each masked ModelSpec weight (W, or Wᵀ named `<weight>_T`). */
-function maskedValues(spec: ModelSpec, weights: string[], values: { name: string; dims: number[] }[]): MaskedValue[] {
+type GraphValue = { name: string; dims: number[] };
+
+/** The graph value of a ModelSpec weight: W itself, or Wᵀ named `<weight>_T`; `what` names the caller in the error. */
+function graphValueOf(byName: Map<string, GraphValue>, weight: string, what: string): { value: GraphValue; transposed: boolean } {
+  const direct = byName.get(weight);
+  const value = direct ?? byName.get(`${weight}_T`);
+  if (!value) throw new Error(`${what}: the graph has no value for ${weight}`);
+  return { value, transposed: !direct };
+}
+
+/** The graph value of each masked ModelSpec weight. */
+function maskedValues(spec: ModelSpec, weights: string[], values: GraphValue[]): MaskedValue[] {
   const byName = new Map(values.map((v) => [v.name, v]));
   return weights.map((weight) => {
     if (!spec.weights.has(weight)) throw new Error(`masked: the model has no weight ${weight}`);
-    const direct = byName.get(weight);
-    const transposed = direct ? null : byName.get(`${weight}_T`);
-    const value = direct ?? transposed;
-    if (!value) throw new Error(`masked: the graph has no value for ${weight}`);
-    return { weight, value: value.name, transposed: !!transposed, dims: value.dims };
+    const { value, transposed } = graphValueOf(byName, weight, 'masked');
+    return { weight, value: value.name, transposed, dims: value.dims };
   });
 }
 
@@ -279,7 +286,7 @@ export function buildTeacherGraph(spec: ModelSpec, temperature: number): OnnxMod
  * The penalty λ·Σ‖W ⊙ M‖ (M: 1 on the regularized channels, broadcast along the other axis) and the
  * plain Σ‖W ⊙ M‖₂ for the trace, over the graph's values of the sliced weights (Wᵀ when transposed).
  */
-function regularizerNodes(spec: ModelSpec, values: { name: string; dims: number[] }[], r: ChannelRegularizer): { nodes: OnnxNode[]; initializers: OnnxTensor[] } {
+function regularizerNodes(spec: ModelSpec, values: GraphValue[], r: ChannelRegularizer): { nodes: OnnxNode[]; initializers: OnnxTensor[] } {
   const d = spec.config.hiddenSize;
   const nodes: OnnxNode[] = [];
   const initializers: OnnxTensor[] = [];
@@ -298,12 +305,9 @@ function regularizerNodes(spec: ModelSpec, values: { name: string; dims: number[
   const norms: string[] = [];
   const byName = new Map(values.map((v) => [v.name, v]));
   r.slices.forEach(({ weight, along }, k) => {
-    const direct = byName.get(weight);
-    const transposed = direct ? null : byName.get(`${weight}_T`);
-    const value = direct ?? transposed;
-    if (!value) throw new Error(`DReSS: the graph has no value for ${weight}`);
+    const { value, transposed } = graphValueOf(byName, weight, 'DReSS');
     // In the graph's layout: a transposed W[out,in] is Wᵀ[in,out], so its columns are rows.
-    const axis = along === 'entries' ? 'entries' : (along === 'columns') !== !!transposed ? 'columns' : 'rows';
+    const axis = along === 'entries' ? 'entries' : (along === 'columns') !== transposed ? 'columns' : 'rows';
     const m = axis === 'entries' ? entryMask : axis === 'columns' ? colMask : rowMask;
     const p = `/dress/${k}`;
     nodes.push({ opType: 'Mul', name: `${p}/mask`, inputs: [value.name, m], outputs: [`${p}/slice`] });
