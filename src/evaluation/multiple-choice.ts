@@ -54,6 +54,13 @@ export interface ChoiceResult {
   scores: ItemScore[];
 }
 
+/** What a run keeps of a result (no per-item scores). */
+export type ChoiceSummary = Pick<ChoiceResult, 'acc' | 'accNorm' | 'accStderr' | 'accNormStderr' | 'items' | 'dataName'>;
+
+export function choiceSummary(r: ChoiceResult): ChoiceSummary {
+  return { acc: r.acc, accNorm: r.accNorm, accStderr: r.accStderr, accNormStderr: r.accNormStderr, items: r.items, dataName: r.dataName };
+}
+
 export interface ChoiceOptions {
   /** Tokens the model reads at most (its context). */
   maxTokens: number;

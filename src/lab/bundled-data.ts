@@ -8,3 +8,8 @@ export const BUNDLED_FILES = {
 } as const;
 
 export type BundledId = keyof typeof BUNDLED_FILES;
+
+/** The name a data source reports: the bundled file's name, or the dropped file's. */
+export function sourceName(source: { kind: 'bundled'; id: BundledId } | { kind: 'file'; name: string }): string {
+  return source.kind === 'bundled' ? BUNDLED_FILES[source.id] : source.name;
+}

@@ -5,7 +5,7 @@
 import type { LabErrorData } from '../errors';
 import type { BenchProgress, BenchRequest, BenchResult } from '../evaluation/benchmark';
 import type { GenerateProgress } from '../evaluation/generate';
-import type { ChoiceProgress, ChoiceResult, ItemScore } from '../evaluation/multiple-choice';
+import type { ChoiceProgress, ChoiceResult, ChoiceSummary, ItemScore } from '../evaluation/multiple-choice';
 import type { LawReport } from '../evaluation/compression-law';
 import type { PerplexityProgress, PerplexityResult } from '../evaluation/perplexity';
 import type { ModelCardRun } from '../export/model-card';
@@ -239,7 +239,7 @@ export interface LawResult {
 }
 
 /** What a run keeps of an accuracy measurement (no per-item scores). */
-export type AccuracySummary = Pick<ChoiceResult, 'acc' | 'accNorm' | 'accStderr' | 'accNormStderr' | 'items' | 'dataName'>;
+export type AccuracySummary = ChoiceSummary;
 
 export interface PruneProgress {
   phase: 'calibration-data' | 'planning' | 'applying' | 'evaluating-dense' | 'evaluating-pruned' | 'accuracy-dense' | 'accuracy-pruned' | 'speed' | 'generating';

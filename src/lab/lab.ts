@@ -49,7 +49,7 @@ import { summarizeModel } from './model-summary';
 import { weightsHash } from './weights-hash';
 import { evaluatePerplexity } from '../evaluation/perplexity';
 import { evaluateMultipleChoice, parseChoiceItems, type ChoiceItem } from '../evaluation/multiple-choice';
-import { BUNDLED_FILES, type BundledId } from './bundled-data';
+import { sourceName, type BundledId } from './bundled-data';
 import { runBenchmark } from '../evaluation/benchmark';
 import { generateText } from './generate-text';
 import type { ModelSpec } from '../model/model-spec';
@@ -418,7 +418,7 @@ export class Lab implements LabApi {
       engine: model.engine,
       backend,
       resolveText: (source) => this.resolveText(source),
-      textName: (source) => (source.kind === 'bundled' ? BUNDLED_FILES[source.id] : source.name),
+      textName: sourceName,
       encode: (text) => this.encode(model, text),
       tokenizer: model.tokenizer,
       densePpl: model.densePpl,
@@ -427,14 +427,18 @@ export class Lab implements LabApi {
     };
   }
 
+  /** A bundled file's or a dropped file's name and text. */
+  private async readSource(source: TextSource | ChoiceDataSource): Promise<{ name: string; text: string }> {
+    return { name: sourceName(source), text: source.kind === 'bundled' ? await this.options.loadText(source.id) : source.text };
+  }
+
   private async choiceItems(source: ChoiceDataSource): Promise<{ name: string; items: ChoiceItem[] }> {
-    const name = source.kind === 'bundled' ? BUNDLED_FILES[source.id] : source.name;
-    return { name, items: parseChoiceItems(source.kind === 'bundled' ? await this.options.loadText(source.id) : source.text, name) };
+    const { name, text } = await this.readSource(source);
+    return { name, items: parseChoiceItems(text, name) };
   }
 
   private async resolveText(source: TextSource): Promise<{ name: string; text: string }> {
-    const name = source.kind === 'bundled' ? BUNDLED_FILES[source.id] : source.name;
-    const text = source.kind === 'bundled' ? await this.options.loadText(source.id) : source.text;
+    const { name, text } = await this.readSource(source);
     if (text.trim().length === 0) throw new LabError('bad-text', `${name}: the text file is empty`, { file: name });
     return { name, text };
   }

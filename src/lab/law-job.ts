@@ -6,7 +6,7 @@
 
 import { LabError, throwIfCancelled } from '../errors';
 import { compressionLawReport, criticalRatio, type LawPoint } from '../evaluation/compression-law';
-import { evaluateMultipleChoice, type ChoiceItem } from '../evaluation/multiple-choice';
+import { choiceSummary, evaluateMultipleChoice, type ChoiceItem } from '../evaluation/multiple-choice';
 import { evaluatePerplexity } from '../evaluation/perplexity';
 import type { ModelSpec } from '../model/model-spec';
 import { parameterCount } from '../model/model-spec';
@@ -54,11 +54,9 @@ export async function runLawJob(
     const engine = await createEngine(spec, { backend: ctx.backend.backend, precision: ctx.backend.precision });
     try {
       const ppl = await evaluatePerplexity(engine, ctx.evalIds, { seqLen, maxWindows: request.maxWindows, textName: ctx.evalName, signal });
-      let accuracy: AccuracySummary | null = null;
-      if (ctx.choice) {
-        const r = await evaluateMultipleChoice(engine, ctx.encode, ctx.choice.items, { maxTokens: spec.config.maxPositionEmbeddings, maxItems, dataName: ctx.choice.name, signal });
-        accuracy = { acc: r.acc, accNorm: r.accNorm, accStderr: r.accStderr, accNormStderr: r.accNormStderr, items: r.items, dataName: r.dataName };
-      }
+      const accuracy: AccuracySummary | null = ctx.choice
+        ? choiceSummary(await evaluateMultipleChoice(engine, ctx.encode, ctx.choice.items, { maxTokens: spec.config.maxPositionEmbeddings, maxItems, dataName: ctx.choice.name, signal }))
+        : null;
       return { loss: ppl.nll, ppl: ppl.ppl, accuracy };
     } finally {
       await engine.dispose();

@@ -13,7 +13,7 @@ import { createCalibrationRunner } from '../runtime/calibration-runner';
 import { createEngine, type Engine } from '../runtime/engine';
 import { createTrainer } from '../runtime/trainer';
 import { evaluatePerplexity } from '../evaluation/perplexity';
-import { evaluateMultipleChoice, type ChoiceItem } from '../evaluation/multiple-choice';
+import { choiceSummary, evaluateMultipleChoice, type ChoiceItem } from '../evaluation/multiple-choice';
 import { runBenchmark, stat } from '../evaluation/benchmark';
 import { checkExportable } from '../export/exportable';
 import type { TextTokenizer } from '../tokenizer/text-tokenizer';
@@ -163,7 +163,7 @@ export async function runPruneJob(ctx: PruneJobContext, request: PruneRequest, o
           signal,
           onProgress: (p) => report(phase, p.itemsDone / p.items, `${phase === 'accuracy-dense' ? 'dense' : 'pruned'} accuracy, item ${p.itemsDone}/${p.items}: acc_norm ${p.accNorm.toFixed(3)}`),
         });
-        return { acc: r.acc, accNorm: r.accNorm, accStderr: r.accStderr, accNormStderr: r.accNormStderr, items: r.items, dataName: r.dataName };
+        return choiceSummary(r);
       };
       const key = `${maxItems ?? 'all'}|${name}|${items.length}\n${JSON.stringify(items.slice(0, maxItems ?? items.length))}`;
       accuracyBefore = ctx.denseAccuracy.get(key) ?? null;
