@@ -12,7 +12,7 @@
 // Masks are in the ModelSpec layout ([out, in], row-major).
 
 import { LabError } from '../errors';
-import { gpt2Names, llamaNames, type ModelSpec } from '../model/model-spec';
+import { blockLinearNames, type ModelSpec } from '../model/model-spec';
 
 export type MovementLayout = 'struct' | 'hybrid';
 
@@ -21,19 +21,23 @@ export interface ScoreGroup {
   /** e.g. 'block 0 attention groups', 'block 0 q_proj blocks', 'block 0 ffn neurons'. */
   name: string;
   kind: 'attention' | 'ffn';
+  /** What one score covers: an attention group (struct), a block of one attention matrix (hybrid), an FFN neuron. */
+  unit: 'attention-group' | 'attention-block' | 'neuron';
   block: number;
   size: number;
   /** The weights this group masks, each with the score index of every entry (−1: not masked by it). */
   targets: { weight: string; scoreOf: Int32Array }[];
 }
 
+/** Block i's linears by role, from blockLinearNames' order: q, k, v, o, then the FFN's input matrices (gate, up / c_fc) and its output (down / c_proj). */
 function names(spec: ModelSpec, i: number) {
-  if (spec.family === 'llama') {
-    const n = llamaNames;
-    return { q: n.q(i), k: n.k(i), v: n.v(i), o: n.o(i), up: [n.gate(i), n.up(i)], down: n.down(i) };
-  }
-  const n = gpt2Names;
-  return { q: n.q(i), k: n.k(i), v: n.v(i), o: n.o(i), up: [n.fc(i)], down: n.proj(i) };
+  const [q, k, v, o, ...ffn] = blockLinearNames(spec, i);
+  return { q, k, v, o, up: ffn.slice(0, -1), down: ffn[ffn.length - 1] };
+}
+
+/** The index of the group of one unit kind in a block (struct attention groups or FFN neurons), or −1. */
+export function groupOf(groups: ScoreGroup[], block: number, unit: ScoreGroup['unit']): number {
+  return groups.findIndex((g) => g.block === block && g.unit === unit);
 }
 
 /** Score index per entry of a [rows, cols] weight: by row (`unit(row)`), by column, or by block. */
@@ -58,7 +62,7 @@ export function movementGroups(spec: ModelSpec, layout: MovementLayout, block = 
         { weight: n.v, scoreOf: indexBy(...shape(n.v), (r) => Math.floor(r / hd)) },
         { weight: n.o, scoreOf: indexBy(...shape(n.o), (_, c) => Math.floor(c / (hd * perGroup))) },
       ];
-      groups.push({ name: `block ${i} attention groups`, kind: 'attention', block: i, size: layer.numKvHeads, targets });
+      groups.push({ name: `block ${i} attention groups`, kind: 'attention', unit: 'attention-group', block: i, size: layer.numKvHeads, targets });
     } else {
       // nn_pruning gives o_proj the transposed block arguments; with square blocks the tiling is the same.
       for (const w of [n.q, n.k, n.v, n.o]) {
@@ -67,14 +71,14 @@ export function movementGroups(spec: ModelSpec, layout: MovementLayout, block = 
           throw new LabError('bad-argument', `movement: ${w} is ${rows} × ${cols}, not divisible into ${block} × ${block} blocks; use the 'struct' layout or another block size`);
         const perRow = cols / block;
         const scoreOf = indexBy(rows, cols, (r, c) => Math.floor(r / block) * perRow + Math.floor(c / block));
-        groups.push({ name: `block ${i} ${w.split('.').at(-2)} blocks`, kind: 'attention', block: i, size: (rows / block) * perRow, targets: [{ weight: w, scoreOf }] });
+        groups.push({ name: `block ${i} ${w.split('.').at(-2)} blocks`, kind: 'attention', unit: 'attention-block', block: i, size: (rows / block) * perRow, targets: [{ weight: w, scoreOf }] });
       }
     }
     const ffn = [
       ...n.up.map((w) => ({ weight: w, scoreOf: indexBy(...shape(w), (r) => r) })),
       { weight: n.down, scoreOf: indexBy(...shape(n.down), (_, c) => c) },
     ];
-    groups.push({ name: `block ${i} ffn neurons`, kind: 'ffn', block: i, size: layer.intermediateSize, targets: ffn });
+    groups.push({ name: `block ${i} ffn neurons`, kind: 'ffn', unit: 'neuron', block: i, size: layer.intermediateSize, targets: ffn });
   });
   return groups;
 }

@@ -9,9 +9,9 @@
 // groups / neurons as the block that kept most, the extra ones zero, so config.json can describe it.
 
 import { LabError, throwIfCancelled } from '../../errors';
-import { blockLinearNames } from '../../model/model-spec';
+import { blockLinearNames, type ModelSpec } from '../../model/model-spec';
 import type { ParamSpec, PruningMethod } from '../method';
-import { keepOf, l1Penalty, movementGroups, movementMasks, movementScheduleAt, scoreGradients, type MovementLayout, type ScoreGroup } from '../movement';
+import { groupOf, keepOf, l1Penalty, movementGroups, movementMasks, movementScheduleAt, scoreGradients, type MovementLayout, type ScoreGroup } from '../movement';
 import { emptyPlan, type PruningPlan } from '../plan';
 import { resolveParams } from '../row-wise/params';
 import { startPlanStats } from '../sequential';
@@ -57,7 +57,7 @@ class ScoreAdam {
 /** At least one attention group and one FFN neuron per block stay (a block needs both to run). */
 function guard(groups: ScoreGroup[], scores: Float32Array[], keeps: Uint8Array[]): void {
   groups.forEach((g, gi) => {
-    if (g.name.endsWith('attention groups') || g.kind === 'ffn') {
+    if (g.unit === 'attention-group' || g.unit === 'neuron') {
       if (keeps[gi].some((x) => x === 1)) return;
       let best = 0;
       for (let k = 1; k < g.size; k++) if (scores[gi][k] > scores[gi][best]) best = k;
@@ -67,10 +67,10 @@ function guard(groups: ScoreGroup[], scores: Float32Array[], keeps: Uint8Array[]
 }
 
 /** Per block: attention groups whose every masked entry (q/k/v rows, o columns) is 0, and FFN neurons with keep 0. */
-function fullyMasked(spec: Parameters<PruningMethod['run']>[0]['spec'], masks: Map<string, Float32Array>, groups: ScoreGroup[], keeps: Uint8Array[]): { groups: number[][]; neurons: number[][] } {
+function fullyMasked(spec: ModelSpec, masks: Map<string, Float32Array>, groups: ScoreGroup[], keeps: Uint8Array[]): { groups: number[][]; neurons: number[][] } {
   const out = { groups: spec.layers.map(() => [] as number[]), neurons: spec.layers.map(() => [] as number[]) };
   groups.forEach((g, gi) => {
-    if (g.kind === 'ffn') out.neurons[g.block] = Array.from(keeps[gi].keys()).filter((k) => !keeps[gi][k]);
+    if (g.unit === 'neuron') out.neurons[g.block] = Array.from(keeps[gi].keys()).filter((k) => !keeps[gi][k]);
   });
   spec.layers.forEach((layer, i) => {
     const [q, k, v, o] = blockLinearNames(spec, i);
@@ -166,11 +166,11 @@ export const movement: PruningMethod = {
           total += m.length;
           for (const x of m) if (x === 0) zeros++;
         }
-        const kept = (kind: 'attention' | 'ffn') => spec.layers.map((_, i) => {
-          const gi = groups.findIndex((g) => g.block === i && g.kind === kind && (kind === 'ffn' || g.name.endsWith('attention groups')));
+        const kept = (unit: 'attention-group' | 'neuron') => spec.layers.map((_, i) => {
+          const gi = groupOf(groups, i, unit);
           return gi < 0 ? spec.layers[i].numKvHeads : keeps[gi].reduce((a, b) => a + b, 0);
         });
-        const entry = { kind: 'movement-step' as const, step: t, loss: r.loss, distillKl: r.distillKl ?? null, threshold, lambda: lambdaNow, sparsity: zeros / total, groupsKept: kept('attention'), neuronsKept: kept('ffn') };
+        const entry = { kind: 'movement-step' as const, step: t, loss: r.loss, distillKl: r.distillKl ?? null, threshold, lambda: lambdaNow, sparsity: zeros / total, groupsKept: kept('attention-group'), neuronsKept: kept('neuron') };
         plan.trace.push(entry);
         ctx.onProgress?.({ fraction: t / steps, message: `step ${t}/${steps}: loss ${r.loss.toFixed(4)}, τ ${threshold.toFixed(3)}, masked ${(100 * entry.sparsity).toFixed(1)}%`, trace: entry });
       }
@@ -182,12 +182,12 @@ export const movement: PruningMethod = {
     const masks = movementMasks(groups, keeps);
     for (const [w, m] of masks) if (m.some((x) => x === 0)) plan.masks[w] = Uint8Array.from(m, (x) => (x === 0 ? 0 : 1));
     const gone = fullyMasked(spec, masks, groups, keeps);
-    const scoreOf = (kind: 'attention' | 'ffn') => (block: number) => {
-      const gi = groups.findIndex((g) => g.block === block && g.kind === kind && (kind === 'ffn' || g.name.endsWith('attention groups')));
+    const scoreOf = (unit: 'attention-group' | 'neuron') => (block: number) => {
+      const gi = groupOf(groups, block, unit);
       return gi < 0 ? null : scores[gi];
     };
-    const groupsOut = sizes === 'uniform' ? uniformRemovals(gone.groups, scoreOf('attention')) : gone.groups;
-    const neuronsOut = sizes === 'uniform' ? uniformRemovals(gone.neurons, scoreOf('ffn')) : gone.neurons;
+    const groupsOut = sizes === 'uniform' ? uniformRemovals(gone.groups, scoreOf('attention-group')) : gone.groups;
+    const neuronsOut = sizes === 'uniform' ? uniformRemovals(gone.neurons, scoreOf('neuron')) : gone.neurons;
     const structure: StructureRemoval[] = spec.layers
       .map((_, block) => ({ block, attentionGroups: groupsOut[block], neurons: neuronsOut[block] }))
       .filter((r) => r.attentionGroups.length + r.neurons.length > 0);
