@@ -3,7 +3,7 @@
 
 import { paramsText, pplDelta, realisedSparsity, runRatio, targetRatio, type RunRecord } from './run-record';
 
-type Cell = string | number | boolean | null;
+export type Cell = string | number | boolean | null;
 
 /** One CSV field: quoted only when it holds a comma, a quote, CR or LF; null → empty. */
 export function csvField(value: Cell): string {
@@ -69,9 +69,14 @@ const columns: [string, (run: RunRecord) => Cell][] = [
 
 export const runsCsvHeader = columns.map(([name]) => name);
 
-export function runsToCsv(runs: RunRecord[]): string {
-  const lines = [runsCsvHeader.join(','), ...runs.map((run) => columns.map(([, cell]) => csvField(cell(run))).join(','))];
+/** Rows as CSV: a header of the column names, one line per row, CRLF after every line. */
+export function toCsv<T>(table: readonly [string, (row: T) => Cell][], rows: readonly T[]): string {
+  const lines = [table.map(([name]) => name).join(','), ...rows.map((row) => table.map(([, cell]) => csvField(cell(row))).join(','))];
   return `${lines.join('\r\n')}\r\n`;
+}
+
+export function runsToCsv(runs: RunRecord[]): string {
+  return toCsv(columns, runs);
 }
 
 /** The records as stored, each with the derived `targetRatio` and `realisedSparsity` (0..1 or null) added. */

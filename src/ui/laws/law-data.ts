@@ -5,7 +5,7 @@
 import type uPlot from 'uplot';
 import { predictLaw } from '../../evaluation/compression-law';
 import type { LawPointResult, LawResult } from '../../lab/lab-api';
-import { csvField } from '../../store/runs-csv';
+import { toCsv, type Cell } from '../../store/runs-csv';
 
 /** The recovery budgets of the points, in order. */
 export function lawBudgets(points: LawPointResult[]): number[] {
@@ -27,7 +27,7 @@ export function lawChartData(points: LawPointResult[], result: Pick<LawResult, '
   return [xs, ...measured, ...curves];
 }
 
-const columns: [string, (p: LawPointResult) => string | number | null][] = [
+const columns: [string, (p: LawPointResult) => Cell][] = [
   ['ratio', (p) => p.ratio],
   ['compression', (p) => p.compression],
   ['rft_tokens', (p) => p.rftTokens],
@@ -49,6 +49,5 @@ const columns: [string, (p: LawPointResult) => string | number | null][] = [
 
 /** The points as CSV (RFC 4180, CRLF), one row per point. */
 export function lawPointsCsv(points: LawPointResult[]): string {
-  const lines = [columns.map(([name]) => name).join(','), ...points.map((p) => columns.map(([, cell]) => csvField(cell(p))).join(','))];
-  return `${lines.join('\r\n')}\r\n`;
+  return toCsv(columns, points);
 }
