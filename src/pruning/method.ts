@@ -1,6 +1,7 @@
 // The contract every pruning method implements: declared parameters (the UI and CLI build their
 // forms from them), and run() → PruningPlan. One file per method in methods/, listed in registry.ts.
 
+import { LabError } from '../errors';
 import type { ChannelRegularizer, DistillOptions } from '../graph/train-graph';
 import type { ModelSpec } from '../model/model-spec';
 import type { CalibrationRunner } from './calibration';
@@ -92,3 +93,18 @@ export interface PruningMethod {
 
 /** A pruning method as the UI and CLI see it: its declaration without run() (params build the form). */
 export type MethodInfo = Omit<PruningMethod, 'run'>;
+
+/**
+ * What a training method (DReSS, movement) needs from its context: the trainer factory, refused with the
+ * method's id when this lab wired none, or when there are no calibration windows to train on.
+ */
+export function trainingContext(ctx: PruningContext, methodId: string): NonNullable<PruningContext['createTrainer']> {
+  if (!ctx.createTrainer) throw new LabError('bad-argument', `${methodId}: this lab cannot train here (no trainer was wired into the pruning context)`);
+  if (ctx.windows.length === 0) throw new LabError('bad-argument', `${methodId}: no calibration windows to train on`);
+  return ctx.createTrainer;
+}
+
+/** The `batch` calibration windows of 0-based training step `step`, cycling through the windows. */
+export function stepWindows(windows: Int32Array[], batch: number, step: number): Int32Array[] {
+  return Array.from({ length: batch }, (_, r) => windows[(step * batch + r) % windows.length]);
+}

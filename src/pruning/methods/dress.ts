@@ -4,9 +4,9 @@
 // deleted physically (channels.ts). Recovery fine-tuning is Lab.finetune's job. No runtime import:
 // training comes from PruningContext.createTrainer.
 
-import { LabError, throwIfCancelled } from '../../errors';
+import { throwIfCancelled } from '../../errors';
 import { hiddenChannelIndices, hiddenSlices, type ChannelSelection } from '../channels';
-import type { ParamSpec, PruningMethod } from '../method';
+import { stepWindows, trainingContext, type ParamSpec, type PruningMethod } from '../method';
 import { emptyPlan } from '../plan';
 import { resolveParams } from '../row-wise/params';
 import { startPlanStats } from '../sequential';
@@ -44,17 +44,16 @@ export const dress: PruningMethod = {
   needsTraining: true,
   async run(ctx, values) {
     throwIfCancelled(ctx.signal);
-    if (!ctx.createTrainer) throw new LabError('bad-argument', 'dress: this lab cannot train here (no trainer was wired into the pruning context)');
+    const createTrainer = trainingContext(ctx, 'dress');
     const finish = startPlanStats(ctx.runner);
     const spec = ctx.spec;
     const p = resolveParams('dress', params, values);
     const [ratio, lambda, steps, lr] = [p.ratio, p.lambda, p.steps, p.lr] as number[];
     const [selection, norm, compensate] = [p.selection as ChannelSelection, p.norm as 'l2' | 'l2sq' | 'l1', p.compensate as boolean];
-    if (ctx.windows.length === 0) throw new LabError('bad-argument', 'dress: no calibration windows to train on');
     const batch = Math.min(p.batch as number, ctx.windows.length);
     const removed = hiddenChannelIndices(spec.config.hiddenSize, ratio, selection);
     const plan = emptyPlan('dress', { ratio, selection, compensate, lambda, norm, steps, lr, batch });
-    const trainer = await ctx.createTrainer(spec, {
+    const trainer = await createTrainer(spec, {
       trainable: () => true, // all parameters (the paper's best; regularizing them all is its ablation)
       batch,
       seqLen: ctx.windows[0].length,
@@ -67,8 +66,7 @@ export const dress: PruningMethod = {
     try {
       for (let s = 0; s < steps; s++) {
         throwIfCancelled(ctx.signal);
-        const windows = Array.from({ length: batch }, (_, r) => ctx.windows[(s * batch + r) % ctx.windows.length]);
-        const r = await trainer.step(windows);
+        const r = await trainer.step(stepWindows(ctx.windows, batch, s));
         const entry = { kind: 'dress-step' as const, step: r.step, loss: r.loss, penalty: r.penalty ?? 0, sliceNorm: r.sliceNorm ?? 0 };
         plan.trace.push(entry);
         ctx.onProgress?.({ fraction: r.step / steps, message: `step ${r.step}/${steps}: loss ${r.loss.toFixed(4)}, Σ‖slice‖ ${entry.sliceNorm.toFixed(4)}`, trace: entry });

@@ -8,9 +8,9 @@
 // partially masked attention blocks (hybrid) stay zero. With 'uniform' sizes every block keeps as many
 // groups / neurons as the block that kept most, the extra ones zero, so config.json can describe it.
 
-import { LabError, throwIfCancelled } from '../../errors';
+import { throwIfCancelled } from '../../errors';
 import { blockLinearNames, type ModelSpec } from '../../model/model-spec';
-import type { ParamSpec, PruningMethod } from '../method';
+import { stepWindows, trainingContext, type ParamSpec, type PruningMethod } from '../method';
 import { groupOf, keepOf, l1Penalty, movementGroups, movementMasks, movementScheduleAt, scoreGradients, type MovementLayout, type ScoreGroup } from '../movement';
 import { emptyPlan, type PruningPlan } from '../plan';
 import { resolveParams } from '../row-wise/params';
@@ -111,8 +111,7 @@ export const movement: PruningMethod = {
   needsTraining: true,
   async run(ctx, values) {
     throwIfCancelled(ctx.signal);
-    if (!ctx.createTrainer) throw new LabError('bad-argument', 'movement: this lab cannot train here (no trainer was wired into the pruning context)');
-    if (ctx.windows.length === 0) throw new LabError('bad-argument', 'movement: no calibration windows to train on');
+    const createTrainer = trainingContext(ctx, 'movement');
     const finish = startPlanStats(ctx.runner);
     const spec = ctx.spec;
     const p = resolveParams('movement', params, values);
@@ -129,7 +128,7 @@ export const movement: PruningMethod = {
         ? { initialThreshold: 0, finalThreshold: 0.1, warmupSteps, initialWarmup: 1, finalWarmup: 2, finalLambda: lambda }
         : { initialThreshold: 1, finalThreshold: 1 - ratio, warmupSteps, initialWarmup: 1, finalWarmup: 2, finalLambda: 0 };
     const linears = new Set(spec.layers.flatMap((_, i) => blockLinearNames(spec, i)));
-    const trainer = await ctx.createTrainer(spec, {
+    const trainer = await createTrainer(spec, {
       trainable: (w) => lr > 0 && linears.has(w),
       batch,
       seqLen: ctx.windows[0].length,
@@ -153,8 +152,7 @@ export const movement: PruningMethod = {
         const { threshold, lambda: lambdaNow } = movementScheduleAt(t, steps, schedule);
         keeps = keepAt(threshold);
         const masks = movementMasks(groups, keeps);
-        const windows = Array.from({ length: batch }, (_, r) => ctx.windows[((t - 1) * batch + r) % ctx.windows.length]);
-        const r = await trainer.step(windows, { masks });
+        const r = await trainer.step(stepWindows(ctx.windows, batch, t - 1), { masks });
         const grads = scoreGradients(groups, r.maskGradients!);
         if (binarizer === 'soft' && lambdaNow > 0) {
           const penalty = l1Penalty(groups, scores);
