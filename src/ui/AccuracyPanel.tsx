@@ -6,6 +6,7 @@ import type { AccuracyRequest, ChoiceDataSource } from '../lab/lab-api';
 import { isBusy } from '../store/lab-state';
 import { useCancelling, useLab } from '../store/use-lab';
 import { formatNumber } from './format';
+import { TextFileInput } from './TextFileInput';
 
 const percent = (p: number) => `${(100 * p).toFixed(1)}%`;
 
@@ -52,15 +53,7 @@ export function AccuracyPanel() {
         {useFile && (
           <label>
             Items file
-            <input
-              type="file"
-              accept=".jsonl,.json,application/json"
-              data-testid="acc-file"
-              onChange={(event) => {
-                const file = event.target.files?.[0];
-                if (file) file.text().then((text) => setDropped({ name: file.name, text }), (e: unknown) => showError(e, 'Reading the items file'));
-              }}
-            />
+            <TextFileInput accept=".jsonl,.json,application/json" data-testid="acc-file" onText={setDropped} onError={(e) => showError(e, 'Reading the items file')} />
           </label>
         )}
         <label>

@@ -6,6 +6,7 @@ import { isBusy } from '../store/lab-state';
 import { useCancelling, useLab } from '../store/use-lab';
 import { formatNumber } from './format';
 import { PerplexityChart } from './PerplexityChart';
+import { TextFileInput } from './TextFileInput';
 
 type TextChoice = 'tinystories' | 'wikitext2' | 'file';
 
@@ -52,15 +53,7 @@ export function EvaluationPanel() {
         {choice === 'file' && (
           <label>
             Text file
-            <input
-              type="file"
-              accept=".txt,text/plain"
-              data-testid="eval-text-file"
-              onChange={(event) => {
-                const file = event.target.files?.[0];
-                if (file) file.text().then((text) => setDroppedText({ name: file.name, text }), (e: unknown) => showError(e, 'Reading the text file'));
-              }}
-            />
+            <TextFileInput accept=".txt,text/plain" data-testid="eval-text-file" onText={setDroppedText} onError={(e) => showError(e, 'Reading the text file')} />
           </label>
         )}
         <label>

@@ -3,6 +3,7 @@
 import type { ReactNode } from 'react';
 import type { PruneSettings } from '../store/pruning-state';
 import { evaluationTextId } from '../store/pruning-state';
+import { TextFileInput } from './TextFileInput';
 
 const textNames = { tinystories: 'TinyStories', wikitext2: 'WikiText-2' } as const;
 
@@ -68,11 +69,8 @@ export function PruneSettingsForm(props: Props) {
         {settings.calibrationText === 'file' && (
           <Field id="calibrationFile" label="Text file">
             {() => (
-              <input id="prune-calibrationFile" type="file" accept=".txt,text/plain" data-testid="prune-calibrationFile" disabled={disabled}
-                onChange={(event) => {
-                  const file = event.target.files?.[0];
-                  if (file) file.text().then((text) => onChange({ calibrationFile: { name: file.name, text } }), props.onFileError);
-                }} />
+              <TextFileInput id="prune-calibrationFile" accept=".txt,text/plain" data-testid="prune-calibrationFile" disabled={disabled}
+                onText={(calibrationFile) => onChange({ calibrationFile })} onError={props.onFileError} />
             )}
           </Field>
         )}
