@@ -7,5 +7,7 @@ export default defineConfig({
     testTimeout: 600_000,
     hookTimeout: 600_000,
     pool: 'forks',
+    // Two workers on a 2-core box: many files are single-threaded JS (graph building, pruning maths) and leave a core idle.
+    maxWorkers: 2,
   },
 });

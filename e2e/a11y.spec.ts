@@ -106,6 +106,7 @@ test.describe('accessibility on the demo model', () => {
     expect(run, 'Tab reaches Run').not.toBeNull();
     expect(runs, 'Tab reaches the Runs panel').not.toBeNull();
     expect(picker!).toBeLessThan(run!);
+    expect(run!, 'Run within 10 Tab stops from the top').toBeLessThanOrEqual(10);
     expect(run!).toBeLessThan(runs!);
   });
 });

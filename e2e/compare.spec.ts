@@ -2,11 +2,23 @@
 // Magnitude and ShortGPT at ratios 0.2 and 0.4 with tiny settings (1 × 64 calibration and evaluation,
 // speed 8 + 4 tokens, 4 generated tokens). A long SLEB run is queued first and cancelled while it runs
 // (its calibration text is held back until the cancel, so it is certainly running);
-// the 4 sweep runs finish; the table and every chart fill in; a reload keeps the runs and the
-// experiment; the CSV has a header + 4 rows; "Clear runs" empties the table, also after a reload.
+// the 4 sweep runs finish; the table and every chart fill in, the best run per ratio marked; a reload
+// keeps the runs and the experiment; a stored run exported after the reload has the same model.safetensors
+// bytes as the export right after it ran; the CSV has a header + 4 rows; Baseline, Re-run (marked as a
+// duplicate) and Delete act on rows; "Clear runs" empties the table, also after a reload.
 
 import { expect, test, type Page } from '@playwright/test';
-import { holdRequests, openLab, screensDir } from './helpers';
+import { holdRequests, openLab, readDownload as readBytes, screensDir, unzip } from './helpers';
+
+/** model.safetensors of a .zip the page downloads when `click` runs (no folder picker: the zip path). */
+async function downloadedWeights(page: Page, click: () => Promise<void>): Promise<Buffer> {
+  await page.evaluate(() => Object.assign(window, { showDirectoryPicker: undefined }));
+  const zip = await readBytes(page, click);
+  expect(zip.name).toBe('pruned-model.zip');
+  const weights = (await unzip(zip.bytes)).get('model.safetensors');
+  expect(weights, 'model.safetensors in the zip').toBeDefined();
+  return weights!;
+}
 
 const experiment = new URLSearchParams({
   method: 'sleb',
@@ -78,6 +90,11 @@ test('a sweep of two methods at two ratios fills the table and charts, survives 
   await expect(rows.nth(3).getByTestId('run-ratio')).toHaveAttribute('data-value', '0.4');
   for (let i = 0; i < 4; i++) expect(Number(await rows.nth(i).getByTestId('run-ppl').getAttribute('data-after'))).toBeGreaterThan(1);
 
+  // Magnitude and ShortGPT meet at ratios 0.2 and 0.4 (1 and 2 of 5 blocks): one best run per ratio.
+  await expect(page.getByTestId('run-best')).toHaveCount(2);
+  // The last run (ShortGPT 0.4) is the lab's pruned model: its export right after the run.
+  const rightAfter = await downloadedWeights(page, () => page.getByTestId('prune-download').click());
+
   // Every view has all four runs.
   await expect(page.getByTestId('runs-chart')).toHaveAttribute('data-series', '2');
   await expect(page.getByTestId('runs-chart')).toHaveAttribute('data-points', '4');
@@ -105,6 +122,11 @@ test('a sweep of two methods at two ratios fills the table and charts, survives 
   expect(new URL(page.url()).searchParams.get('sweep.methods')).toBe('magnitude,shortgpt');
   await page.getByTestId('sweep').locator('summary').click();
   await expect(page.getByTestId('sweep-count')).toHaveAttribute('data-value', '4');
+  // The same run exported from the table after the reload: its stored plan re-applied, the same bytes.
+  await expect(rows.nth(3)).toHaveAttribute('data-method', 'shortgpt');
+  const afterReload = await downloadedWeights(page, () => rows.nth(3).getByTestId('run-export-zip').click());
+  expect(afterReload.equals(rightAfter), 'model.safetensors after a reload = right after the run').toBe(true);
+  await expect(rows.nth(3).getByTestId('run-export-status')).toHaveAttribute('data-status', 'done');
 
   const csv = await readDownload(page, () => page.getByTestId('runs-export-csv').click());
   expect(csv.name).toMatch(/\.csv$/);
@@ -116,6 +138,17 @@ test('a sweep of two methods at two ratios fills the table and charts, survives 
   const parsed = JSON.parse(json.text) as { methodId: string; removedBlocks: number[] }[];
   expect(parsed.map((r) => r.methodId)).toEqual(['magnitude', 'magnitude', 'shortgpt', 'shortgpt']);
   expect(parsed.map((r) => r.removedBlocks.length)).toEqual([0, 0, 1, 2]);
+
+  // Baseline, Re-run (the repeat is marked), Delete.
+  await rows.nth(0).getByTestId('run-pin').click();
+  await expect(rows.nth(0).getByTestId('run-baseline')).toBeVisible();
+  await expect(page.getByTestId('run-vs-baseline')).toHaveCount(3);
+  await rows.nth(2).getByTestId('run-rerun').click();
+  await expect(rows).toHaveCount(5, { timeout: 240_000 });
+  await expect(rows.nth(4).getByTestId('run-duplicate')).toHaveText(/same as #3/);
+  await rows.nth(4).getByTestId('run-delete').click();
+  await expect(rows).toHaveCount(4);
+  await page.getByTestId('runs-panel').screenshot({ path: `${screensDir}/compare-03-actions.png` });
 
   await page.getByTestId('runs-clear').click();
   await expect(rows).toHaveCount(0);

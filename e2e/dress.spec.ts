@@ -3,7 +3,7 @@
 // as a transformers.js folder; cancelling a long run leaves the loaded model and a working lab.
 
 import type { Page } from '@playwright/test';
-import { expect, fillQuickPrune, readDownload, test, unzipStored, waitForPruneDone } from './helpers';
+import { expect, fillQuickPrune, readDownload, test, unzip, waitForPruneDone } from './helpers';
 
 async function fillDress(page: Page, steps: string): Promise<void> {
   await fillQuickPrune(page, {
@@ -31,7 +31,7 @@ test('DReSS 25%: live loss and slice norms, a 48-channel model in Runs, transfor
   await page.evaluate(() => Object.assign(window, { showDirectoryPicker: undefined }));
   await page.getByTestId('export-format').selectOption('transformers.js');
   const zip = await readDownload(page, () => page.getByTestId('prune-download').click());
-  const files = unzipStored(zip.bytes);
+  const files = await unzip(zip.bytes);
   expect([...files.keys()]).toEqual(expect.arrayContaining(['config.json', 'onnx/model.onnx', 'tokenizer.json']));
   const config = JSON.parse(files.get('config.json')!.toString('utf8'));
   expect(config).toMatchObject({ hidden_size: 48, head_dim: 8, num_attention_heads: 8 });

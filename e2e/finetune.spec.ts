@@ -4,7 +4,7 @@
 // them; the run lands in the Runs table; the fine-tuned model downloads as a Hugging Face folder.
 
 import type { Page } from '@playwright/test';
-import { expect, nodeLab, readDownload, test, unzipStored } from './helpers';
+import { expect, nodeLab, readDownload, test, unzip } from './helpers';
 
 const request = { steps: 5, batch: 4, seqLen: 32, rank: 4 };
 
@@ -48,7 +48,7 @@ test('LoRA fine-tuning on WebGPU: live loss, held-out ppl, same losses as Node o
 
   await page.evaluate(() => Object.assign(window, { showDirectoryPicker: undefined }));
   const zip = await readDownload(page, () => page.getByTestId('ft-download').click());
-  const files = unzipStored(zip.bytes);
+  const files = await unzip(zip.bytes);
   expect([...files.keys()]).toEqual(expect.arrayContaining(['config.json', 'model.safetensors', 'tokenizer.json']));
 });
 

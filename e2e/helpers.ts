@@ -7,6 +7,7 @@ import { mkdtemp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { test as base, expect, type Page } from '@playwright/test';
+import { unzipFiles } from '../src/export/zip';
 import { readSafetensorsHeader, readSafetensorsTensor } from '../src/formats/safetensors';
 import { BUNDLED_FILES } from '../src/lab/bundled-data';
 import { Lab } from '../src/lab/lab';
@@ -123,26 +124,10 @@ export async function readDownload(page: Page, click: () => Promise<void>): Prom
   return { name: download.suggestedFilename(), bytes: Buffer.concat(chunks) };
 }
 
-/** The entries of a zip of STORED (uncompressed) entries, as our export writes it (no ZIP64: small test models). */
-export function unzipStored(zip: Buffer): Map<string, Buffer> {
-  const end = zip.lastIndexOf(Buffer.from([0x50, 0x4b, 0x05, 0x06]));
-  expect(end, 'end of central directory').toBeGreaterThanOrEqual(0);
-  const count = zip.readUInt16LE(end + 10);
-  let at = zip.readUInt32LE(end + 16);
-  const entries = new Map<string, Buffer>();
-  for (let i = 0; i < count; i++) {
-    expect(zip.readUInt32LE(at), 'central directory entry').toBe(0x02014b50);
-    expect(zip.readUInt16LE(at + 10), 'compression method (0 = stored)').toBe(0);
-    const size = zip.readUInt32LE(at + 24);
-    const nameLength = zip.readUInt16LE(at + 28);
-    const name = zip.toString('utf8', at + 46, at + 46 + nameLength);
-    const local = zip.readUInt32LE(at + 42);
-    expect(zip.readUInt32LE(local), 'local file header').toBe(0x04034b50);
-    const dataAt = local + 30 + zip.readUInt16LE(local + 26) + zip.readUInt16LE(local + 28);
-    entries.set(name, zip.subarray(dataAt, dataAt + size));
-    at += 46 + nameLength + zip.readUInt16LE(at + 30) + zip.readUInt16LE(at + 32);
-  }
-  return entries;
+/** The entries of an exported zip (deflated, written by export/zip's zip.js), read back with the same library. */
+export async function unzip(zip: Buffer): Promise<Map<string, Buffer>> {
+  const entries = await unzipFiles(new Blob([new Uint8Array(zip)]));
+  return new Map([...entries].map(([name, bytes]) => [name, Buffer.from(bytes)]));
 }
 
 /** The F32 tensors of a safetensors file by name, read with the lab's own reader (src/formats/safetensors). */

@@ -3,7 +3,7 @@
 // lands in Runs and downloads as a transformers.js folder; cancelling a long run leaves a working lab.
 
 import type { Page } from '@playwright/test';
-import { expect, fillQuickPrune, readDownload, runEvaluation, test, unzipStored, waitForPruneDone } from './helpers';
+import { expect, fillQuickPrune, readDownload, runEvaluation, test, unzip, waitForPruneDone } from './helpers';
 
 async function fillMovement(page: Page, steps: string): Promise<void> {
   await fillQuickPrune(page, {
@@ -31,7 +31,7 @@ test('movement pruning: live loss and masked share, a smaller model in Runs, tra
   await page.evaluate(() => Object.assign(window, { showDirectoryPicker: undefined }));
   await page.getByTestId('export-format').selectOption('transformers.js');
   const zip = await readDownload(page, () => page.getByTestId('prune-download').click());
-  const files = unzipStored(zip.bytes);
+  const files = await unzip(zip.bytes);
   expect([...files.keys()]).toEqual(expect.arrayContaining(['config.json', 'onnx/model.onnx', 'tokenizer.json']));
   const config = JSON.parse(files.get('config.json')!.toString('utf8'));
   expect(config.hidden_size).toBe(64);

@@ -4,10 +4,18 @@
 // download (after its own quick Magnitude run), cancel midway.
 
 import type { Page } from '@playwright/test';
-import { expect, fillQuickPrune, runEvaluation, screensDir, test, unzipStored } from './helpers';
+import { expect, fillQuickPrune, runEvaluation, screensDir, test, unzip } from './helpers';
 
+/** The viewport as the user sees it: the Prune controls beside the current run (two columns from 1200 px). */
 async function panelShot(page: Page, name: string): Promise<void> {
-  await page.getByTestId('prune-panel').screenshot({ path: `${screensDir}/${name}.png` });
+  await page.screenshot({ path: `${screensDir}/${name}.png` });
+}
+
+/** The element's top 200 px (or all of it, if shorter) lies inside the viewport. */
+async function inView(page: Page, testId: string): Promise<boolean> {
+  const box = await page.getByTestId(testId).first().boundingBox();
+  const viewport = page.viewportSize()!;
+  return box !== null && box.y >= 0 && box.y + Math.min(box.height, 200) <= viewport.height && box.x + box.width <= viewport.width;
 }
 
 async function chooseMethod(page: Page, id: string, params: Record<string, string | boolean>): Promise<void> {
@@ -42,6 +50,7 @@ test.describe('Prune panel on the demo model', () => {
     await expect(page.getByTestId('method-group-sparsity')).toContainText('no speed-up on dense kernels');
     await expect(page.getByTestId('method-group-blocks').getByTestId('method-sleb')).toBeVisible();
     await expect(page.getByTestId('method-group-sparsity').getByTestId('method-wanda')).toBeVisible();
+    await chooseMethod(page, 'sleb', {});
     const paper = page.getByTestId('method-paper-sleb');
     await expect(paper).toHaveAttribute('target', '_blank');
     await expect(paper).toHaveAttribute('rel', 'noreferrer');
@@ -79,6 +88,7 @@ test.describe('Prune panel on the demo model', () => {
   });
 
   test('(b) SLEB removes 1 block: candidate scores appear live, the result lists the chosen block and the trace', async ({ page, lab: _demo }) => {
+    await page.setViewportSize({ width: 1400, height: 900 });
     await chooseMethod(page, 'sleb', { blocks: '1' });
     await setSettings(page, { windows: '4', seqLen: '64', evaluate: false, speed: false });
     // Record, inside the page, the most candidates seen while the run was still running.
@@ -93,7 +103,13 @@ test.describe('Prune panel on the demo model', () => {
     });
     await page.getByTestId('prune-run').click();
     await expect(page.getByTestId('sleb-live').getByTestId('sleb-candidate').first()).toBeVisible({ timeout: 120_000 }).catch(() => {});
-    if ((await page.getByTestId('prune-status').getAttribute('data-status')) === 'running') await panelShot(page, 'prune-03-sleb-live');
+    if ((await page.getByTestId('prune-status').getAttribute('data-status')) === 'running') {
+      // At 1400 × 900 the controls and the live chart are seen together: Run in view, the live chart beside it.
+      await page.getByTestId('prune-run').scrollIntoViewIfNeeded();
+      expect(await inView(page, 'prune-run'), 'Run in view').toBe(true);
+      expect(await inView(page, 'sleb-live'), 'the live SLEB chart in view beside Run').toBe(true);
+      await panelShot(page, 'prune-03-sleb-live');
+    }
     await expect(page.getByTestId('prune-status')).toHaveAttribute('data-status', 'done', { timeout: 240_000 });
     expect(await page.evaluate(() => (window as unknown as { liveCandidates: number }).liveCandidates)).toBeGreaterThanOrEqual(1);
     const step = page.getByTestId('sleb-trace-step');
@@ -106,6 +122,9 @@ test.describe('Prune panel on the demo model', () => {
     const best = ppls.reduce((a, b) => (b[1] < a[1] ? b : a));
     expect(best[0]).toBe(chosen);
     await expect(page.getByTestId('prune-layers')).toHaveAttribute('data-value', '4');
+    await page.getByTestId('prune-run').scrollIntoViewIfNeeded();
+    expect(await inView(page, 'prune-run'), 'Run in view').toBe(true);
+    expect(await inView(page, 'current-run'), 'the run\'s result in view beside Run').toBe(true);
     await panelShot(page, 'prune-04-sleb-result');
   });
 
@@ -169,7 +188,7 @@ test.describe('Prune panel on the demo model', () => {
     await expect(status).toContainText('as one download, pruned-model.zip');
     await expect.poll(() => downloads.length, { timeout: 30_000 }).toBe(1);
     expect(downloads[0].name).toBe('pruned-model.zip');
-    const entries = unzipStored(downloads[0].bytes);
+    const entries = await unzip(downloads[0].bytes);
     expect(entries.size).toBe(Object.keys(listed).length);
     expect(Object.fromEntries([...entries].map(([name, bytes]) => [name, bytes.length]))).toEqual(listed);
   });

@@ -24,9 +24,10 @@ test('a sweep queues its runs, runs them one at a time, and a cancelled run leav
   await expect(page.getByTestId('sweep-count')).toHaveAttribute('data-value', '4');
   await expect(page.getByTestId('sweep-count')).toHaveText('4 runs');
 
-  // The first run's held-out text (WikiText-2: calibration is on TinyStories) is held until the extra run
-  // below is cancelled: the first run is still running and the extra one certainly waits, however fast
-  // the machine.
+  // The first run's held-out text (WikiText-2, the other bundled text: calibration is on TinyStories) is
+  // held until the extra run below is cancelled: the first run is still running and the extra one
+  // certainly waits, however fast the machine.
+  await page.getByTestId('prune-evalText').selectOption('other');
   const heldOutText = await holdRequests(page, '**/data/wikitext-2-raw-test.txt');
   await page.getByTestId('sweep-add').click();
   await expect(items).toHaveCount(4);

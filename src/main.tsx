@@ -11,7 +11,10 @@ import { App } from './ui/App';
 import { demoModelName, fetchDemoModelFiles } from './ui/demo-model';
 import './ui/styles.css';
 
-const worker = new Worker(new URL('./lab/lab.worker.ts', import.meta.url), { type: 'module', name: 'prunelab-lab' });
+// ?adapterFault=0.01 (a test hook) reaches the worker in its name: its adapter self-test then sees perturbed values.
+const adapterFault = new URLSearchParams(location.search).get('adapterFault');
+const workerName = adapterFault ? `prunelab-lab?adapterFault=${encodeURIComponent(adapterFault)}` : 'prunelab-lab';
+const worker = new Worker(new URL('./lab/lab.worker.ts', import.meta.url), { type: 'module', name: workerName });
 const client = new LabClient(worker);
 worker.addEventListener('error', (event) => {
   client.failAll({ code: 'internal', message: `The lab worker failed: ${event.message || 'it could not start'}.` });

@@ -27,6 +27,12 @@ export interface ModelCardRun {
   speedNote: string;
 }
 
+/** The card's facts of a run, and nothing else (what a stored plan keeps for a later export). */
+export function modelCardRunOf(run: ModelCardRun): ModelCardRun {
+  const { methodId, params, overallSparsity, removedBlocks, parametersBefore, parametersAfter, layersBefore, layersAfter, calibration, pplBefore, pplAfter, speedBefore, speedAfter, speedNote } = run;
+  return { methodId, params, overallSparsity, removedBlocks, parametersBefore, parametersAfter, layersBefore, layersAfter, calibration, pplBefore, pplAfter, speedBefore, speedAfter, speedNote };
+}
+
 export interface ModelCardInputs {
   source: { name: string; modelType: string; layout: string; weightsFile: string; weightsDtype: string; parameters: number; layers: number };
   /** The prune run behind the exported model; null when the model is exported as loaded. */

@@ -10,6 +10,7 @@ import { editWeights } from '../pruning/apply-plan';
 import { createEngine } from '../runtime/engine';
 import { createTrainer } from '../runtime/trainer';
 import type { BackendInfo, FinetuneProgress, FinetuneRequest, FinetuneResult, FinetuneStep, JobOptions, PerplexityResult } from './lab-api';
+import { partName, tokensOfPart } from '../evaluation/text-parts';
 
 export interface FinetuneJobContext {
   spec: ModelSpec;
@@ -76,9 +77,8 @@ export function finetuneSettings(spec: ModelSpec, request: FinetuneRequest) {
 export async function runFinetuneJob(ctx: FinetuneJobContext, options: JobOptions<FinetuneProgress> = {}): Promise<{ result: FinetuneResult; spec: ModelSpec }> {
   const started = performance.now();
   const { spec, backend, settings: s } = ctx;
-  const split = Math.floor(ctx.text.ids.length * 0.75);
-  const train = ctx.text.ids.slice(0, split);
-  const heldOut = ctx.text.ids.slice(split);
+  const train = tokensOfPart(ctx.text.ids, 'head');
+  const heldOut = tokensOfPart(ctx.text.ids, 'tail');
   if (train.length < s.seqLen + 1) throw new LabError('bad-argument', `finetune: ${ctx.text.name} has ${train.length} training tokens, fewer than one window of ${s.seqLen}`);
   const evalLen = Math.min(256, s.seqLen * 2, spec.config.maxPositionEmbeddings);
   const heldOutWindows = Math.min(s.evalWindows, Math.floor(heldOut.length / evalLen));
@@ -90,7 +90,7 @@ export async function runFinetuneJob(ctx: FinetuneJobContext, options: JobOption
     if (heldOutWindows === 0) return null;
     const engine = await createEngine(model, { backend: backend.backend, precision: backend.precision });
     try {
-      return await evaluatePerplexity(engine, heldOut, { seqLen: evalLen, maxWindows: heldOutWindows, textName: `${ctx.text.name} (held-out quarter)`, signal: options.signal, onProgress: (p) => progress(label === 'before' ? 'evaluating-before' : 'evaluating-after', (label === 'before' ? 0 : 0.9) + 0.05 * (p.windowsDone / p.windows), `perplexity ${label}: window ${p.windowsDone}/${p.windows}`) });
+      return await evaluatePerplexity(engine, heldOut, { seqLen: evalLen, maxWindows: heldOutWindows, textName: partName(ctx.text.name, 'tail'), signal: options.signal, onProgress: (p) => progress(label === 'before' ? 'evaluating-before' : 'evaluating-after', (label === 'before' ? 0 : 0.9) + 0.05 * (p.windowsDone / p.windows), `perplexity ${label}: window ${p.windowsDone}/${p.windows}`) });
     } finally {
       await engine.dispose();
     }

@@ -18,6 +18,8 @@ import type { Backend, BackendInfo, PrecisionRequest } from '../runtime/ort';
 export type { BenchProgress, BenchRequest, BenchResult, Stat } from '../evaluation/benchmark';
 export type { GenerateProgress } from '../evaluation/generate';
 export type { PerplexityProgress, PerplexityResult } from '../evaluation/perplexity';
+import type { TextPart } from '../evaluation/text-parts';
+export type { TextPart } from '../evaluation/text-parts';
 export type { MethodInfo } from '../pruning/method';
 export type { BackendInfo, PrecisionRequest } from '../runtime/ort';
 
@@ -118,6 +120,8 @@ export interface AccuracyResult extends Omit<ChoiceResult, 'scores'> {
 
 export interface PerplexityRequest {
   text: TextSource;
+  /** Which tokens of the text: 'tail' = its held-out last quarter (evaluation/text-parts); default 'all'. */
+  part?: TextPart;
   /** Window length L in tokens (default 256, capped at the model's context). */
   seqLen?: number;
   /** Evaluate only the first N windows. */
@@ -140,6 +144,8 @@ export interface GenerateResult {
 
 export interface CalibrationRequest {
   text: TextSource;
+  /** Which tokens windows are drawn from: 'head' = the first three quarters (the tail is held out); default 'all'. */
+  part?: TextPart;
   /** Number of calibration windows (default 64). */
   windows?: number;
   /** Window length in tokens (default 256, capped at the model's context). */
@@ -276,6 +282,11 @@ export interface PruneResult extends ModelCardRun {
   /** Zero-shot accuracy, dense and pruned, on request.accuracy's items (null when not asked; absent in older results). */
   accuracyBefore?: AccuracySummary | null;
   accuracyAfter?: AccuracySummary | null;
+  /**
+   * The run's plan as the lab stored it (lab/plan-storage): export the run again later, also after a
+   * reload, with ExportRequest { which: 'stored', planId }. planId null = not stored (reason says why).
+   */
+  storedPlan?: { planId: string | null; bytes: number; reason: string | null };
 }
 
 /** Recovery fine-tuning (Lab.finetune): LoRA adapters, or full fine-tuning of the block weights. */
@@ -358,8 +369,13 @@ export interface ExportedFile {
 }
 
 export interface ExportRequest {
-  /** 'pruned' = the last pruning run's model; 'loaded' = the model as loaded; 'finetuned' = the last fine-tuning run's. */
-  which: 'pruned' | 'loaded' | 'finetuned';
+  /**
+   * 'pruned' = the last pruning run's model; 'loaded' = the model as loaded; 'finetuned' = the last fine-tuning
+   * run's; 'stored' = any stored run's (planId): its plan re-applied to the loaded weights, which must be the ones it was made on.
+   */
+  which: 'pruned' | 'loaded' | 'finetuned' | 'stored';
+  /** With which 'stored': PruneResult.storedPlan.planId. */
+  planId?: string;
   /**
    * 'safetensors' = a Hugging Face folder (config.json, tokenizer files, model.safetensors);
    * 'transformers.js' = config, tokenizer files and onnx/model{,_fp16,_q4}.onnx;
@@ -404,6 +420,8 @@ export interface LabApi {
   finetune(request: FinetuneRequest, options?: JobOptions<FinetuneProgress>): Promise<FinetuneResult>;
   /** A Hugging Face folder (config.json, tokenizer files, model.safetensors) of a model. */
   exportModel(request: ExportRequest): Promise<ExportedFile[]>;
+  /** Forgets a stored plan (its run was deleted); an unknown id is not an error. */
+  deletePlan(planId: string): Promise<void>;
 }
 
 /** Messages between LabClient and the worker. */

@@ -60,6 +60,7 @@ const dataArgCount: Record<keyof LabApi, number> = {
   prune: 1,
   finetune: 1,
   exportModel: 1,
+  deletePlan: 1,
 };
 const jobMethods = new Set<keyof LabApi>(['loadModel', 'evaluatePerplexity', 'evaluateAccuracy', 'lawExperiment', 'benchmark', 'generate', 'prune', 'finetune']);
 
@@ -133,6 +134,10 @@ export class LabClient implements LabApi {
   /** The files' Blobs cross postMessage by structured clone (no copy of their bytes on the page's heap). */
   exportModel(request: ExportRequest): Promise<ExportedFile[]> {
     return this.call('exportModel', [request]);
+  }
+
+  deletePlan(planId: string): Promise<void> {
+    return this.call('deletePlan', [planId]);
   }
 
   private call<R, P>(method: keyof LabApi, args: unknown[], options?: JobOptions<P>): Promise<R> {

@@ -6,7 +6,8 @@ import { LabError, throwIfCancelled } from '../errors';
 import type { LoadedModel, ModelFileRef } from '../model/loaded-model';
 import { loadModelFromFiles } from '../model/load-model';
 import { createTextTokenizer, type TextTokenizer } from '../tokenizer/text-tokenizer';
-import { configureOrt, detectBackend, detectNativeBackend, PRECISION_REQUESTS, precisionFor, type NativeBackend } from '../runtime/ort';
+import { configureOrt, detectBackend, detectNativeBackend, PRECISION_REQUESTS, precisionFor, wasmFallback, type NativeBackend } from '../runtime/ort';
+import { runAdapterSelfTest, type AdapterSelfTest } from '../runtime/adapter-self-test';
 import { createEngine, type Engine } from '../runtime/engine';
 import type {
   LawProgress,
@@ -48,6 +49,7 @@ import { runImportCheck } from './import-check';
 import { summarizeModel } from './model-summary';
 import { weightsHash } from './weights-hash';
 import { evaluatePerplexity } from '../evaluation/perplexity';
+import { partName, tokensOfPart } from '../evaluation/text-parts';
 import { evaluateMultipleChoice, parseChoiceItems, type ChoiceItem } from '../evaluation/multiple-choice';
 import { sourceName, type BundledId } from './bundled-data';
 import { runBenchmark } from '../evaluation/benchmark';
@@ -60,7 +62,11 @@ import { runPruneJob, type PruneJobContext } from './prune-job';
 import { lawParams, runLawJob } from './law-job';
 import { finetuneSettings, runFinetuneJob, trainedParameterCount } from './finetune-job';
 import { checkExportable } from '../export/exportable';
-import { modelCard } from '../export/model-card';
+import { modelCard, modelCardRunOf, type ModelCardRun } from '../export/model-card';
+import { defaultPlanStorage, MAX_STORED_PLAN_BYTES, type PlanStorage } from './plan-storage';
+import { compactPlan, compactPlanBytes, expandPlan } from '../pruning/plan-compact';
+import { applyPlan } from '../pruning/apply-plan';
+import type { PruningPlan } from '../pruning/plan';
 import { checkLabJob, modelMemory, type LabJob } from './memory-check';
 import type { SystemMemory } from '../runtime/memory-limits';
 
@@ -78,6 +84,10 @@ export interface LabOptions {
   memoryLimitBytes?: number;
   /** The machine's memory (Node: os.freemem/totalmem), for the native runtime's limit; not imported here. */
   systemMemory?: () => SystemMemory;
+  /** Test hook: perturbs the adapter's self-test results by this relative amount (a wrong adapter must be caught). */
+  adapterFault?: number;
+  /** Where prune plans are kept for exporting stored runs (default: IndexedDB where there is one, else none). */
+  planStorage?: PlanStorage;
 }
 
 interface CurrentModel {
@@ -105,17 +115,33 @@ export class Lab implements LabApi {
   /** What the user asked for (LabOptions.precision, then setPrecision); the precision in effect is in `backend`. */
   private precisionRequest: PrecisionRequest;
   private queue: Promise<unknown> = Promise.resolve();
+  private readonly plans: PlanStorage | null;
 
   constructor(private readonly options: LabOptions) {
     this.precisionRequest = options.precision ?? 'auto';
+    this.plans = options.planStorage ?? defaultPlanStorage();
     configureOrt({ wasmPaths: options.ortWasmPaths, numThreads: options.numThreads });
   }
 
   backendInfo(): Promise<BackendInfo> {
-    this.backend ??= (this.options.nativeBackend ? detectNativeBackend(this.options.nativeBackend) : detectBackend(this.options.preferWebGpu)).then(
+    this.backend ??= (this.options.nativeBackend ? detectNativeBackend(this.options.nativeBackend) : detectBackend(this.options.preferWebGpu).then((info) => this.trustAdapter(info))).then(
       (info) => ({ ...info, ...precisionFor(info, this.precisionRequest) }),
     );
     return this.backend;
+  }
+
+  /** A WebGPU adapter is used only after its numeric self-test against WASM passes; else the lab runs on WASM and says why. */
+  private async trustAdapter(info: BackendInfo): Promise<BackendInfo> {
+    if (info.backend !== 'webgpu') return info;
+    let selfTest: AdapterSelfTest;
+    try {
+      selfTest = await runAdapterSelfTest('webgpu', { fault: this.options.adapterFault });
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      return wasmFallback(info, `the WebGPU adapter could not run the numeric self-test (${message})`, null);
+    }
+    if (!selfTest.passed) return wasmFallback(info, `the WebGPU adapter failed the numeric self-test: ${selfTest.failure}`, selfTest);
+    return { ...info, selfTest };
   }
 
   async modelSummary(): Promise<ModelSummary | null> {
@@ -151,7 +177,7 @@ export class Lab implements LabApi {
       const engine = await createEngine(loaded.spec, { backend: backend.backend, precision: backend.precision });
       try {
         throwIfCancelled(signal);
-        onProgress?.({ stage: 'check', message: 'comparing logits with the dropped ONNX file', fraction: 0.9 });
+        if (loaded.referenceOnnx) onProgress?.({ stage: 'check', message: `checking the import: our graph's logits against ${loaded.referenceOnnx.file.path}`, fraction: 0.9 });
         const importCheck = loaded.referenceOnnx ? await this.importCheck(loaded, engine, tokenizer, backend) : null;
         throwIfCancelled(signal);
         const hash = await weightsHash(loaded.spec);
@@ -181,8 +207,9 @@ export class Lab implements LabApi {
   evaluatePerplexity(request: PerplexityRequest, options: JobOptions<PerplexityProgress> = {}): Promise<PerplexityResult> {
     return this.exclusive(async () => {
       const model = this.requireModel();
-      const { name, text } = await this.resolveText(request.text);
-      const tokens = this.encode(model, text);
+      const resolved = await this.resolveText(request.text);
+      const name = partName(resolved.name, request.part);
+      const tokens = tokensOfPart(this.encode(model, resolved.text), request.part);
       // The window is capped at the model's context (the papers use the model's own when shorter).
       const seqLen = Math.min(request.seqLen ?? 256, model.loaded.spec.config.maxPositionEmbeddings);
       await this.checkMemory(model, { kind: 'perplexity', seqLen, tokens: tokens.length, maxWindows: request.maxWindows });
@@ -315,7 +342,8 @@ export class Lab implements LabApi {
       model.pruned = null; // a failed or cancelled run leaves no stale pruned model behind
       model.finetuned = null;
       await this.checkMemory(model, { kind: 'prune', request });
-      const { result, spec } = await runPruneJob(this.pruneContext(model, backend), request, options);
+      const { result, spec, plan } = await runPruneJob(this.pruneContext(model, backend), request, options);
+      result.storedPlan = await this.storePlan(model, plan, result);
       model.pruned = { spec, result };
       return result;
     });
@@ -342,16 +370,48 @@ export class Lab implements LabApi {
     });
   }
 
+  /** Keeps the run's plan (compact) so the run can be exported later; a failure to store is reported, not thrown. */
+  private async storePlan(model: CurrentModel, plan: PruningPlan, result: PruneResult): Promise<NonNullable<PruneResult['storedPlan']>> {
+    const compact = compactPlan(plan);
+    const bytes = compactPlanBytes(compact);
+    if (!this.plans) return { planId: null, bytes, reason: 'this lab keeps no plans (Node: export each run when it finishes)' };
+    if (bytes > MAX_STORED_PLAN_BYTES)
+      return { planId: null, bytes, reason: `its plan (${(bytes / 1024 ** 3).toFixed(1)} GiB of masks and updated weights) is larger than the ${MAX_STORED_PLAN_BYTES / 1024 ** 3} GiB kept per run` };
+    const planId = `plan-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 10)}`;
+    const card = modelCardRunOf(result);
+    try {
+      await this.plans.put({ id: planId, weightsHash: model.summary.weightsHash, modelName: model.summary.name, savedAtMs: Date.now(), bytes, plan: compact, card });
+      return { planId, bytes, reason: null };
+    } catch (error) {
+      return { planId: null, bytes, reason: `the browser did not store its plan (${error instanceof Error ? error.message : String(error)})` };
+    }
+  }
+
+  async deletePlan(planId: string): Promise<void> {
+    await this.plans?.delete(planId);
+  }
+
+  /** A stored run's model: its plan re-applied to the loaded weights (which must be the ones it was made on). */
+  private async storedModel(model: CurrentModel, planId: string | undefined): Promise<{ spec: ModelSpec; card: ModelCardRun }> {
+    if (!planId) throw new LabError('bad-argument', "export: which 'stored' needs a planId");
+    const stored = (await this.plans?.get(planId)) ?? null;
+    if (!stored) throw new LabError('bad-argument', 'export: this run\'s plan is no longer stored (it was deleted, or the browser cleared its storage); run it again to export it');
+    if (stored.weightsHash !== model.summary.weightsHash)
+      throw new LabError('bad-argument', `export: this run was made on ${stored.modelName} (weights ${stored.weightsHash}); the loaded model (${model.summary.name}, weights ${model.summary.weightsHash}) is another one. Load ${stored.modelName} to export it.`, { expected: stored.weightsHash, loaded: model.summary.weightsHash });
+    return { spec: applyPlan(model.loaded.spec, expandPlan(stored.plan)), card: stored.card };
+  }
+
   exportModel(request: ExportRequest): Promise<ExportedFile[]> {
     return this.exclusive(async () => {
       const model = this.requireModel();
       if (!['safetensors', 'transformers.js', 'both'].includes(request.format))
         throw new LabError('bad-argument', `export: unknown format '${String(request.format)}'; supported: safetensors, transformers.js, both`);
-      if (request.which !== 'pruned' && request.which !== 'loaded' && request.which !== 'finetuned')
-        throw new LabError('bad-argument', `export: which must be 'pruned', 'loaded' or 'finetuned', got '${String(request.which)}'`);
+      if (request.which !== 'pruned' && request.which !== 'loaded' && request.which !== 'finetuned' && request.which !== 'stored')
+        throw new LabError('bad-argument', `export: which must be 'pruned', 'loaded', 'finetuned' or 'stored', got '${String(request.which)}'`);
       const pruned = request.which === 'pruned' ? model.pruned : null;
       const finetuned = request.which === 'finetuned' ? model.finetuned : null;
-      const spec = request.which === 'pruned' ? pruned?.spec : request.which === 'finetuned' ? finetuned?.spec : model.loaded.spec;
+      const stored = request.which === 'stored' ? await this.storedModel(model, request.planId) : null;
+      const spec = request.which === 'pruned' ? pruned?.spec : request.which === 'finetuned' ? finetuned?.spec : request.which === 'stored' ? stored?.spec : model.loaded.spec;
       if (!spec)
         throw new LabError('bad-argument', request.which === 'finetuned' ? 'export: there is no fine-tuned model yet; run a fine-tuning first' : 'export: there is no pruned model yet; run a pruning method first');
       // Refused up front, before any weights are written (the UI knows it from PruneResult.exportable).
@@ -375,7 +435,7 @@ export class Lab implements LabApi {
       const { summary, loaded } = model;
       const card = modelCard({
         source: { name: summary.name, modelType: summary.modelType, layout: summary.layout, weightsFile: loaded.source.weightsFile, weightsDtype: summary.weightsDtype, parameters: summary.parameters, layers: summary.numLayers },
-        prune: pruned?.result ?? finetuned?.pruneResult ?? null,
+        prune: pruned?.result ?? finetuned?.pruneResult ?? stored?.card ?? null,
         files: files.map((f) => f.path),
         format: request.format,
         onnxDtypes: wantsOnnx ? onnxDtypes : [],

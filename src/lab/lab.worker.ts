@@ -17,5 +17,8 @@ async function loadText(id: BundledId): Promise<string> {
 // Wasm threads need cross-origin isolation (COOP/COEP headers); without it onnxruntime runs on one.
 const numThreads = self.crossOriginIsolated ? Math.max(1, Math.min(4, navigator.hardwareConcurrency || 1)) : 1;
 
-const lab = new Lab({ loadText, preferWebGpu: true, ortWasmPaths: new URL('ort/', base).href, numThreads });
+// Test hook: the page names the worker 'prunelab-lab?adapterFault=0.01' to make the adapter self-test see wrong values.
+const adapterFault = Number(new URLSearchParams(self.name.split('?')[1] ?? '').get('adapterFault')) || undefined;
+
+const lab = new Lab({ loadText, preferWebGpu: true, ortWasmPaths: new URL('ort/', base).href, numThreads, adapterFault });
 serveLabApi(lab, self as unknown as LabPort);

@@ -19,6 +19,8 @@ import { checkExportable } from '../export/exportable';
 import type { TextTokenizer } from '../tokenizer/text-tokenizer';
 import { DEFAULT_NEW_TOKENS, generateText } from './generate-text';
 import type { AccuracySummary, BackendInfo, BenchRequest, BenchResult, ChoiceDataSource, JobOptions, PerplexityResult, PruneProgress, PruneRequest, PruneResult, TextSource } from './lab-api';
+import { partName, tokensOfPart } from '../evaluation/text-parts';
+import type { PruningPlan } from '../pruning/plan';
 
 export interface PruneJobContext {
   loaded: LoadedModel;
@@ -63,7 +65,7 @@ function progressMap(request: PruneRequest) {
   };
 }
 
-export async function runPruneJob(ctx: PruneJobContext, request: PruneRequest, options: JobOptions<PruneProgress> = {}): Promise<{ result: PruneResult; spec: ModelSpec }> {
+export async function runPruneJob(ctx: PruneJobContext, request: PruneRequest, options: JobOptions<PruneProgress> = {}): Promise<{ result: PruneResult; spec: ModelSpec; plan: PruningPlan }> {
   const started = performance.now();
   const { signal, onProgress } = options;
   const method = getMethod(request.methodId);
@@ -84,8 +86,8 @@ export async function runPruneJob(ctx: PruneJobContext, request: PruneRequest, o
   let textName = ctx.textName(calib.text);
   if (method.needsCalibration) {
     const calibText = await ctx.resolveText(calib.text);
-    textName = calibText.name;
-    const tokens = ctx.encode(calibText.text);
+    textName = partName(calibText.name, calib.part);
+    const tokens = tokensOfPart(ctx.encode(calibText.text), calib.part);
     let count = calib.windows ?? DEFAULT_CALIBRATION.windows;
     if (sampling === 'first' && Number.isInteger(count) && count >= 1) {
       const available = Math.floor(tokens.length / seqLen);
@@ -128,8 +130,10 @@ export async function runPruneJob(ctx: PruneJobContext, request: PruneRequest, o
     const prunedEngine = async () => (pruned ??= await createEngine(prunedSpec, { backend: ctx.backend.backend, precision: ctx.backend.precision }));
     if (request.evaluation) {
       const ev = request.evaluation;
-      const { name, text } = await ctx.resolveText(ev.text);
-      const ids = ctx.encode(text);
+      const resolved = await ctx.resolveText(ev.text);
+      const name = partName(resolved.name, ev.part);
+      const text = resolved.text;
+      const ids = tokensOfPart(ctx.encode(text), ev.part);
       const evalSeqLen = Math.min(ev.seqLen ?? 256, spec.config.maxPositionEmbeddings);
       const key = `${evalSeqLen}|${ev.maxWindows ?? 'all'}|${name}|${text.length}\n${text}`;
       const evalOptions = (phase: Phase) => ({
@@ -217,7 +221,7 @@ export async function runPruneJob(ctx: PruneJobContext, request: PruneRequest, o
       accuracyBefore,
       accuracyAfter,
     };
-    return { result, spec: prunedSpec };
+    return { result, spec: prunedSpec, plan };
   } finally {
     await runner.dispose();
     await pruned?.dispose();

@@ -5,6 +5,7 @@
 
 import * as ort from 'onnxruntime-web';
 import { LabError } from '../errors';
+import type { AdapterSelfTest } from './adapter-self-test';
 import { encodeOnnxModel, TensorType, type OnnxModel } from '../graph/onnx-writer';
 import type { ComputePrecision } from '../graph/precision';
 import { DeviceWeights, type GpuDeviceLike } from './device-weights';
@@ -28,6 +29,13 @@ export interface BackendInfo {
   precisionReason: string;
   /** WebGPU adapter supports 'shader-f16'. */
   shaderF16?: boolean;
+  /** The adapter's numeric self-test against WASM (runtime/adapter-self-test), where one ran. */
+  selfTest?: AdapterSelfTest | null;
+}
+
+/** WASM instead of the WebGPU adapter `info`, saying why (the adapter stays named). */
+export function wasmFallback(info: BackendInfo, reason: string, selfTest: AdapterSelfTest | null): BackendInfo {
+  return { backend: 'wasm', adapter: info.adapter, isSoftwareAdapter: info.isSoftwareAdapter, fallbackReason: reason, threads: info.threads, selfTest, ...precisionFor({ backend: 'wasm' }) };
 }
 
 export type PrecisionRequest = ComputePrecision | 'auto';

@@ -28,7 +28,7 @@ const bundledTexts = ['tinystories', 'wikitext2'] as const;
 const choices: Partial<Record<SettingKey, readonly string[]>> = {
   calibrationText: bundledTexts, // a dropped file cannot travel in a link
   sampling: ['first', 'random'],
-  evalText: ['other', ...bundledTexts],
+  evalText: ['same', 'other', ...bundledTexts],
 };
 
 const settingKeys = Object.keys(defaultPruneSettings()).filter((k) => k !== 'calibrationFile') as SettingKey[];

@@ -55,7 +55,8 @@ export interface LabState {
   /** What the user asked for (the precision in effect, and why, is in `backend`). */
   precisionRequest: PrecisionRequest;
   model: ModelSummary | null;
-  load: JobState<LoadProgress, ModelSummary> & { source: string | null };
+  /** source: what is being loaded (its name); replaced: the model it replaced, once done (null: none was loaded). */
+  load: JobState<LoadProgress, ModelSummary> & { source: string | null; replaced?: string | null };
   evaluation: JobState<PerplexityProgress, PerplexityResult> & { points: PerplexityPoint[] };
   /** Zero-shot multiple-choice accuracy. */
   accuracy: JobState<AccuracyProgress, AccuracyResult>;

@@ -14,7 +14,11 @@ import { createRunsActions, type RunsActions } from './runs-actions';
 export interface LabActions extends PruningActions, RunsActions {
   /** Reads the saved runs, asks the backend what it runs on and which pruning methods it has, then loads the first model (the bundled demo). */
   start(demoFiles: () => Promise<ModelFileRef[]>, demoName: string): Promise<void>;
-  loadModel(files: ModelFileRef[], source: string): Promise<void>;
+  /**
+   * Loads a model; `name` (the dropped folder's or file's) names it in the lab instead of its config's
+   * name, so two models of one architecture are told apart. A failed load keeps the previous model.
+   */
+  loadModel(files: ModelFileRef[], source: string, name?: string | null): Promise<void>;
   evaluate(request: PerplexityRequest): Promise<void>;
   /** The compression-law experiment, its points live. */
   lawExperiment(request: LawRequest): Promise<void>;
@@ -79,8 +83,8 @@ export function createLabStore(api: LabApi, runStorage: RunStorage = defaultRunS
 
     return {
       ...initialLabState(),
-      ...createRunsActions(runStorage, set, get),
-      ...createPruningActions(api, set, get, () => isBusy(get()), (result, method) => get().recordRun(result, method)),
+      ...createRunsActions(runStorage, set, get, api),
+      ...createPruningActions(api, set, get, () => isBusy(get()), (result, method, request) => get().recordRun(result, method, request)),
 
       async start(demoFiles, demoName) {
         void get().loadRuns();
@@ -101,7 +105,7 @@ export function createLabStore(api: LabApi, runStorage: RunStorage = defaultRunS
           return;
         }
         set((state) => ({ load: { ...state.load, status: 'idle' } }));
-        await get().loadModel(files, demoName);
+        await get().loadModel(files, demoName, demoName);
       },
 
       async setPrecision(request) {
@@ -116,26 +120,30 @@ export function createLabStore(api: LabApi, runStorage: RunStorage = defaultRunS
         }
       },
 
-      async loadModel(files, source) {
+      async loadModel(files, source, name = null) {
         if (isBusy(get())) return;
+        const previous = get().model?.name ?? null;
         set({ load: { status: 'running', progress: null, result: null, source }, error: null });
         await runJob(
           'load',
           (signal) =>
             api.loadModel(files, { signal, onProgress: (progress) => set((s) => ({ load: { ...s.load, progress } })) }),
-          (model) =>
-            set((state) => ({
-              model,
-              // Results measured on the previous model no longer describe what is loaded.
-              load: { ...state.load, status: 'done', result: model },
-              evaluation: { ...idleJob(), points: [] },
-              accuracy: idleJob(),
-              laws: { ...idleJob(), points: [] },
-              speed: idleJob(),
-              generation: idleJob(),
-              tuning: { ...idleJob(), trace: [], exported: 'idle' },
-              pruning: { ...state.pruning, job: idlePruneJob(), exported: { status: 'idle', files: [], savedTo: null } },
-            })),
+          (loaded) =>
+            set((state) => {
+              const model = name ? { ...loaded, name } : loaded;
+              return {
+                model,
+                // Results measured on the previous model no longer describe what is loaded.
+                load: { ...state.load, status: 'done', result: model, replaced: previous },
+                evaluation: { ...idleJob(), points: [] },
+                accuracy: idleJob(),
+                laws: { ...idleJob(), points: [] },
+                speed: idleJob(),
+                generation: idleJob(),
+                tuning: { ...idleJob(), trace: [], exported: 'idle' },
+                pruning: { ...state.pruning, job: idlePruneJob(), exported: { status: 'idle', files: [], savedTo: null } },
+              };
+            }),
         );
         // The backend may change with the model (e.g. a fallback to wasm for a big one).
         if (get().load.status === 'done') set({ backend: await api.backendInfo().catch(() => get().backend) });

@@ -3,7 +3,7 @@
 // createLabStore; must not import React or the engine.
 
 import { LabError, toLabErrorData } from '../errors';
-import type { ExportedFile, ExportRequest, LabApi, MethodInfo, PruneResult } from '../lab/lab-api';
+import type { ExportedFile, ExportRequest, LabApi, MethodInfo, PruneRequest, PruneResult, TextSource } from '../lab/lab-api';
 import type { FormValue } from './param-values';
 import type { LabState, ShownError } from './lab-state';
 import {
@@ -36,6 +36,11 @@ export interface PruningActions {
   enqueueCurrent(): string | null;
   /** Queues every run of the sweep form (methods × ratios × calibration texts); their ids, [] when invalid (error shown). */
   enqueueSweep(): string[];
+  /**
+   * Queues a stored run's request again (its RunRecord.request) on the loaded model; a dropped text is
+   * taken from the settings when a file of that name is chosen there, else it is refused naming the file.
+   */
+  rerun(runId: string): string | null;
   setSweep(sweep: Partial<SweepForm>): void;
   /** A queued item is skipped ('cancelled'); the running one is aborted. The others keep going. */
   cancelQueued(id: string): void;
@@ -57,7 +62,7 @@ type Set = (partial: Partial<LabState> | ((state: LabState) => Partial<LabState>
 type Get = () => LabState & { showError(error: unknown, during: string): void };
 
 /** What the runs slice gives back for a finished run: the RunRecord's id (null when nothing was recorded). */
-type RunDone = (result: PruneResult, method: MethodInfo) => Promise<string | null> | string | null | void;
+type RunDone = (result: PruneResult, method: MethodInfo, request: PruneRequest) => Promise<string | null> | string | null | void;
 
 let queueCounter = 0;
 const newQueueId = () => `q${++queueCounter}-${Math.random().toString(36).slice(2, 7)}`;
@@ -121,7 +126,7 @@ export function createPruningActions(
       });
       patch((p) => ({ job: { ...p.job, status: 'done', result, trace: result.trace, cancelling: false } }));
       patchItem(item.id, () => ({ status: 'done' }));
-      const runId = method ? await onRunDone(result, method) : null;
+      const runId = method ? await onRunDone(result, method, item.request) : null;
       patchItem(item.id, () => ({ runId: runId ?? null }));
       patch((p) => ({ job: { ...p.job, runId: runId ?? null } }));
     } catch (error) {
@@ -212,6 +217,26 @@ export function createPruningActions(
         return null;
       }
       return enqueue([{ method, request: built.request, label: runLabel(method, built.request) }])[0];
+    },
+
+    rerun(runId) {
+      const run = get().runs.runs.find((r) => r.id === runId);
+      const method = get().pruning.methods.find((m) => m.id === run?.methodId);
+      if (!run?.request || !method) {
+        set({ error: fail(new LabError('bad-argument', `Re-run: ${run ? `run ${run.methodLabel} kept no request (runs from before this version, or imported)` : 'that run is no longer listed'}.`), 'Re-running a run') });
+        return null;
+      }
+      const file = get().pruning.settings.calibrationFile;
+      const withFile = (source: TextSource): TextSource | null => (source.kind !== 'file' ? source : file && file.name === source.name ? { kind: 'file', name: file.name, text: file.text } : null);
+      const calibration = withFile(run.request.calibration.text);
+      const evaluation = run.request.evaluation ? withFile(run.request.evaluation.text) : undefined;
+      if (!calibration || evaluation === null) {
+        const name = run.request.calibration.text.kind === 'file' ? run.request.calibration.text.name : (run.request.evaluation?.text as { name: string }).name;
+        set({ error: fail(new LabError('bad-text', `Re-run: this run read ${name}, whose text is not stored; choose ${name} as the calibration text file, then Re-run.`, { file: name }), 'Re-running a run') });
+        return null;
+      }
+      const request: PruneRequest = { ...run.request, calibration: { ...run.request.calibration, text: calibration }, ...(run.request.evaluation && evaluation ? { evaluation: { ...run.request.evaluation, text: evaluation } } : {}) };
+      return enqueue([{ method, request, label: runLabel(method, request) }])[0];
     },
 
     enqueueSweep() {

@@ -19,8 +19,13 @@ export interface PruneSettings {
   sampling: 'first' | 'random';
   seed: string;
   evaluate: boolean;
-  /** 'other' = the bundled text not used for calibration (held-out by default). */
-  evalText: 'other' | 'tinystories' | 'wikitext2';
+  /**
+   * The held-out text, always scored on its last quarter (evaluation/text-parts), so every run's
+   * perplexity is on the same windows. 'same' (default) = the calibration text itself (in-domain), and
+   * calibration then draws from its first three quarters (disjoint); 'other' = the bundled text
+   * calibration does not use; or a text by name ('file' = the calibration file).
+   */
+  evalText: 'same' | 'other' | TextChoice;
   evalSeqLen: string;
   evalMaxWindows: string;
   measureSpeed: boolean;
@@ -108,7 +113,7 @@ export function defaultPruneSettings(): PruneSettings {
     sampling: 'first',
     seed: '0',
     evaluate: true,
-    evalText: 'other',
+    evalText: 'same',
     evalSeqLen: '128',
     evalMaxWindows: '4',
     measureSpeed: true,
@@ -170,10 +175,16 @@ function bundledOrFile(choice: TextChoice, file: PruneSettings['calibrationFile'
   return file ? { kind: 'file', name: file.name, text: file.text } : null;
 }
 
-/** The held-out text: 'other' is the bundled text that calibration does not use. */
-export function evaluationTextId(settings: PruneSettings): 'tinystories' | 'wikitext2' {
+/** The held-out text's choice: 'same' is the calibration text (a file too), 'other' the bundled text calibration does not use. */
+export function evaluationText(settings: PruneSettings): TextChoice {
+  if (settings.evalText === 'same') return settings.calibrationText;
   if (settings.evalText !== 'other') return settings.evalText;
   return settings.calibrationText === 'tinystories' ? 'wikitext2' : 'tinystories';
+}
+
+/** Whether evaluation scores the calibration text: calibration then uses its first three quarters (evaluation always its last). */
+export function evaluatesCalibrationText(settings: PruneSettings): boolean {
+  return settings.evaluate && evaluationText(settings) === settings.calibrationText;
 }
 
 export type BuiltRequest = { request: PruneRequest; errors?: undefined } | { request?: undefined; errors: Record<string, string> };
@@ -191,9 +202,12 @@ export function buildPruneRequest(method: MethodInfo, form: FormValues, settings
     params: values,
     calibration: { text: calibrationText ?? { kind: 'bundled', id: 'tinystories' }, windows, seqLen, sampling: settings.sampling, seed },
   };
+  const split = evaluatesCalibrationText(settings);
+  if (split) request.calibration.part = 'head';
   if (settings.evaluate) {
     request.evaluation = {
-      text: { kind: 'bundled', id: evaluationTextId(settings) },
+      text: bundledOrFile(evaluationText(settings), settings.calibrationFile) ?? { kind: 'bundled', id: 'tinystories' },
+      part: 'tail',
       seqLen: wholeNumber(settings.evalSeqLen, 'Evaluation window length', 2, errors, 'evalSeqLen'),
       maxWindows: wholeNumber(settings.evalMaxWindows, 'Evaluation windows', 1, errors, 'evalMaxWindows'),
     };

@@ -1,9 +1,10 @@
 // One finished run as plain data (what the Runs table, chart, CSV/JSON and IndexedDB keep), built from a
 // PruneResult, or from a FinetuneResult (a recovery run). Pure: must not import React, the worker or the engine.
 
-import type { FinetuneResult, ModelSummary, PruneResult } from '../lab/lab-api';
+import type { FinetuneResult, ModelSummary, PruneRequest, PruneResult, TextSource } from '../lab/lab-api';
 import type { ParamValue } from '../pruning/method';
 import type { TraceEntry } from '../pruning/plan';
+import { partName } from '../evaluation/text-parts';
 
 export interface RunRecord {
   id: string;
@@ -48,6 +49,14 @@ export interface RunRecord {
   accuracy?: { dataName: string; items: number; accBefore: number; accAfter: number; accNormBefore: number; accNormAfter: number } | null;
   /** Bytes of the pruned model's weights in fp32 (parametersAfter × 4). Optional: older records lack it. */
   fp32BytesAfter?: number;
+  /**
+   * The lab's stored plan of the run (PruneResult.storedPlan): exports the run again, also after a reload.
+   * null: not stored (planNote says why). Optional: older records and imported runs lack it.
+   */
+  planId?: string | null;
+  planNote?: string | null;
+  /** The request that made the run, for Re-run (a dropped text keeps its name only: its text is not stored). Optional. */
+  request?: PruneRequest;
   /** Runs made by `lab sweep`: the manifest (file name, hash of its settings), this run's 0-based place in its expanded order and the sweep's size. */
   sweep?: SweepPlace;
   /**
@@ -115,6 +124,29 @@ export interface RunContext {
   method: { label: string; kind: 'blocks' | 'sparsity' | 'width' } | null;
   finishedAtMs: number;
   id: string;
+  /** The request that made the run (kept for Re-run, dropped texts by name only). */
+  request?: PruneRequest;
+}
+
+/** A text source as a record keeps it: a dropped file by name only (its text stays out of IndexedDB and JSON). */
+const sourceByName = (source: TextSource): TextSource => (source.kind === 'file' ? { kind: 'file', name: source.name, text: '' } : source);
+
+/** The request without dropped texts' contents (Re-run asks for the file again when it is not the chosen one). */
+export function storableRequest(request: PruneRequest): PruneRequest {
+  return {
+    ...request,
+    calibration: { ...request.calibration, text: sourceByName(request.calibration.text) },
+    ...(request.evaluation ? { evaluation: { ...request.evaluation, text: sourceByName(request.evaluation.text) } } : {}),
+  };
+}
+
+/**
+ * Runs that asked for the same thing on the same model (method, parameters, calibration, evaluation):
+ * the key is equal. Their spread shows run-to-run noise; the table marks the later ones.
+ */
+export function duplicateKey(run: RunRecord): string {
+  const c = run.calibration;
+  return JSON.stringify([run.modelKey, run.methodId, run.recovery ? 'recovery' : '', Object.entries(run.params).sort(), c.textName, c.windows, c.seqLen, c.sampling, c.seed, run.pplTextName, run.pplWindows, run.pplSeqLen]);
 }
 
 export function runRecordOf(result: PruneResult, context: RunContext): RunRecord {
@@ -152,6 +184,9 @@ export function runRecordOf(result: PruneResult, context: RunContext): RunRecord
     generation: result.generation ? { prompt: result.generation.prompt, dense: result.generation.dense.text, pruned: result.generation.pruned.text } : null,
     accuracy: accuracyOf(result),
     fp32BytesAfter: result.parametersAfter * 4,
+    planId: result.storedPlan?.planId ?? null,
+    planNote: result.storedPlan?.reason ?? null,
+    ...(context.request ? { request: storableRequest(context.request) } : {}),
   };
 }
 
@@ -225,7 +260,7 @@ export function recoveryRecordOf(
     pplAfter: result.pplAfter?.ppl ?? null,
     pplWindows: ppl?.windows ?? null,
     pplSeqLen: ppl?.seqLen ?? null,
-    pplTextName: ppl ? `${result.textName} (held-out quarter)` : null,
+    pplTextName: ppl ? partName(result.textName, 'tail') : null,
     decodeTokensPerSDense: null,
     decodeTokensPerSPruned: null,
     prefillMsDense: null,

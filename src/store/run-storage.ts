@@ -8,6 +8,7 @@ export interface RunStorage {
   /** Every stored run, oldest first. */
   loadAll(): Promise<RunRecord[]>;
   put(run: RunRecord): Promise<void>;
+  delete(id: string): Promise<void>;
   clear(): Promise<void>;
 }
 
@@ -20,6 +21,9 @@ export function memoryRunStorage(initial: RunRecord[] = []): RunStorage {
     },
     async put(run) {
       runs.set(run.id, structuredClone(run));
+    },
+    async delete(id) {
+      runs.delete(id);
     },
     async clear() {
       runs.clear();
@@ -58,6 +62,9 @@ export function indexedDbRunStorage(factory: IDBFactory): RunStorage {
     },
     async put(run) {
       await requestDone((await store('readwrite')).put(run));
+    },
+    async delete(id) {
+      await requestDone((await store('readwrite')).delete(id));
     },
     async clear() {
       await requestDone((await store('readwrite')).clear());

@@ -1,7 +1,8 @@
 // The runs slice: every finished prune run and recovery fine-tuning, kept in a RunStorage (IndexedDB in the app) and loaded at
 // start; shown filtered to the loaded model by default. Must not import React or the engine.
 
-import type { FinetuneResult, MethodInfo, PruneResult } from '../lab/lab-api';
+import type { ExportedFile, ExportRequest, FinetuneResult, LabApi, MethodInfo, PruneRequest, PruneResult } from '../lab/lab-api';
+import { toLabErrorData } from '../errors';
 import type { LabState } from './lab-state';
 import { isRunOfModel, recoveryRecordOf, runRecordOf, type RunRecord } from './run-record';
 import { parseRunsJson } from './runs-import';
@@ -13,10 +14,26 @@ export interface RunsState {
   status: 'idle' | 'loading' | 'done' | 'failed';
   /** false: only runs of the loaded model (modelKey) are shown. */
   showAllModels: boolean;
+  /** The run others are compared with (pinned in the table), or null. Kept in localStorage. */
+  baselineRunId: string | null;
+  /** The format the table's Save / .zip buttons export. */
+  exportFormat: ExportRequest['format'];
+  /** The stored run being exported from the table, and how it went. */
+  exporting: { runId: string; status: 'running' | 'done' | 'failed' | 'cancelled'; files: { path: string; bytes: number }[]; savedTo: 'folder' | 'downloads' | null } | null;
+}
+
+const BASELINE_KEY = 'prunelab.baselineRunId';
+
+function storedBaseline(): string | null {
+  try {
+    return typeof localStorage === 'undefined' ? null : localStorage.getItem(BASELINE_KEY);
+  } catch {
+    return null;
+  }
 }
 
 export function initialRunsState(): RunsState {
-  return { runs: [], status: 'idle', showAllModels: false };
+  return { runs: [], status: 'idle', showAllModels: false, baselineRunId: storedBaseline(), exportFormat: 'safetensors', exporting: null };
 }
 
 /** The runs the table shows: the loaded model's, or all when asked (or when no model is loaded). */
@@ -35,7 +52,14 @@ export interface RunsActions {
    * Appends a finished run and stores it (a storage failure shows an error; the run stays in the table).
    * Resolves to the RunRecord's id (null when no model is loaded, nothing recorded).
    */
-  recordRun(result: PruneResult, method: MethodInfo | null): Promise<string | null>;
+  recordRun(result: PruneResult, method: MethodInfo | null, request?: PruneRequest): Promise<string | null>;
+  /** Removes a run from the table and from storage, and the lab's stored plan of it. */
+  deleteRun(runId: string): Promise<void>;
+  setRunsExportFormat(format: ExportRequest['format']): void;
+  /** Pins a run as the baseline the table compares with (null unpins). */
+  setBaseline(runId: string | null): void;
+  /** Exports a stored run again (its plan re-applied to the loaded weights) and saves the files. */
+  exportRun(runId: string, save: (files: ExportedFile[]) => Promise<'folder' | 'downloads'>, format?: ExportRequest['format']): Promise<void>;
   /** Appends a finished recovery fine-tuning run of the pruning run `sourceRunId` (null: the loaded model); its id, or null. */
   recordRecovery(result: FinetuneResult, sourceRunId: string | null): Promise<string | null>;
   /**
@@ -56,13 +80,23 @@ export interface RunsImported {
 type SetState = (partial: Partial<LabState> | ((state: LabState) => Partial<LabState>)) => void;
 type Get = () => LabState & { showError(error: unknown, during: string): void };
 
+function saveBaseline(runId: string | null): void {
+  try {
+    if (typeof localStorage === 'undefined') return;
+    if (runId === null) localStorage.removeItem(BASELINE_KEY);
+    else localStorage.setItem(BASELINE_KEY, runId);
+  } catch {
+    // storage blocked: the pin lasts until reload
+  }
+}
+
 let runCounter = 0;
 function newRunId(nowMs: number): string {
   runCounter += 1;
   return `run-${nowMs.toString(36)}-${runCounter.toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
 }
 
-export function createRunsActions(storage: RunStorage, set: SetState, get: Get, now: () => number = Date.now): RunsActions {
+export function createRunsActions(storage: RunStorage, set: SetState, get: Get, api: Pick<LabApi, 'exportModel' | 'deletePlan'> | null = null, now: () => number = Date.now): RunsActions {
   const patch = (update: (runs: RunsState) => Partial<RunsState>) => set((state) => ({ runs: { ...state.runs, ...update(state.runs) } }));
   async function append(run: RunRecord): Promise<string> {
     patch((r) => ({ runs: [...r.runs, run] }));
@@ -89,7 +123,10 @@ export function createRunsActions(storage: RunStorage, set: SetState, get: Get, 
     },
 
     async clearRuns() {
-      patch(() => ({ runs: [] }));
+      const planIds = get().runs.runs.map((r) => r.planId).filter((id): id is string => typeof id === 'string');
+      patch(() => ({ runs: [], baselineRunId: null }));
+      saveBaseline(null);
+      for (const planId of planIds) await api?.deletePlan(planId).catch(() => {});
       try {
         await storage.clear();
       } catch (error) {
@@ -101,11 +138,48 @@ export function createRunsActions(storage: RunStorage, set: SetState, get: Get, 
       patch(() => ({ showAllModels: show }));
     },
 
-    async recordRun(result, method) {
+    async recordRun(result, method, request) {
       const model = get().model;
       if (!model) return null;
       const finishedAtMs = now();
-      return append(runRecordOf(result, { model, method, finishedAtMs, id: newRunId(finishedAtMs) }));
+      return append(runRecordOf(result, { model, method, finishedAtMs, id: newRunId(finishedAtMs), request }));
+    },
+
+    async deleteRun(runId) {
+      const run = get().runs.runs.find((r) => r.id === runId);
+      if (!run) return;
+      patch((r) => ({ runs: r.runs.filter((x) => x.id !== runId), baselineRunId: r.baselineRunId === runId ? null : r.baselineRunId }));
+      if (get().runs.baselineRunId === null) saveBaseline(null);
+      try {
+        await storage.delete(runId);
+        if (run.planId && api) await api.deletePlan(run.planId);
+      } catch (error) {
+        get().showError(error, 'Deleting the run');
+      }
+    },
+
+    setRunsExportFormat(format) {
+      patch(() => ({ exportFormat: format }));
+    },
+
+    setBaseline(runId) {
+      patch(() => ({ baselineRunId: runId }));
+      saveBaseline(runId);
+    },
+
+    async exportRun(runId, save, format = 'safetensors') {
+      const run = get().runs.runs.find((r) => r.id === runId);
+      if (!run?.planId || !api) return;
+      patch(() => ({ exporting: { runId, status: 'running', files: [], savedTo: null } }));
+      try {
+        const files = await api.exportModel({ which: 'stored', planId: run.planId, format });
+        const savedTo = await save(files);
+        patch(() => ({ exporting: { runId, status: 'done', files: files.map((f) => ({ path: f.path, bytes: f.blob.size })), savedTo } }));
+      } catch (error) {
+        const cancelled = toLabErrorData(error).code === 'cancelled';
+        patch(() => ({ exporting: { runId, status: cancelled ? 'cancelled' : 'failed', files: [], savedTo: null } }));
+        if (!cancelled) get().showError(error, `Exporting run ${run.methodLabel}`);
+      }
     },
 
     async recordRecovery(result, sourceRunId) {

@@ -1,13 +1,13 @@
 // Where a model comes in: drop a folder or several files, or pick files / a folder with a dialog.
 
 import { useState, type DragEvent } from 'react';
-import type { ModelFileRef } from '../model/loaded-model';
 import { useLab } from '../store/use-lab';
 import { isBusy } from '../store/lab-state';
-import { filesFromDataTransfer, filesFromFileList } from './dropped-files';
+import { filesFromDataTransfer, filesFromFileList, type DroppedFiles } from './dropped-files';
 
-function describe(files: ModelFileRef[]): string {
-  return files.length === 1 ? files[0].path : `${files.length} files`;
+/** The model's name in the lab: the dropped folder's, else the one file's, else null (the name its config gives). */
+function nameOf({ files, folderName }: DroppedFiles): string | null {
+  return folderName ?? (files.length === 1 ? files[0].path : null);
 }
 
 export function DropZone() {
@@ -18,8 +18,8 @@ export function DropZone() {
   const hasModel = useLab((s) => s.model !== null);
   const [dragging, setDragging] = useState(false);
 
-  const submit = (files: ModelFileRef[]) => {
-    if (files.length > 0) void loadModel(files, describe(files));
+  const submit = (picked: DroppedFiles) => {
+    if (picked.files.length > 0) void loadModel(picked.files, nameOf(picked) ?? `${picked.files.length} files`, nameOf(picked));
   };
   const onDrop = (event: DragEvent<HTMLDivElement>) => {
     event.preventDefault();
@@ -79,7 +79,7 @@ export function DropZone() {
         <span className="muted" data-testid="load-status" data-status={load.status} aria-live="polite">
           {load.status === 'running' &&
             `Loading ${load.source ?? ''}${load.progress ? `: ${load.progress.message} (${Math.round(load.progress.fraction * 100)}%)` : '…'}`}
-          {load.status === 'done' && `Loaded ${load.source ?? ''}.`}
+          {load.status === 'done' && `Now loaded: ${load.result?.name ?? load.source ?? ''}${load.replaced ? ` (replaced ${load.replaced})` : ''}.`}
           {load.status === 'failed' && `Could not load ${load.source ?? 'the files'}${hasModel ? '; the previous model stays loaded' : ''}.`}
           {load.status === 'cancelled' && 'Loading cancelled.'}
         </span>

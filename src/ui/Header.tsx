@@ -1,4 +1,5 @@
-// Page header: what the lab runs on (WebGPU adapter or WASM), and a plain warning for software adapters.
+// Page header: what the lab runs on (WebGPU adapter or WASM), whether the adapter passed its numeric
+// self-test (else why the lab fell back to WASM), and a plain warning for software adapters.
 
 import type { PrecisionRequest } from '../lab/lab-api';
 import { useLab } from '../store/use-lab';
@@ -39,8 +40,13 @@ export function Header() {
             <span className="muted">
               {backend.threads} thread{backend.threads === 1 ? '' : 's'}
             </span>
+            {backend.selfTest?.passed && (
+              <span className="muted" data-testid="self-test" data-passed="true" title={backend.selfTest.checks.map((c) => `${c.name}: ${c.maxAbsDiff.toExponential(1)}`).join(', ')}>
+                numeric self-test passed
+              </span>
+            )}
             {backend.fallbackReason && (
-              <span className="muted" data-testid="fallback-reason">
+              <span className={backend.selfTest && !backend.selfTest.passed ? 'warning' : 'muted'} data-testid="fallback-reason">
                 WASM fallback: {backend.fallbackReason}
               </span>
             )}

@@ -2,6 +2,7 @@
 // so a new method appears here without UI code), what the numbers mean, and where the data stays.
 // Reads the store only; imports no engine code. Paper links are plain links: the page never fetches them.
 
+import { useState } from 'react';
 import type { MethodInfo } from '../lab/lab-api';
 import { useLab } from '../store/use-lab';
 import { kindTitles } from './MethodPicker';
@@ -33,17 +34,34 @@ function MethodList({ methods }: { methods: MethodInfo[] }) {
   );
 }
 
+const VISITED_KEY = 'prunelab.visited';
+
+/** True on this browser's first visit (then remembered); storage that throws (blocked) counts as a first visit. */
+function firstVisit(): boolean {
+  try {
+    const seen = localStorage.getItem(VISITED_KEY) !== null;
+    localStorage.setItem(VISITED_KEY, new Date().toISOString());
+    return !seen;
+  } catch {
+    return true;
+  }
+}
+
+/** Open on the first visit, collapsed to its title after (one click opens it again). */
 export function Intro() {
   const methods = useLab((s) => s.pruning.methods);
+  const [open] = useState(firstVisit);
   return (
-    <section className="card intro" aria-labelledby="intro-title" data-testid="intro">
-      <h2 id="intro-title">Prune a small language model in this tab, and compare methods</h2>
+    <details className="card intro" open={open} data-testid="intro">
+      <summary className="intro-summary">
+        <h2 id="intro-title">Prune a small language model in this tab, and compare methods</h2>
+      </summary>
       <p>
         The lab starts with <strong>stories260K</strong>: a 260K-parameter Llama that Andrej Karpathy trained on
         TinyStories, bundled with the page so everything works offline (
-        <a href="/models/stories260K/PROVENANCE.md" target="_blank" rel="noreferrer">where it comes from</a>). Drop your own model folder below, pick a
+        <a href="/models/stories260K/PROVENANCE.md" target="_blank" rel="noreferrer">where it comes from</a>). Drop your own model folder on the drop zone, pick a
         method, and run: each run measures perplexity and speed of the dense and pruned model side by side, and is
-        kept in the Runs table below.
+        kept in the Runs table.
       </p>
       <p className="intro-privacy" data-testid="intro-privacy">
         <strong>Your data stays here.</strong> Models and texts are read inside this tab and nothing is uploaded;
@@ -76,6 +94,6 @@ export function Intro() {
           </dd>
         </dl>
       </details>
-    </section>
+    </details>
   );
 }

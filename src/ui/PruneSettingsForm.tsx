@@ -2,7 +2,7 @@
 
 import type { ReactNode } from 'react';
 import type { PruneSettings } from '../store/pruning-state';
-import { evaluationTextId } from '../store/pruning-state';
+import { evaluationText, evaluatesCalibrationText } from '../store/pruning-state';
 import { TextFileInput } from './TextFileInput';
 
 const textNames = { tinystories: 'TinyStories', wikitext2: 'WikiText-2' } as const;
@@ -51,7 +51,10 @@ function NumberSetting(props: Props & { id: keyof PruneSettings; label: string; 
 
 export function PruneSettingsForm(props: Props) {
   const { settings, disabled, onChange } = props;
-  const heldOut = textNames[evaluationTextId(settings)];
+  const calibrationName = settings.calibrationText === 'file' ? (settings.calibrationFile?.name ?? 'the chosen file') : textNames[settings.calibrationText];
+  const otherName = textNames[settings.calibrationText === 'tinystories' ? 'wikitext2' : 'tinystories'];
+  const evalChoice = evaluationText(settings);
+  const evalName = evalChoice === 'file' ? calibrationName : textNames[evalChoice];
   return (
     <>
       <fieldset className="settings" data-testid="calibration-settings">
@@ -96,11 +99,20 @@ export function PruneSettingsForm(props: Props) {
         </label>
         {settings.evaluate && (
           <>
-            <Field id="evalText" label="Held-out text" help="Scored before and after on the same windows; by default the bundled text calibration does not use.">
+            <Field
+              id="evalText"
+              label="Held-out text"
+              help={
+                evaluatesCalibrationText(settings)
+                  ? `Scored on the last quarter of ${evalName}, before and after on the same windows; calibration reads only its first three quarters.`
+                  : `Scored on the last quarter of ${evalName}, before and after on the same windows.`
+              }
+            >
               {(describedBy) => (
                 <select id="prune-evalText" data-testid="prune-evalText" aria-describedby={describedBy} disabled={disabled}
                   value={settings.evalText} onChange={(e) => onChange({ evalText: e.target.value as PruneSettings['evalText'] })}>
-                  <option value="other">The other bundled text ({heldOut})</option>
+                  <option value="same">Same as calibration ({calibrationName}), held-out quarter</option>
+                  <option value="other">The other bundled text ({otherName})</option>
                   <option value="tinystories">TinyStories</option>
                   <option value="wikitext2">WikiText-2</option>
                 </select>

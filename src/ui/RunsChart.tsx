@@ -6,7 +6,7 @@
 
 import { useRef, useState } from 'react';
 import type uPlot from 'uplot';
-import { chartSeriesKey, realisedSparsity, type RunRecord } from '../store/run-record';
+import { chartSeriesKey, realisedSparsity, targetRatio, type RunRecord } from '../store/run-record';
 import { PlotExportButtons } from './runs/ChartExportButtons';
 import { formatNumber } from './format';
 import { methodColors, numbered, percentText, realisedText, targetText } from './runs/run-views-data';
@@ -36,8 +36,12 @@ export function chartSeries(runs: RunRecord[], metric: ChartMetric = 'ppl'): Cha
   return [...seen].map(([key, label]) => ({ key, label }));
 }
 
-/** The chart's x: the realised sparsity (for every run with overallSparsity it is runRatio); null leaves the run out. */
-export const chartX = (run: RunRecord): number | null => realisedSparsity(run);
+/**
+ * The chart's x: the ratio the run asked for, so runs of different methods at one ratio line up (Wanda's
+ * 0.297 and magnitude's 0.3 both at 0.3); the realised sparsity is in the tooltip table. Runs without a
+ * target fall back to their realised sparsity; null leaves the run out.
+ */
+export const chartX = (run: RunRecord): number | null => targetRatio(run) ?? realisedSparsity(run);
 
 const metricBefore: Record<ChartMetric, (run: RunRecord) => number | null> = {
   ppl: (run) => run.pplBefore,
@@ -86,11 +90,11 @@ export function RunsChart({ runs, describedBy }: { runs: RunRecord[]; describedB
         : {
             scales: { x: { time: false }, y: logScale ? { distr: 3 } : {} },
             series: [
-              { label: 'Realised sparsity', value: (_u: uPlot, v: number | null) => (v === null ? '—' : percentText(v)) },
+              { label: 'Ratio asked for', value: (_u: uPlot, v: number | null) => (v === null ? '—' : percentText(v)) },
               ...series.map((s, i) => ({ label: s.label, stroke: methodColors[i % methodColors.length], width: 2, spanGaps: true, points: { show: true, size: 7 } })),
               ...(dense === null ? [] : [{ label: 'dense model', stroke: '#64748b', width: 1.5, dash: [4, 4], points: { show: false } }]),
             ],
-            axes: [{ label: 'Realised sparsity, 0..1 (block methods: share of block weights removed)' }, { label: names.axis }],
+            axes: [{ label: 'Ratio asked for, 0..1 (sparsity, or share of blocks / width removed)' }, { label: names.axis }],
           },
     data: () => {
       const data = chartData(runs, series, metric);

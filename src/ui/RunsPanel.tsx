@@ -3,20 +3,18 @@
 // side-by-side views (src/ui/runs/) built from the same rows in the same order.
 
 import { useState } from 'react';
-import { isRunOfModel, paramsText, pplDelta, realisedSparsity, runRatio, targetRatio, type RunRecord } from '../store/run-record';
+import { isRunOfModel, pplDelta, realisedSparsity, type RunRecord } from '../store/run-record';
+import { runMarks, shownRatio } from '../store/run-marks';
 import { runsToCsv, runsToJson } from '../store/runs-csv';
 import { visibleRuns } from '../store/runs-actions';
 import { useLab } from '../store/use-lab';
 import { downloadText } from './download-text';
-import { formatCount, formatNumber } from './format';
 import { ImportRunsButton } from './runs/ImportRunsButton';
-import { fp32BytesAfter, percentText } from './runs/run-views-data';
+import { fp32BytesAfter } from './runs/run-views-data';
+import { RunRow } from './runs/RunRow';
 import { RunsViews } from './runs/RunsViews';
 
 type SortKey = 'finished' | 'method' | 'ratio' | 'realised' | 'pplAfter' | 'delta' | 'accNorm' | 'decode' | 'prefill' | 'parameters' | 'size' | 'layers' | 'elapsed';
-
-/** The table's ratio: what the run asked for (targetRatio), else the measured ratio (runRatio). */
-const shownRatio = (run: RunRecord): number => targetRatio(run) ?? runRatio(run);
 
 const sortValue: Record<SortKey, (run: RunRecord) => number | string | null> = {
   finished: (r) => r.finishedAtMs,
@@ -46,8 +44,6 @@ export function sortRuns(runs: RunRecord[], key: SortKey, ascending: boolean): R
   });
 }
 
-const maybe = (value: number | null, digits = 2) => (value === null ? '—' : formatNumber(value, digits));
-
 function Header({ label, column, sort, onSort }: { label: string; column: SortKey; sort: [SortKey, boolean]; onSort: (k: SortKey) => void }) {
   const active = sort[0] === column;
   return (
@@ -60,77 +56,6 @@ function Header({ label, column, sort, onSort }: { label: string; column: SortKe
   );
 }
 
-function RunRow({ run, number, otherModel }: { run: RunRecord; number: number; otherModel: boolean }) {
-  const delta = pplDelta(run);
-  const bytes = fp32BytesAfter(run);
-  const realised = realisedSparsity(run);
-  return (
-    <tr data-testid="run-row" data-run-id={run.id} data-method={run.methodId} data-other-model={otherModel}>
-      <td data-testid="run-number" data-value={number}>#{number}</td>
-      <td>
-        {run.methodLabel}
-        {otherModel && <span className="other-model small" data-testid="run-other-model"> (other model: {run.modelName})</span>}
-      </td>
-      <td data-testid="run-ratio" data-value={shownRatio(run)}>
-        {formatNumber(shownRatio(run), 3)} <span className="muted small">{paramsText(run.params)}</span>
-      </td>
-      <td data-testid="run-realised-sparsity" data-value={realised ?? ''}
-        title={realised === null ? 'Not recorded for this run' : run.methodKind === 'blocks' ? 'Share of the block linear weights removed (blocks dropped, plus zeros in kept blocks)' : 'Share of zero weights over the block linear layers, measured'}>
-        {percentText(realised)}
-      </td>
-      <td data-testid="run-ppl" data-before={run.pplBefore ?? ''} data-after={run.pplAfter ?? ''}>
-        {maybe(run.pplBefore)} → {maybe(run.pplAfter)}
-        {run.pplWindows !== null && <span className="muted small"> ({run.pplWindows} × {run.pplSeqLen}, {run.pplTextName})</span>}
-      </td>
-      <td data-testid="run-ppl-delta" data-value={delta ?? ''}>{delta === null ? '—' : `${delta >= 0 ? '+' : ''}${formatNumber(delta)}`}</td>
-      <td data-testid="run-acc" data-before={run.accuracy?.accNormBefore ?? ''} data-after={run.accuracy?.accNormAfter ?? ''}>
-        {run.accuracy ? (
-          <>
-            {percentText(run.accuracy.accNormBefore)} → {percentText(run.accuracy.accNormAfter)}
-            <span className="muted small"> (acc {percentText(run.accuracy.accBefore)} → {percentText(run.accuracy.accAfter)}; {run.accuracy.items} items, {run.accuracy.dataName})</span>
-          </>
-        ) : (
-          <span className="muted small">not measured</span>
-        )}
-      </td>
-      <td data-testid="run-decode" title={run.speedAdapter ?? undefined} data-dense={run.decodeTokensPerSDense ?? ''} data-pruned={run.decodeTokensPerSPruned ?? ''}>
-        {run.decodeTokensPerSDense === null && run.decodeTokensPerSPruned === null ? (
-          <span className="muted small">not measured</span>
-        ) : (
-          `${maybe(run.decodeTokensPerSDense, 1)} → ${maybe(run.decodeTokensPerSPruned, 1)}`
-        )}
-      </td>
-      <td data-testid="run-prefill" title={run.speedAdapter ?? undefined} data-dense={run.prefillMsDense ?? ''} data-pruned={run.prefillMsPruned ?? ''}>
-        {run.prefillMsDense === null && run.prefillMsPruned === null ? (
-          <span className="muted small">not measured</span>
-        ) : (
-          `${maybe(run.prefillMsDense, 1)} → ${maybe(run.prefillMsPruned, 1)}`
-        )}
-      </td>
-      <td data-testid="run-calibration" data-text={run.calibration.textName} data-windows={run.calibration.windows}>
-        {run.calibration.windows === 0 ? (
-          <span className="muted small">none (data-free)</span>
-        ) : (
-          <>
-            {run.calibration.textName} × {run.calibration.windows}
-            <span className="muted small"> ({run.calibration.seqLen} tokens)</span>
-          </>
-        )}
-      </td>
-      <td data-testid="run-parameters" data-value={run.parametersAfter}>
-        {formatCount(run.parametersBefore)} → {formatCount(run.parametersAfter)}
-      </td>
-      <td data-testid="run-size" data-value={bytes} title="fp32 weights of the pruned model">
-        {(bytes / 1e6).toFixed(2)} MB
-      </td>
-      <td data-testid="run-layers" data-value={run.layersAfter}>
-        {run.layersBefore} → {run.layersAfter}
-      </td>
-      <td data-testid="run-elapsed" data-value={run.elapsedMs}>{(run.elapsedMs / 1000).toFixed(1)} s</td>
-    </tr>
-  );
-}
-
 export function RunsPanel() {
   const runs = useLab((s) => s.runs);
   const model = useLab((s) => s.model);
@@ -140,6 +65,9 @@ export function RunsPanel() {
   const shown = visibleRuns({ runs, model });
   const hidden = runs.runs.length - shown.length;
   const sorted = sortRuns(shown, sort[0], sort[1]);
+  const marks = runMarks(shown);
+  const baseline = runs.runs.find((r) => r.id === runs.baselineRunId) ?? null;
+  const setExportFormat = useLab((s) => s.setRunsExportFormat);
   const onSort = (column: SortKey) => setSort(([key, ascending]) => [column, key === column ? !ascending : true]);
   const stamp = () => new Date().toISOString().replace(/[:.]/g, '-');
 
@@ -163,6 +91,14 @@ export function RunsPanel() {
           Export JSON
         </button>
         <ImportRunsButton />
+        <label className="check">
+          Export runs as{' '}
+          <select data-testid="runs-export-format" value={runs.exportFormat} onChange={(e) => setExportFormat(e.target.value as typeof runs.exportFormat)}>
+            <option value="safetensors">Hugging Face (safetensors)</option>
+            <option value="transformers.js">transformers.js (ONNX fp32, fp16, 4-bit)</option>
+            <option value="both">Both</option>
+          </select>
+        </label>
         <button type="button" className="button" disabled={runs.runs.length === 0} data-testid="runs-clear" onClick={() => void clearRuns()}>
           Clear runs
         </button>
@@ -192,11 +128,12 @@ export function RunsPanel() {
                   <Header label="Size (fp32)" column="size" sort={sort} onSort={onSort} />
                   <Header label="Layers" column="layers" sort={sort} onSort={onSort} />
                   <Header label="Time taken" column="elapsed" sort={sort} onSort={onSort} />
+                  <th scope="col">Actions</th>
                 </tr>
               </thead>
               <tbody>
-                {sorted.map((run, i) => (
-                  <RunRow key={run.id} run={run} number={i + 1} otherModel={!model || !isRunOfModel(run, model)} />
+                {sorted.map((run) => (
+                  <RunRow key={run.id} run={run} mark={marks.get(run.id)!} otherModel={!model || !isRunOfModel(run, model)} baseline={baseline} />
                 ))}
               </tbody>
             </table>

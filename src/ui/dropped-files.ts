@@ -10,10 +10,27 @@ export function stripCommonRoot(refs: ModelFileRef[]): ModelFileRef[] {
   return refs.map((ref) => ({ path: ref.path.slice(ref.path.indexOf('/') + 1), blob: ref.blob }));
 }
 
+/** What was dropped or picked: the files (paths relative to the folder) and the folder's name, if one was dropped. */
+export interface DroppedFiles {
+  files: ModelFileRef[];
+  /** The dropped folder's name (the model's name in the lab), or null for loose files. */
+  folderName: string | null;
+}
+
+/** The first path segment every path shares (the dropped folder's own name), or null. */
+export function commonRoot(paths: string[]): string | null {
+  const firstSegments = new Set(paths.map((path) => (path.includes('/') ? path.split('/')[0] : null)));
+  if (paths.length === 0 || firstSegments.size !== 1 || firstSegments.has(null)) return null;
+  return [...firstSegments][0];
+}
+
+function dropped(refs: ModelFileRef[]): DroppedFiles {
+  return { files: stripCommonRoot(refs).sort((a, b) => a.path.localeCompare(b.path)), folderName: commonRoot(refs.map((r) => r.path)) };
+}
+
 /** Files from an <input type=file> (with or without webkitdirectory). */
-export function filesFromFileList(list: FileList | File[]): ModelFileRef[] {
-  const refs = Array.from(list).map((file) => ({ path: file.webkitRelativePath || file.name, blob: file as Blob }));
-  return stripCommonRoot(refs).sort((a, b) => a.path.localeCompare(b.path));
+export function filesFromFileList(list: FileList | File[]): DroppedFiles {
+  return dropped(Array.from(list).map((file) => ({ path: file.webkitRelativePath || file.name, blob: file as Blob })));
 }
 
 function readAllEntries(reader: FileSystemDirectoryReader): Promise<FileSystemEntry[]> {
@@ -47,7 +64,7 @@ async function collect(entry: FileSystemEntry, out: ModelFileRef[]): Promise<voi
 }
 
 /** Files from a drop: folders are walked. Must be called synchronously in the drop handler. */
-export function filesFromDataTransfer(transfer: DataTransfer): Promise<ModelFileRef[]> {
+export function filesFromDataTransfer(transfer: DataTransfer): Promise<DroppedFiles> {
   // Entries must be taken before the first await: the DataTransfer is emptied after the event.
   const entries = Array.from(transfer.items)
     .filter((item) => item.kind === 'file')
@@ -57,6 +74,6 @@ export function filesFromDataTransfer(transfer: DataTransfer): Promise<ModelFile
     if (entries.length === 0 || entries.some((entry) => entry === null)) return filesFromFileList(plainFiles);
     const out: ModelFileRef[] = [];
     for (const entry of entries) await collect(entry as FileSystemEntry, out);
-    return stripCommonRoot(out).sort((a, b) => a.path.localeCompare(b.path));
+    return dropped(out);
   })();
 }

@@ -1,6 +1,6 @@
-// Saves exported files on the user's machine: into a folder they pick (File System Access API,
-// Chromium) where available, else ONE zip download (STORE, built from the files' Blobs, so the
-// model is not copied into one buffer) through an object URL. Browser-only.
+// Saves exported files on the user's machine, two plain choices: into a folder they pick (File System
+// Access API, Chromium; where it is missing, the zip instead), or ONE compressed .zip download
+// (export/zip, deflated as it streams) through an object URL. Browser-only.
 
 import { LabError } from '../errors';
 import type { ExportedFile } from '../lab/lab-api';
@@ -41,6 +41,13 @@ function download(blob: Blob, name: string): void {
   setTimeout(() => URL.revokeObjectURL(url), 60_000);
 }
 
+/** One compressed .zip download (keeps the folder structure, onnx/…; browsers may drop some of many separate downloads). */
+export async function saveZip(files: ExportedFile[]): Promise<'folder' | 'downloads'> {
+  download(await zipFiles(files), EXPORT_ZIP_NAME);
+  return 'downloads';
+}
+
+/** Into a folder the user picks; without a folder picker (other browsers), the .zip download. */
 export async function saveFiles(files: ExportedFile[]): Promise<'folder' | 'downloads'> {
   const picker = (window as unknown as { showDirectoryPicker?: DirectoryPicker }).showDirectoryPicker;
   if (typeof picker === 'function') {
@@ -54,8 +61,5 @@ export async function saveFiles(files: ExportedFile[]): Promise<'folder' | 'down
     for (const file of files) await writeInto(root, file);
     return 'folder';
   }
-  // One archive keeps the folder structure (onnx/…) and avoids browsers dropping some of many
-  // downloads started at once.
-  download(await zipFiles(files), EXPORT_ZIP_NAME);
-  return 'downloads';
+  return saveZip(files);
 }

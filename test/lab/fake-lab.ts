@@ -227,6 +227,7 @@ export class FakeLab implements LabApi {
       calibration: { windows: request.calibration.windows ?? 64, seqLen: request.calibration.seqLen ?? 256, sampling: request.calibration.sampling ?? 'first', seed: request.calibration.seed ?? 0, textName: 'fake' },
       pplBefore: ppl, pplAfter: ppl, speedBefore: null, speedAfter: null,
       speedNote: sparsity > 0 ? 'Zeroed weights: no speed-up on dense kernels.' : 'Blocks removed: fewer layers run.', elapsedMs: 1,
+      storedPlan: { planId: `plan-fake-${++this.plansStored}`, bytes: 8, reason: null },
       // Accuracy falls by 0.05 per removed block (dense: acc 0.3, acc_norm 0.35).
       ...(request.accuracy
         ? {
@@ -236,8 +237,17 @@ export class FakeLab implements LabApi {
         : {}),
     };
   }
+  plansStored = 0;
+  deletedPlans: string[] = [];
+  exportedPlanId: string | undefined;
+
+  async deletePlan(planId: string): Promise<void> {
+    this.deletedPlans.push(planId);
+  }
+
   async exportModel(request: ExportRequest): Promise<ExportedFile[]> {
     this.exportedWhich = request.which;
+    this.exportedPlanId = request.planId;
     return [
       { path: 'config.json', blob: new Blob(['{"num_hidden_layers":4}']) },
       { path: 'model.safetensors', blob: new Blob([new Uint8Array(40)]) },

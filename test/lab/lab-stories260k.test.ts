@@ -14,9 +14,11 @@ const relErr = (a: number, b: number) => Math.abs(a - b) / b;
 const GREEDY = 'Once upon a time, there was a little girl named Lily. She loved to play outside in the park.';
 
 useNativeOrt();
+const FULL_TEXT_LAYOUT = 'safetensors checkpoint';
+const first20Nlls = new Map<string, number[]>();
 const cases = Object.entries(stories260KLayouts).flatMap(([name, files]) => (['wasm', 'cpu'] as const).map((backend) => [name, backend, files] as const));
 
-describe.each(cases)('stories260K from the %s on %s', (_name, backend, files) => {
+describe.each(cases)('stories260K from the %s on %s', (layout, backend, files) => {
   const lab = new Lab({ preferWebGpu: false, nativeBackend: backend === 'cpu' ? 'cpu' : undefined, loadText: async () => text });
   afterAll(() => lab.dispose());
 
@@ -34,16 +36,23 @@ describe.each(cases)('stories260K from the %s on %s', (_name, backend, files) =>
     }
   });
 
-  it('gives ppl 3.9682 on the first 20 windows and 5.0964 on all 1198 (256 tokens, within 1e-3)', async () => {
+  it('gives ppl 3.9682 on the first 20 windows (256 tokens, within 1e-3)', async () => {
     const first20 = await lab.evaluatePerplexity({ text: tinyStories, seqLen: 256, maxWindows: 20 });
     expect(first20.windows).toBe(20);
     expect(first20.tokensScored).toBe(20 * 255);
     expect(relErr(first20.ppl, 3.9682)).toBeLessThan(1e-3);
+    first20Nlls.set(`${layout} ${backend}`, first20.windowNlls);
+  });
+
+  // The whole text once per backend: the layouts share one graph (the import check bounds their logits
+  // to 1e-4 and the first 20 windows agree), so a full pass per layout would only repeat the same work.
+  if (layout === FULL_TEXT_LAYOUT) it('gives ppl 5.0964 on all 1198 windows (256 tokens, within 1e-3)', async () => {
+    const first20 = first20Nlls.get(`${layout} ${backend}`)!;
     const all = await lab.evaluatePerplexity({ text: tinyStories, seqLen: 256 });
     expect(all.windows).toBe(1198);
     expect(all.tokensScored).toBe(305_490);
     expect(relErr(all.ppl, 5.0964)).toBeLessThan(1e-3);
-    expect(all.windowNlls.slice(0, 20)).toEqual(first20.windowNlls);
+    expect(all.windowNlls.slice(0, 20)).toEqual(first20);
   });
 
   it('generates the reference story greedily from "Once upon a time"', async () => {

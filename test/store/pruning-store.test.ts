@@ -6,7 +6,7 @@ import type { ExportedFile } from '../../src/lab/lab-api';
 import type { TraceEntry } from '../../src/pruning/plan';
 import { isBusy } from '../../src/store/lab-state';
 import { createLabStore } from '../../src/store/lab-store';
-import { buildPruneRequest, defaultPruneSettings, evaluationTextId, mergeTrace } from '../../src/store/pruning-state';
+import { buildPruneRequest, defaultPruneSettings, evaluationText, mergeTrace } from '../../src/store/pruning-state';
 import { FakeLab, fakeMethods } from '../lab/fake-lab';
 
 const demo = async () => [
@@ -50,8 +50,9 @@ describe('pruning slice', () => {
     expect(lab.receivedPrune).toMatchObject({
       methodId: 'drop-blocks',
       params: { blocks: '2' },
-      calibration: { text: { kind: 'bundled', id: 'tinystories' }, windows: 4, seqLen: 64, sampling: 'random', seed: 7 },
-      evaluation: { text: { kind: 'bundled', id: 'wikitext2' }, seqLen: 128, maxWindows: 4 },
+      // In-domain by default: the calibration text's last quarter, calibration from its first three.
+      calibration: { text: { kind: 'bundled', id: 'tinystories' }, part: 'head', windows: 4, seqLen: 64, sampling: 'random', seed: 7 },
+      evaluation: { text: { kind: 'bundled', id: 'tinystories' }, part: 'tail', seqLen: 128, maxWindows: 4 },
       speed: { promptTokens: 32, genTokens: 16, runs: 2 },
     });
     const { job } = store.getState().pruning;
@@ -164,12 +165,25 @@ describe('pruning-state helpers', () => {
     expect(trace.map((t) => t.kind)).toEqual(['sleb-step', 'sleb-step', 'layer-pruned']);
   });
 
-  it('held-out text is the other bundled text unless chosen; a file calibration evaluates on TinyStories', () => {
+  it('held-out text: by default the calibration text (a file too), split 3:1; else the other bundled text or one by name', () => {
     const settings = defaultPruneSettings();
-    expect(evaluationTextId(settings)).toBe('wikitext2');
-    expect(evaluationTextId({ ...settings, calibrationText: 'wikitext2' })).toBe('tinystories');
-    expect(evaluationTextId({ ...settings, calibrationText: 'file' })).toBe('tinystories');
-    expect(evaluationTextId({ ...settings, evalText: 'tinystories' })).toBe('tinystories');
+    expect(settings.evalText).toBe('same');
+    expect(evaluationText(settings)).toBe('tinystories');
+    expect(evaluationText({ ...settings, calibrationText: 'file' })).toBe('file');
+    expect(evaluationText({ ...settings, evalText: 'other' })).toBe('wikitext2');
+    expect(evaluationText({ ...settings, evalText: 'other', calibrationText: 'wikitext2' })).toBe('tinystories');
+    expect(evaluationText({ ...settings, evalText: 'wikitext2' })).toBe('wikitext2');
+    const wanda = fakeMethods().find((m) => m.id === 'wanda')!;
+    const file = { ...settings, calibrationText: 'file' as const, calibrationFile: { name: 'mine.txt', text: 'my own text' } };
+    const fromFile = buildPruneRequest(wanda, {}, file, 5).request!;
+    expect(fromFile.calibration).toMatchObject({ text: { kind: 'file', name: 'mine.txt' }, part: 'head' });
+    expect(fromFile.evaluation).toMatchObject({ text: { kind: 'file', name: 'mine.txt' }, part: 'tail' });
+    // Another text: calibration reads all of its own text; evaluation is still a last quarter.
+    const other = buildPruneRequest(wanda, {}, { ...settings, evalText: 'other' }, 5).request!;
+    expect(other.calibration.part).toBeUndefined();
+    expect(other.evaluation).toMatchObject({ text: { kind: 'bundled', id: 'wikitext2' }, part: 'tail' });
+    // No evaluation: calibration reads the whole text.
+    expect(buildPruneRequest(wanda, {}, { ...settings, evaluate: false }, 5).request!.calibration.part).toBeUndefined();
   });
 
   it('buildPruneRequest adds generation when ticked (default) and checks its prompt and token count', () => {

@@ -40,20 +40,24 @@ describe('sweepRuns', () => {
     expect(runs[1].label).toBe('SLEB · numBlocks=1 · WikiText-2 ×16');
   });
 
-  it('evaluates every run on the same held-out text, and refuses to calibrate on that text', () => {
-    const one = sweepRuns(methods(), forms, settings, sweep({ methodIds: ['wanda', 'sleb'], ratios: '0.2', calibrationTexts: ['tinystories'] }), 5);
-    expect(new Set(one.runs!.map((r) => JSON.stringify(r.request.evaluation?.text)))).toEqual(new Set(['{"kind":"bundled","id":"wikitext2"}']));
+  it('evaluates every run on the same held-out quarter; runs calibrated on that text read only its first three quarters', () => {
+    const one = sweepRuns(methods(), forms, settings, sweep({ methodIds: ['wanda', 'sleb'], ratios: '0.2', calibrationTexts: ['wikitext2'] }), 5);
+    expect(new Set(one.runs!.map((r) => JSON.stringify(r.request.evaluation)))).toEqual(new Set([JSON.stringify({ text: { kind: 'bundled', id: 'tinystories' }, part: 'tail', seqLen: 128, maxWindows: 4 })]));
     const both = sweepRuns(methods(), forms, settings, sweep({ methodIds: ['wanda'], ratios: '0.2', calibrationTexts: ['tinystories', 'wikitext2'] }), 5);
-    expect(both.errors?.calibrationTexts).toMatch(/WikiText-2 is the held-out evaluation text/);
-    const heldOutTiny = { ...settings, evalText: 'tinystories' as const };
-    expect(sweepRuns(methods(), forms, heldOutTiny, sweep({ methodIds: ['wanda'], ratios: '0.2', calibrationTexts: ['tinystories'] }), 5).errors?.calibrationTexts).toMatch(/TinyStories/);
+    expect(both.errors).toBeUndefined();
+    const byText = Object.fromEntries(both.runs!.map((r) => [(r.request.calibration.text as { id: string }).id, r.request]));
+    expect(byText.tinystories.calibration.part).toBe('head');
+    expect(byText.wikitext2.calibration.part).toBeUndefined();
+    expect(byText.tinystories.evaluation).toEqual(byText.wikitext2.evaluation);
+    expect(byText.wikitext2.evaluation).toMatchObject({ text: { kind: 'bundled', id: 'tinystories' }, part: 'tail' });
   });
 
   it('uses the settings\' calibration when no text is ticked', () => {
     const out = sweepRuns(methods(), forms, { ...settings, calibrationText: 'wikitext2', calibrationWindows: '3' }, sweep({ methodIds: ['wanda'], ratios: '0.3' }), 5);
     expect(out.runs).toHaveLength(1);
     expect(out.runs![0].request.calibration).toMatchObject({ text: { kind: 'bundled', id: 'wikitext2' }, windows: 3 });
-    expect(out.runs![0].request.evaluation?.text).toEqual({ kind: 'bundled', id: 'tinystories' });
+    expect(out.runs![0].request.evaluation?.text).toEqual({ kind: 'bundled', id: 'wikitext2' });
+    expect(out.runs![0].request.calibration.part).toBe('head');
   });
 
   it('turns a ratio into round(r × layers) blocks and drops requests that come out the same', () => {

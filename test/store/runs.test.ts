@@ -190,7 +190,7 @@ describe('run-record helpers', () => {
     };
     const model = { name: 'stories260K', parameters: 260032, numLayers: 5, fileBytes: 1, weightsHash: 'ab'.repeat(32) };
     const r = recoveryRecordOf(result, pruned, { model, finishedAtMs: 1, id: 'r1' });
-    expect(r).toMatchObject({ methodId: 'wanda', methodLabel: 'Wanda + LoRA r8 masked', overallSparsity: 0.5, pplBefore: 27.2, pplAfter: 11.4, pplTextName: 'tinystories (held-out quarter)', pplWindows: 16 });
+    expect(r).toMatchObject({ methodId: 'wanda', methodLabel: 'Wanda + LoRA r8 masked', overallSparsity: 0.5, pplBefore: 27.2, pplAfter: 11.4, pplTextName: 'tinystories (held-out last quarter)', pplWindows: 16 });
     expect(r.recovery).toEqual({ of: 'p1', mode: 'lora', lora: { rank: 8, alpha: 16, masked: true }, trainEmbeddings: false, steps: 60, stepsRequested: 60, trainTokens: 61440, lossFirst: 3.3, lossLast: 2.4, tokensPerS: 6800, backend: 'wasm' });
     // The chart draws the recovered run on a line of its own at the same sparsity, not averaged with Wanda's.
     const series = chartSeries([pruned, r]);

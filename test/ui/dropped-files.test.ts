@@ -11,13 +11,15 @@ function fileIn(relativePath: string): File {
 
 describe('dropped files', () => {
   it('a picked folder keeps paths below the folder itself', () => {
-    const refs = filesFromFileList([fileIn('stories260K/onnx/model.onnx'), fileIn('stories260K/config.json')]);
-    expect(refs.map((r) => r.path)).toEqual(['config.json', 'onnx/model.onnx']);
+    const picked = filesFromFileList([fileIn('stories260K/onnx/model.onnx'), fileIn('stories260K/config.json')]);
+    expect(picked.files.map((r) => r.path)).toEqual(['config.json', 'onnx/model.onnx']);
+    expect(picked.folderName).toBe('stories260K');
   });
 
   it('several plain files keep their names', () => {
-    const refs = filesFromFileList([new File(['a'], 'tokenizer.json'), new File(['b'], 'model.safetensors')]);
-    expect(refs.map((r) => r.path)).toEqual(['model.safetensors', 'tokenizer.json']);
+    const picked = filesFromFileList([new File(['a'], 'tokenizer.json'), new File(['b'], 'model.safetensors')]);
+    expect(picked.files.map((r) => r.path)).toEqual(['model.safetensors', 'tokenizer.json']);
+    expect(picked.folderName).toBeNull();
   });
 
   it('does not strip when paths do not share one root', () => {

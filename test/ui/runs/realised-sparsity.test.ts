@@ -25,7 +25,7 @@ function cells(html: string, testId: string): { value: string; text: string }[] 
 
 function renderPanel(runs: RunRecord[]): string {
   const state = createLabStore(new FakeLab(), memoryRunStorage()).getState();
-  const store: LabStore = createStore<LabStoreState>()(() => ({ ...state, runs: { runs, status: 'idle', showAllModels: true } }));
+  const store: LabStore = createStore<LabStoreState>()(() => ({ ...state, runs: { runs, status: 'idle', showAllModels: true, baselineRunId: null, exportFormat: 'safetensors', exporting: null } }));
   return renderToStaticMarkup(createElement(LabStoreProvider, { store, children: createElement(RunsPanel) }));
 }
 
@@ -72,8 +72,8 @@ describe('Runs table', () => {
 describe('perplexity vs ratio chart', () => {
   const runs = [wandaRun(), wandaRun({ id: 'n', methodId: 'neuroal', methodLabel: 'NeuroAL', overallSparsity: 0.7, pplAfter: 7 })];
 
-  it('plots at the realised sparsity: Wanda at 0.69, NeuroAL at 0.70', () => {
-    expect(chartData(runs, chartSeries(runs))).toEqual([[0.69, 0.7], [8, null], [null, 7]]);
+  it('plots at the ratio asked for, so Wanda (realised 0.69) and NeuroAL (0.70) line up at 0.7', () => {
+    expect(chartData(runs, chartSeries(runs))).toEqual([[0.7], [8], [7]]);
   });
 
   it('its data table lists target and realised per evaluated run', () => {
@@ -103,11 +103,10 @@ describe('frontier data table and heat map row labels', () => {
     expect(heatmapSvg('t', columns, heatRows(runs, columns))).toContain('>#1 Wanda · 69.0%</text>');
   });
 
-  it('a record without overallSparsity is left off the chart but listed in its table with —', () => {
+  it('a record without overallSparsity is plotted at its asked ratio and listed with realised —', () => {
     const runs = [newRun(), noSparsityRun()];
-    expect(chartData(runs, chartSeries(runs))).toEqual([[0.5], [6]]);
     const html = renderToStaticMarkup(createElement(RunsChart, { runs, describedBy: 'x' }));
-    expect(html).toContain('data-points="1"');
+    expect(html).toContain('data-points="2"');
     expect(cells(html, 'runs-chart-realised')).toEqual([{ value: '0.5', text: '50.0%' }, { value: '', text: '—' }]);
   });
 });

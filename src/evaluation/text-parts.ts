@@ -1,0 +1,27 @@
+// One text, two disjoint parts: the first three quarters of its tokens ('head', for calibration and
+// training) and the last quarter ('tail', held out for perplexity), the 3:1 split of DReSS's best
+// setting. Scoring a model on the tail of the text it was calibrated on is in-domain and never sees a
+// calibration token.
+
+export type TextPart = 'all' | 'head' | 'tail';
+
+/** Share of the tokens held out at the end of a text. */
+export const HELD_OUT_SHARE = 0.25;
+
+/** The token index where the held-out tail begins. */
+export function heldOutStart(tokenCount: number): number {
+  return Math.floor(tokenCount * (1 - HELD_OUT_SHARE));
+}
+
+/** The tokens of `part` ('all' returns `ids` itself). */
+export function tokensOfPart<T extends ArrayLike<number> & { slice(start?: number, end?: number): T }>(ids: T, part: TextPart = 'all'): T {
+  if (part === 'all') return ids;
+  const split = heldOutStart(ids.length);
+  return part === 'head' ? ids.slice(0, split) : ids.slice(split);
+}
+
+/** The text's name with its part, as results and charts show it. */
+export function partName(name: string, part: TextPart = 'all'): string {
+  if (part === 'all') return name;
+  return part === 'head' ? `${name} (first three quarters)` : `${name} (held-out last quarter)`;
+}
