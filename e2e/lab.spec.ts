@@ -1,9 +1,9 @@
 // The app end to end on the bundled demo model, each test in its own page (the `lab` fixture opens the
 // lab and waits for the demo model; after the test it checks that no request left the origin): load +
-// import check, perplexity (checked against the engine in Node on the same windows), generation, speed,
-// cancel. The import check's failing case is in import-check.spec.ts.
+// import check, conversion of the loaded model to a transformers.js folder, perplexity (checked against the
+// engine in Node on the same windows), generation, speed, cancel. The import check's failing case is in import-check.spec.ts.
 
-import { expect, nodeLab, runEvaluation, saveScreenshot, test } from './helpers';
+import { expect, nodeLab, readDownload, runEvaluation, saveScreenshot, test, unzip } from './helpers';
 
 /** The engine's own value in Node (WASM EP), on the same files and windows as the browser. */
 async function nodePerplexity(maxWindows: number, seqLen: number): Promise<number> {
@@ -41,7 +41,18 @@ test.describe('Prunelab on the demo model', () => {
     // The demo model's files come from our origin; the lab worker's onnxruntime wasm too.
     expect(lab.requests.some((url) => url.includes('/models/stories260K/'))).toBe(true);
     expect(lab.requests.some((url) => url.includes('/ort/') && url.endsWith('.wasm'))).toBe(true);
+    await expect(page.getByTestId('load-status')).toHaveText('Now loaded: stories260K (bundled demo).');
     await saveScreenshot(page, '01-model-loaded');
+
+    // Convert without pruning: the loaded model as a transformers.js folder, one compressed .zip.
+    await page.getByTestId('loaded-export').locator('summary').click();
+    await page.getByTestId('loaded-export-format').selectOption('transformers.js');
+    const zip = await readDownload(page, () => page.getByTestId('loaded-export-zip').click());
+    const files = await unzip(zip.bytes);
+    for (const path of ['config.json', 'tokenizer.json', 'onnx/model.onnx', 'onnx/model_fp16.onnx', 'onnx/model_q4.onnx', 'README.md']) expect([...files.keys()]).toContain(path);
+    const unzippedBytes = [...files.values()].reduce((sum, bytes) => sum + bytes.length, 0);
+    expect(zip.bytes.length, 'the zip is compressed').toBeLessThan(unzippedBytes);
+    await expect(page.getByTestId('loaded-export-status')).toHaveAttribute('data-status', 'done');
   });
 
   test('perplexity on 4 windows of 256 matches the engine in Node within 1e-3', async ({ page, lab: _demo }) => {

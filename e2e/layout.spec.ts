@@ -10,6 +10,7 @@ test('no card wider than its column at 800, 1200 and 1600 px once results exist;
   // The adapter (SwiftShader here) passed its numeric self-test against WASM, so the lab runs on it.
   await expect(page.getByTestId('backend-name')).toHaveText('WebGPU');
   await expect(page.getByTestId('self-test')).toHaveAttribute('data-passed', 'true');
+  await expect(page.getByTestId('first-block-check')).toHaveAttribute('data-status', 'pass');
   await fillQuickPrune(page, { methodId: 'drop-blocks', params: { blocks: '2' }, generate: false });
   await page.getByTestId('prune-run').click();
   await waitForPruneDone(page);
@@ -46,12 +47,21 @@ test('no card wider than its column at 800, 1200 and 1600 px once results exist;
   }
 });
 
-test('an adapter whose self-test results are perturbed (injected fault) is flagged, and the lab runs on WASM', async ({ page }) => {
+test('an adapter whose self-test (or first-block) results are perturbed (injected faults) is flagged, and the lab runs on WASM', async ({ page }) => {
   await openLab(page, '/?adapterFault=0.01');
   await expect(page.getByTestId('backend-name')).toHaveText('WASM');
   await expect(page.getByTestId('fallback-reason')).toContainText(/failed the numeric self-test: its matmul result differs from WASM by/);
   await expect(page.getByTestId('self-test')).toHaveCount(0);
   await saveScreenshot(page, 'adapter-self-test-fallback');
+  await runEvaluation(page, { maxWindows: '1' });
+  await expect(page.getByTestId('eval-chart')).toHaveAttribute('data-points', '1');
+
+  // An adapter that passes the small kernels but computes the model's first block wrong: the model runs on WASM.
+  await page.goto('/?blockFault=0.01');
+  await expect(page.getByTestId('load-status')).toHaveAttribute('data-status', 'done', { timeout: 240_000 });
+  await expect(page.getByTestId('first-block-check')).toHaveAttribute('data-status', 'fail');
+  await expect(page.getByTestId('backend-name')).toHaveText('WASM');
+  await expect(page.getByTestId('fallback-reason')).toContainText("computed this model's first block wrong");
   await runEvaluation(page, { maxWindows: '1' });
   await expect(page.getByTestId('eval-chart')).toHaveAttribute('data-points', '1');
 });

@@ -12,6 +12,9 @@ test('a model folder deleted after loading: evaluation names the missing file; d
   await page.getByTestId('folder-input').setInputFiles(gone.folder);
   await expect(page.getByTestId('import-check')).toHaveAttribute('data-status', 'pass');
   await expect(page.getByTestId('load-status')).toHaveAttribute('data-status', 'done');
+  // Named after its folder, and says what it replaced.
+  await expect(page.getByTestId('model-name')).toHaveText('stories260K-then-deleted');
+  await expect(page.getByTestId('load-status')).toHaveText('Now loaded: stories260K-then-deleted (replaced stories260K (bundled demo)).');
   await gone.remove();
 
   await runEvaluation(page, { maxWindows: '1', seqLen: '64' }, { expectError: true });
@@ -30,4 +33,9 @@ test('a model folder deleted after loading: evaluation names the missing file; d
   } finally {
     await again.remove();
   }
+  // After a reload the page cannot read the dropped files again: it says so instead of silently showing the demo.
+  await page.reload();
+  await expect(page.getByTestId('load-status')).toHaveAttribute('data-status', 'done', { timeout: 240_000 });
+  await expect(page.getByTestId('previous-model')).toContainText('stories260K-again');
+  await expect(page.getByTestId('previous-model')).toContainText('drop its folder again');
 });

@@ -14,7 +14,7 @@ async function fillMovement(page: Page, steps: string): Promise<void> {
   });
 }
 
-test('movement pruning: live loss and masked share, a smaller model in Runs, transformers.js download', async ({ page, lab: _demo }) => {
+test('movement pruning: live loss and masked share, a smaller model in Runs, transformers.js download; a cancelled long run leaves a working lab', async ({ page, lab: _demo }) => {
   test.setTimeout(600_000);
   await fillMovement(page, '8');
   await page.getByTestId('prune-run').click();
@@ -36,14 +36,13 @@ test('movement pruning: live loss and masked share, a smaller model in Runs, tra
   const config = JSON.parse(files.get('config.json')!.toString('utf8'));
   expect(config.hidden_size).toBe(64);
   expect(config.intermediate_size * config.num_key_value_heads).toBeLessThan(172 * 4); // something was removed
-});
 
-test('cancelling a movement run midway leaves a working lab', async ({ page, lab: _demo }) => {
-  test.setTimeout(300_000);
+  // Cancelling a long run midway (same page: a page load per test is the suite's largest cost).
   await fillMovement(page, '500');
   await page.getByTestId('prune-run').click();
   await expect(page.getByTestId('movement-live-chart')).toHaveAttribute('data-points', /^[2-9]|\d\d/, { timeout: 240_000 });
   await page.getByTestId('prune-cancel').click();
   await expect(page.getByTestId('prune-status')).toHaveAttribute('data-status', 'cancelled', { timeout: 120_000 });
   await runEvaluation(page, { maxWindows: '1', seqLen: '64' });
+  await expect(page.getByTestId('run-row')).toHaveCount(1); // the cancelled run left no record
 });

@@ -11,9 +11,11 @@ import { App } from './ui/App';
 import { demoModelName, fetchDemoModelFiles } from './ui/demo-model';
 import './ui/styles.css';
 
-// ?adapterFault=0.01 (a test hook) reaches the worker in its name: its adapter self-test then sees perturbed values.
-const adapterFault = new URLSearchParams(location.search).get('adapterFault');
-const workerName = adapterFault ? `prunelab-lab?adapterFault=${encodeURIComponent(adapterFault)}` : 'prunelab-lab';
+// ?adapterFault=0.01 / ?blockFault=0.01 (test hooks) reach the worker in its name: its adapter self-test, or
+// the first-block check at load, then sees perturbed values.
+const page = new URLSearchParams(location.search);
+const hooks = new URLSearchParams([...page].filter(([key]) => key === 'adapterFault' || key === 'blockFault'));
+const workerName = hooks.size > 0 ? `prunelab-lab?${hooks}` : 'prunelab-lab';
 const worker = new Worker(new URL('./lab/lab.worker.ts', import.meta.url), { type: 'module', name: workerName });
 const client = new LabClient(worker);
 worker.addEventListener('error', (event) => {

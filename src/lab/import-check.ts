@@ -44,7 +44,7 @@ export async function runImportCheck(
   };
 }
 
-function probeTokens(tokenizer: TextTokenizer, vocabSize: number): number[] {
+export function probeTokens(tokenizer: TextTokenizer, vocabSize: number): number[] {
   const ids = tokenizer.encode(PROBE_TEXT).slice(0, PROBE_TOKENS);
   // Pad with a deterministic spread of ids so short tokenizations still probe many rows.
   for (let i = ids.length; i < PROBE_TOKENS; i++) ids.push((i * 7919) % vocabSize);

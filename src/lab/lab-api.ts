@@ -19,6 +19,7 @@ export type { BenchProgress, BenchRequest, BenchResult, Stat } from '../evaluati
 export type { GenerateProgress } from '../evaluation/generate';
 export type { PerplexityProgress, PerplexityResult } from '../evaluation/perplexity';
 import type { TextPart } from '../evaluation/text-parts';
+import type { FirstBlockCheck } from './first-block-check';
 export type { TextPart } from '../evaluation/text-parts';
 export type { MethodInfo } from '../pruning/method';
 export type { BackendInfo, PrecisionRequest } from '../runtime/ort';
@@ -91,6 +92,8 @@ export interface ModelSummary {
    */
   /** `sharedOnDevice`: held once in GPU buffers that every session binds (WebGPU), else one copy per session. */
   memory: { weightsBytes: number; precision: 'fp32' | 'fp16'; sharedOnDevice: boolean; limitBytes: number | null; limitSource: string };
+  /** WebGPU only: the model's first block on the adapter against WASM, at load (lab/first-block-check); null elsewhere. */
+  firstBlockCheck?: FirstBlockCheck | null;
 }
 
 export type LoadProgress = { stage: 'read' | 'parse' | 'build' | 'session' | 'check'; message: string; fraction: number };

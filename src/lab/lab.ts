@@ -46,6 +46,7 @@ import type {
   TextSource,
 } from './lab-api';
 import { runImportCheck } from './import-check';
+import { runFirstBlockCheck } from './first-block-check';
 import { summarizeModel } from './model-summary';
 import { weightsHash } from './weights-hash';
 import { evaluatePerplexity } from '../evaluation/perplexity';
@@ -86,6 +87,8 @@ export interface LabOptions {
   systemMemory?: () => SystemMemory;
   /** Test hook: perturbs the adapter's self-test results by this relative amount (a wrong adapter must be caught). */
   adapterFault?: number;
+  /** Test hook: perturbs the adapter's first-block logits at load (first-block-check) by this relative amount. */
+  blockFault?: number;
   /** Where prune plans are kept for exporting stored runs (default: IndexedDB where there is one, else none). */
   planStorage?: PlanStorage;
 }
@@ -172,7 +175,16 @@ export class Lab implements LabApi {
       const loaded = await loadModelFromFiles(files, (p) => onProgress?.({ ...p }));
       throwIfCancelled(signal);
       const tokenizer = createTextTokenizer(loaded.tokenizerJson, loaded.tokenizerConfig);
-      const backend = await this.backendInfo();
+      let backend = await this.backendInfo();
+      if (backend.backend === 'webgpu') onProgress?.({ stage: 'check', message: 'checking the GPU adapter on the first block against WASM', fraction: 0.75 });
+      const firstBlock = await runFirstBlockCheck(loaded, tokenizer, backend, this.options.blockFault);
+      if (firstBlock && !firstBlock.passed) {
+        const reason = `the WebGPU adapter computed this model's first block wrong: its logits differ from WASM by ${firstBlock.maxAbsDiff?.toPrecision(2)} (allowed ${firstBlock.tolerance?.toPrecision(2)})`;
+        const fallback = wasmFallback(backend, reason, backend.selfTest ?? null);
+        this.backend = Promise.resolve({ ...fallback, ...precisionFor(fallback, this.precisionRequest) });
+        backend = await this.backendInfo();
+      }
+      throwIfCancelled(signal);
       onProgress?.({ stage: 'session', message: `creating ${backend.backend} sessions`, fraction: 0.8 });
       const engine = await createEngine(loaded.spec, { backend: backend.backend, precision: backend.precision });
       try {
@@ -181,7 +193,7 @@ export class Lab implements LabApi {
         const importCheck = loaded.referenceOnnx ? await this.importCheck(loaded, engine, tokenizer, backend) : null;
         throwIfCancelled(signal);
         const hash = await weightsHash(loaded.spec);
-        const summary = summarizeModel(loaded, importCheck, performance.now() - started, hash, await modelMemory(loaded.spec, backend.backend, this.options, backend.precision));
+        const summary = { ...summarizeModel(loaded, importCheck, performance.now() - started, hash, await modelMemory(loaded.spec, backend.backend, this.options, backend.precision)), firstBlockCheck: firstBlock };
         const previous = this.current;
         this.current = { loaded, tokenizer, engine, summary, encoded: new Map(), densePpl: new Map(), denseAccuracy: new Map(), pruned: null, finetuned: null };
         await previous?.engine.dispose();

@@ -17,8 +17,11 @@ async function loadText(id: BundledId): Promise<string> {
 // Wasm threads need cross-origin isolation (COOP/COEP headers); without it onnxruntime runs on one.
 const numThreads = self.crossOriginIsolated ? Math.max(1, Math.min(4, navigator.hardwareConcurrency || 1)) : 1;
 
-// Test hook: the page names the worker 'prunelab-lab?adapterFault=0.01' to make the adapter self-test see wrong values.
-const adapterFault = Number(new URLSearchParams(self.name.split('?')[1] ?? '').get('adapterFault')) || undefined;
+// Test hooks: the page names the worker 'prunelab-lab?adapterFault=0.01' (or blockFault=) to make the adapter
+// self-test (or the first-block check at load) see wrong values.
+const hooks = new URLSearchParams(self.name.split('?')[1] ?? '');
+const adapterFault = Number(hooks.get('adapterFault')) || undefined;
+const blockFault = Number(hooks.get('blockFault')) || undefined;
 
-const lab = new Lab({ loadText, preferWebGpu: true, ortWasmPaths: new URL('ort/', base).href, numThreads, adapterFault });
+const lab = new Lab({ loadText, preferWebGpu: true, ortWasmPaths: new URL('ort/', base).href, numThreads, adapterFault, blockFault });
 serveLabApi(lab, self as unknown as LabPort);

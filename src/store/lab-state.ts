@@ -22,7 +22,7 @@ import type {
   PerplexityProgress,
   PerplexityResult,
 } from '../lab/lab-api';
-import { initialPruningState, type PruningState } from './pruning-state';
+import { initialPruningState, type ExportState, type PruningState } from './pruning-state';
 import { initialRunsState, type RunsState } from './runs-actions';
 
 export type JobStatus = 'idle' | 'running' | 'done' | 'cancelled' | 'failed';
@@ -55,6 +55,11 @@ export interface LabState {
   /** What the user asked for (the precision in effect, and why, is in `backend`). */
   precisionRequest: PrecisionRequest;
   model: ModelSummary | null;
+  /**
+   * The dropped model loaded before the last reload, if it was not the demo: its files are not kept,
+   * so the page says to drop it again instead of silently showing the demo (null: none, or dismissed).
+   */
+  previousModel: string | null;
   /** source: what is being loaded (its name); replaced: the model it replaced, once done (null: none was loaded). */
   load: JobState<LoadProgress, ModelSummary> & { source: string | null; replaced?: string | null };
   evaluation: JobState<PerplexityProgress, PerplexityResult> & { points: PerplexityPoint[] };
@@ -66,6 +71,8 @@ export interface LabState {
   generation: JobState<GenerateProgress, GenerateResult>;
   /** Recovery fine-tuning: the live steps (loss curve) and the export of the fine-tuned model. */
   tuning: JobState<FinetuneProgress, FinetuneResult> & { trace: FinetuneStep[]; exported: JobStatus };
+  /** Export or conversion of the model as loaded (no pruning): safetensors ↔ transformers.js ONNX. */
+  loadedExport: ExportState;
   /** Methods, their forms, the pruning job and the export (pruning-state.ts). */
   pruning: PruningState;
   /** Every finished prune run and recovery fine-tuning, stored between visits (runs-actions.ts). */
@@ -84,6 +91,7 @@ export function initialLabState(): LabState {
     backend: null,
     precisionRequest: 'auto',
     model: null,
+    previousModel: null,
     load: { ...idleJob<LoadProgress, ModelSummary>(), source: null },
     evaluation: { ...idleJob<PerplexityProgress, PerplexityResult>(), points: [] },
     accuracy: idleJob(),
@@ -91,6 +99,7 @@ export function initialLabState(): LabState {
     speed: idleJob(),
     generation: idleJob(),
     tuning: { ...idleJob<FinetuneProgress, FinetuneResult>(), trace: [], exported: 'idle' },
+    loadedExport: { status: 'idle', files: [], savedTo: null },
     pruning: initialPruningState(),
     runs: initialRunsState(),
     error: null,
@@ -100,7 +109,7 @@ export function initialLabState(): LabState {
 
 /** True while any job runs: the worker runs one job at a time, so the UI starts one at a time. */
 export function isBusy(state: LabState): boolean {
-  const jobs = [state.load, state.evaluation, state.accuracy, state.laws, state.speed, state.generation, state.tuning, state.pruning.job, state.pruning.exported];
+  const jobs = [state.load, state.evaluation, state.accuracy, state.laws, state.speed, state.generation, state.tuning, state.pruning.job, state.pruning.exported, state.loadedExport];
   return jobs.some((job) => job.status === 'running') || state.tuning.exported === 'running';
 }
 

@@ -3,7 +3,7 @@
 
 import { createStore, type StoreApi } from 'zustand/vanilla';
 import { toLabErrorData } from '../errors';
-import type { AccuracyRequest, LawRequest, BenchRequest, ExportedFile, FinetuneRequest, GenerateRequest, LabApi, PerplexityRequest, PrecisionRequest } from '../lab/lab-api';
+import type { AccuracyRequest, LawRequest, BenchRequest, ExportedFile, ExportRequest, FinetuneRequest, GenerateRequest, LabApi, PerplexityRequest, PrecisionRequest } from '../lab/lab-api';
 import type { ModelFileRef } from '../model/loaded-model';
 import { appendPoint, idleJob, initialLabState, isBusy, pointsFromResult, type JobKind, type LabState } from './lab-state';
 import { createPruningActions, type PruningActions } from './pruning-actions';
@@ -30,6 +30,8 @@ export interface LabActions extends PruningActions, RunsActions {
   finetune(request: FinetuneRequest): Promise<void>;
   /** Saves the fine-tuned model as a Hugging Face folder (safetensors). */
   exportFinetuned(save: (files: ExportedFile[]) => Promise<'folder' | 'downloads'>): Promise<void>;
+  /** Exports (converts) the model as loaded, without pruning, in `format`. */
+  exportLoaded(save: (files: ExportedFile[]) => Promise<'folder' | 'downloads'>, format: ExportRequest['format']): Promise<void>;
   cancel(kind: JobKind): void;
   /** Weight-matrix precision (auto / fp32 / fp16); the model's sessions are rebuilt on next use. */
   setPrecision(request: PrecisionRequest): Promise<void>;
@@ -52,6 +54,24 @@ const jobLabels: Record<JobKind, string> = {
 };
 
 /** `runStorage`: where finished runs are kept (default: IndexedDB in a browser, memory elsewhere). */
+/** The name of the model last loaded, across reloads (localStorage; blocked storage just forgets). */
+const lastModel = {
+  read(): string | null {
+    try {
+      return typeof localStorage === 'undefined' ? null : localStorage.getItem('prunelab.lastModel');
+    } catch {
+      return null;
+    }
+  },
+  write(name: string | null): void {
+    try {
+      if (typeof localStorage !== 'undefined' && name) localStorage.setItem('prunelab.lastModel', name);
+    } catch {
+      // storage blocked
+    }
+  },
+};
+
 export function createLabStore(api: LabApi, runStorage: RunStorage = defaultRunStorage()): LabStore {
   // AbortControllers are not state (not plain data); they live beside the store.
   const controllers = new Map<JobKind, AbortController>();
@@ -88,6 +108,8 @@ export function createLabStore(api: LabApi, runStorage: RunStorage = defaultRunS
 
       async start(demoFiles, demoName) {
         void get().loadRuns();
+        const previous = lastModel.read();
+        if (previous && previous !== demoName) set({ previousModel: previous });
         try {
           set({ backend: await api.backendInfo() });
         } catch (error) {
@@ -145,6 +167,10 @@ export function createLabStore(api: LabApi, runStorage: RunStorage = defaultRunS
               };
             }),
         );
+        if (get().load.status === 'done') {
+          lastModel.write(get().model?.name ?? null);
+          if (get().model?.name === get().previousModel) set({ previousModel: null });
+        }
         // The backend may change with the model (e.g. a fallback to wasm for a big one).
         if (get().load.status === 'done') set({ backend: await api.backendInfo().catch(() => get().backend) });
       },
@@ -241,6 +267,20 @@ export function createLabStore(api: LabApi, runStorage: RunStorage = defaultRunS
         } catch (error) {
           set((s) => ({ tuning: { ...s.tuning, exported: 'failed' } }));
           get().showError(error, 'Saving the fine-tuned model');
+        }
+      },
+
+      async exportLoaded(save, format) {
+        if (isBusy(get()) || !get().model) return;
+        set({ loadedExport: { status: 'running', files: [], savedTo: null } });
+        try {
+          const files = await api.exportModel({ which: 'loaded', format });
+          const savedTo = await save(files);
+          set({ loadedExport: { status: 'done', files: files.map((f) => ({ path: f.path, bytes: f.blob.size })), savedTo } });
+        } catch (error) {
+          const cancelled = toLabErrorData(error).code === 'cancelled';
+          set({ loadedExport: { status: cancelled ? 'cancelled' : 'failed', files: [], savedTo: null } });
+          if (!cancelled) get().showError(error, 'Exporting the loaded model');
         }
       },
 

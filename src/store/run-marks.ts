@@ -21,8 +21,9 @@ function ratioGroup(run: RunRecord): string {
   return JSON.stringify([run.modelKey, shownRatio(run).toFixed(3), run.pplTextName, run.pplWindows, run.pplSeqLen]);
 }
 
-/** Marks for `runs` (oldest first), by run id. */
-export function runMarks(runs: RunRecord[]): Map<string, RunMark> {
+/** Marks for `runs` (in any order; numbered by finishing time), by run id. */
+export function runMarks(unordered: RunRecord[]): Map<string, RunMark> {
+  const runs = [...unordered].sort((a, b) => a.finishedAtMs - b.finishedAtMs);
   const marks = new Map<string, RunMark>();
   const firstOf = new Map<string, number>();
   const bestOf = new Map<string, { id: string; ppl: number; count: number }>();

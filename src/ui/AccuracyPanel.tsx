@@ -7,6 +7,7 @@ import { isBusy } from '../store/lab-state';
 import { useCancelling, useLab } from '../store/use-lab';
 import { formatNumber } from './format';
 import { TextFileInput } from './TextFileInput';
+import { useStoredSetting } from './use-stored-setting';
 
 const percent = (p: number) => `${(100 * p).toFixed(1)}%`;
 
@@ -22,8 +23,8 @@ export function AccuracyPanel() {
   const showError = useLab((s) => s.showError);
   const [dropped, setDropped] = useState<{ name: string; text: string } | null>(null);
   const [useFile, setUseFile] = useState(false);
-  const [maxItems, setMaxItems] = useState('100');
-  const [which, setWhich] = useState<NonNullable<AccuracyRequest['which']>>('loaded');
+  const [maxItems, setMaxItems] = useStoredSetting('accuracy.maxItems', '100');
+  const [which, setWhich] = useStoredSetting<NonNullable<AccuracyRequest['which']>>('accuracy.which', 'loaded', ['loaded', 'pruned', 'finetuned']);
 
   const run = () => {
     let data: ChoiceDataSource = { kind: 'bundled', id: 'hellaswag' };

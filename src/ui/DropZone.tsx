@@ -17,6 +17,7 @@ export function DropZone() {
   const load = useLab((s) => s.load);
   const hasModel = useLab((s) => s.model !== null);
   const [dragging, setDragging] = useState(false);
+  const previousModel = useLab((s) => s.previousModel);
 
   const submit = (picked: DroppedFiles) => {
     if (picked.files.length > 0) void loadModel(picked.files, nameOf(picked) ?? `${picked.files.length} files`, nameOf(picked));
@@ -40,6 +41,12 @@ export function DropZone() {
       onDragLeave={() => setDragging(false)}
       onDrop={onDrop}
     >
+      {previousModel && (
+        <p className="warning" data-testid="previous-model">
+          Before the reload you worked on <strong>{previousModel}</strong>. Dropped files are not kept by the page: drop its folder again to continue. Its runs are kept (tick
+          &ldquo;Show runs of other models&rdquo; to see them); the demo model is loaded meanwhile.
+        </p>
+      )}
       <p>
         Drop a model folder (config.json, tokenizer.json, onnx/model.onnx or model.safetensors) or its files here.
       </p>

@@ -1,5 +1,5 @@
-// The visible error: the code's plain-language hint, the lab's own message (which names the file),
-// and a reminder that the previous model is still loaded.
+// The visible error: the code's plain-language hint, the lab's own message (which names the file), a
+// reminder that the previous model is still loaded; the code and details behind a Details toggle.
 
 import { useEffect, useRef } from 'react';
 import { useLab } from '../store/use-lab';
@@ -18,11 +18,16 @@ export function ErrorAlert() {
   return (
     <div ref={element} tabIndex={-1} className="alert" role="alert" data-testid="error-alert" data-code={error.code}>
       <div className="alert-title">
-        {error.during} failed: {errorHints[error.code] ?? error.code} <code>{error.code}</code>
+        {error.during} failed: {errorHints[error.code] ?? 'see the message below.'}
       </div>
       <div className="alert-message" data-testid="error-message">
         {error.message}
       </div>
+      <details className="small muted" data-testid="error-details">
+        <summary>Details</summary>
+        error code <code>{error.code}</code>
+        {error.details && Object.keys(error.details).length > 0 && <pre className="alert-details">{JSON.stringify(error.details, null, 2)}</pre>}
+      </details>
       {model && <div className="muted">Still loaded: {model.name}.</div>}
       <button type="button" onClick={dismissError} aria-label="Dismiss the error">
         Dismiss

@@ -7,6 +7,7 @@ import { useCancelling, useLab } from '../store/use-lab';
 import { formatNumber } from './format';
 import { PerplexityChart } from './PerplexityChart';
 import { TextFileInput } from './TextFileInput';
+import { useStoredSetting } from './use-stored-setting';
 
 type TextChoice = 'tinystories' | 'wikitext2' | 'file';
 
@@ -23,10 +24,10 @@ export function EvaluationPanel() {
   const cancel = useLab((s) => s.cancel);
   const cancelling = useCancelling('evaluation');
   const showError = useLab((s) => s.showError);
-  const [choice, setChoice] = useState<TextChoice>('tinystories');
+  const [choice, setChoice] = useStoredSetting<TextChoice>('evaluation.text', 'tinystories', ['tinystories', 'wikitext2']);
   const [droppedText, setDroppedText] = useState<{ name: string; text: string } | null>(null);
-  const [seqLen, setSeqLen] = useState('256');
-  const [maxWindows, setMaxWindows] = useState('20');
+  const [seqLen, setSeqLen] = useStoredSetting('evaluation.seqLen', '256');
+  const [maxWindows, setMaxWindows] = useStoredSetting('evaluation.maxWindows', '20');
 
   const run = () => {
     let text: TextSource;

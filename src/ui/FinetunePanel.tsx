@@ -1,11 +1,11 @@
 // Recovery fine-tuning of the pruned model (or the loaded one): LoRA (masked on sparse weights) or full
 // fine-tuning, a live loss curve, held-out perplexity before → after, cancel, and the fine-tuned model's download.
 
-import { useState } from 'react';
 import { isBusy } from '../store/lab-state';
 import { useCancelling, useLab } from '../store/use-lab';
 import { LossChart } from './LossChart';
 import { saveFiles } from './save-files';
+import { useStoredSetting } from './use-stored-setting';
 
 export function FinetunePanel() {
   const tuning = useLab((s) => s.tuning);
@@ -16,13 +16,13 @@ export function FinetunePanel() {
   const exportFinetuned = useLab((s) => s.exportFinetuned);
   const cancel = useLab((s) => s.cancel);
   const cancelling = useCancelling('tuning');
-  const [steps, setSteps] = useState('40');
-  const [batch, setBatch] = useState('8');
-  const [seqLen, setSeqLen] = useState('128');
-  const [lr, setLr] = useState('');
-  const [mode, setMode] = useState<'lora' | 'full'>('lora');
-  const [trainEmbeddings, setTrainEmbeddings] = useState(false);
-  const [rank, setRank] = useState('8');
+  const [steps, setSteps] = useStoredSetting('finetune.steps', '40');
+  const [batch, setBatch] = useStoredSetting('finetune.batch', '8');
+  const [seqLen, setSeqLen] = useStoredSetting('finetune.seqLen', '128');
+  const [lr, setLr] = useStoredSetting('finetune.lr', '');
+  const [mode, setMode] = useStoredSetting<'lora' | 'full'>('finetune.mode', 'lora', ['lora', 'full']);
+  const [trainEmbeddings, setTrainEmbeddings] = useStoredSetting('finetune.trainEmbeddings', false);
+  const [rank, setRank] = useStoredSetting('finetune.rank', '8');
   const { status, progress, result, trace } = tuning;
   const last = trace[trace.length - 1];
 

@@ -1,8 +1,8 @@
 // Greedy generation from a prompt, with the text streaming in as tokens arrive.
 
-import { useState } from 'react';
 import { isBusy } from '../store/lab-state';
 import { useCancelling, useLab } from '../store/use-lab';
+import { useStoredSetting } from './use-stored-setting';
 
 export function GeneratePanel() {
   const generation = useLab((s) => s.generation);
@@ -11,8 +11,8 @@ export function GeneratePanel() {
   const generate = useLab((s) => s.generate);
   const cancel = useLab((s) => s.cancel);
   const cancelling = useCancelling('generation');
-  const [prompt, setPrompt] = useState('Once upon a time');
-  const [maxNewTokens, setMaxNewTokens] = useState('40');
+  const [prompt, setPrompt] = useStoredSetting('generate.prompt', 'Once upon a time');
+  const [maxNewTokens, setMaxNewTokens] = useStoredSetting('generate.maxNewTokens', '40');
   const { status, progress, result } = generation;
   const text = result?.text ?? progress?.text ?? '';
 

@@ -46,7 +46,7 @@ export function Header() {
               </span>
             )}
             {backend.fallbackReason && (
-              <span className={backend.selfTest && !backend.selfTest.passed ? 'warning' : 'muted'} data-testid="fallback-reason">
+              <span className={backend.selfTest ? 'warning' : 'muted'} data-testid="fallback-reason">
                 WASM fallback: {backend.fallbackReason}
               </span>
             )}

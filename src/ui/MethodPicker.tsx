@@ -1,6 +1,6 @@
-// Method picker: the lab's methods grouped by kind, each with its one-sentence summary; the selected
-// method's paper below the groups (a plain link: nothing is fetched at run time). One link, not one per
-// method, keeps Run a few Tab stops from the top (the intro lists every paper).
+// Method picker: the lab's methods grouped by kind, each with its one-sentence summary. The selected
+// method's paper (MethodPaper, a plain link: nothing is fetched at run time) sits below the Run button:
+// one link, not one per method, keeps Run a few Tab stops from the top (the intro lists every paper).
 
 import type { MethodInfo } from '../lab/lab-api';
 
@@ -12,7 +12,6 @@ export const kindTitles: Record<MethodInfo['kind'], string> = {
 
 export function MethodPicker(props: { methods: MethodInfo[]; selectedId: string | null; disabled?: boolean; onSelect: (id: string) => void }) {
   const kinds = (Object.keys(kindTitles) as MethodInfo['kind'][]).filter((kind) => props.methods.some((m) => m.kind === kind));
-  const selected = props.methods.find((m) => m.id === props.selectedId);
   return (
     <div className="method-picker" data-testid="method-picker">
       {kinds.map((kind) => (
@@ -43,12 +42,16 @@ export function MethodPicker(props: { methods: MethodInfo[]; selectedId: string 
             ))}
         </fieldset>
       ))}
-      {selected && (
-        <p className="help method-paper" data-testid="method-paper">
-          {selected.label}: <a href={selected.paper.url} target="_blank" rel="noreferrer" data-testid={`method-paper-${selected.id}`}>{selected.paper.title}</a>
-          <span className="visually-hidden"> (paper, opens in a new tab)</span>
-        </p>
-      )}
     </div>
+  );
+}
+
+/** The selected method's paper. */
+export function MethodPaper({ method }: { method: MethodInfo }) {
+  return (
+    <p className="help method-paper" data-testid="method-paper">
+      {method.label} comes from <a href={method.paper.url} target="_blank" rel="noreferrer" data-testid={`method-paper-${method.id}`}>{method.paper.title}</a>
+      <span className="visually-hidden"> (paper, opens in a new tab)</span>
+    </p>
   );
 }

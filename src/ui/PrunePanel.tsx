@@ -7,7 +7,7 @@ import { isBusy } from '../store/lab-state';
 import { buildPruneRequest } from '../store/pruning-state';
 import { sweepableMethods, sweepRuns } from '../store/run-queue';
 import { useLab } from '../store/use-lab';
-import { MethodPicker } from './MethodPicker';
+import { MethodPaper, MethodPicker } from './MethodPicker';
 import { ParamForm } from './ParamForm';
 import { PruneSettingsForm } from './PruneSettingsForm';
 import { QueuePanel } from './QueuePanel';
@@ -96,6 +96,7 @@ export function PrunePanel() {
           {busy || queueActive ? 'A job is under way: Run adds this run to the queue; it starts when the lab is free.' : 'Runs with the settings below, one at a time; later runs wait in the queue.'}
         </span>
       </div>
+      {method && <MethodPaper method={method} />}
       <PruneSettingsForm
         settings={pruning.settings}
         errors={errors}

@@ -93,7 +93,7 @@ export function PruneResultView({ result, methodLabel }: { result: PruneResult; 
         <Fact label="Calibration passes (ms)" testId="prune-stat-calibration-ms" value={stats.calibrationMs}>{Math.round(stats.calibrationMs)}</Fact>
         <Fact label="Method work (ms)" testId="prune-stat-method-ms" value={stats.methodMs}>{Math.round(stats.methodMs)}</Fact>
         <Fact label="Forward passes" testId="prune-stat-forward-passes" value={stats.forwardPasses}>{formatNumber(stats.forwardPasses, 1)}</Fact>
-        <Fact label="Sessions created" testId="prune-stat-sessions" value={stats.sessionsCreated}>{stats.sessionsCreated}</Fact>
+        <Fact label="Runtime sessions built" testId="prune-stat-sessions" value={stats.sessionsCreated}>{stats.sessionsCreated}</Fact>
       </dl>
       {result.speedBefore && result.speedAfter ? (
         <SpeedComparison dense={result.speedBefore} pruned={result.speedAfter} note={result.speedNote} />

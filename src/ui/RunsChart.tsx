@@ -4,13 +4,14 @@
 // removed), not the target: Wanda asked for 0.7 sits at 0.690. The legend shows it as a percentage at the
 // cursor; the data table lists target and realised per run. Runs without ppl are left out.
 
-import { useRef, useState } from 'react';
+import { useRef } from 'react';
 import type uPlot from 'uplot';
 import { chartSeriesKey, realisedSparsity, targetRatio, type RunRecord } from '../store/run-record';
 import { PlotExportButtons } from './runs/ChartExportButtons';
 import { formatNumber } from './format';
 import { methodColors, numbered, percentText, realisedText, targetText } from './runs/run-views-data';
 import { useUPlot } from './use-uplot';
+import { useStoredSetting } from './use-stored-setting';
 
 /** The chart's y: perplexity after (the default), or zero-shot acc_norm after (runs that measured it). */
 export type ChartMetric = 'ppl' | 'accNorm';
@@ -73,8 +74,8 @@ export function chartData(runs: RunRecord[], series: ChartSeries[], metric: Char
 }
 
 export function RunsChart({ runs, describedBy }: { runs: RunRecord[]; describedBy: string }) {
-  const [metric, setMetric] = useState<ChartMetric>('ppl');
-  const [logScale, setLogScale] = useState(false);
+  const [metric, setMetric] = useStoredSetting<ChartMetric>('runsChart.metric', 'ppl', ['ppl', 'accNorm']);
+  const [logScale, setLogScale] = useStoredSetting('runsChart.logScale', false);
   const series = chartSeries(runs, metric);
   const names = metricNames[metric];
   const hasAccuracy = runs.some((run) => run.accuracy);

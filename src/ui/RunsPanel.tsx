@@ -116,18 +116,18 @@ export function RunsPanel() {
                 <tr>
                   <th scope="col">#</th>
                   <Header label="Method" column="method" sort={sort} onSort={onSort} />
-                  <Header label="Target ratio / params" column="ratio" sort={sort} onSort={onSort} />
+                  <Header label="Ratio asked / params" column="ratio" sort={sort} onSort={onSort} />
                   <Header label="Realised sparsity" column="realised" sort={sort} onSort={onSort} />
-                  <Header label="Perplexity before → after" column="pplAfter" sort={sort} onSort={onSort} />
+                  <Header label="Perplexity dense → pruned" column="pplAfter" sort={sort} onSort={onSort} />
                   <Header label="Δ perplexity" column="delta" sort={sort} onSort={onSort} />
-                  <Header label="acc_norm dense → pruned" column="accNorm" sort={sort} onSort={onSort} />
-                  <Header label="Decode tok/s dense → pruned" column="decode" sort={sort} onSort={onSort} />
-                  <Header label="Prefill ms dense → pruned" column="prefill" sort={sort} onSort={onSort} />
+                  <Header label="acc_norm (%)" column="accNorm" sort={sort} onSort={onSort} />
+                  <Header label="Decode (tokens/s)" column="decode" sort={sort} onSort={onSort} />
+                  <Header label="Prefill (ms)" column="prefill" sort={sort} onSort={onSort} />
                   <th scope="col">Calibration</th>
                   <Header label="Parameters" column="parameters" sort={sort} onSort={onSort} />
-                  <Header label="Size (fp32)" column="size" sort={sort} onSort={onSort} />
+                  <Header label="Size (fp32, MB)" column="size" sort={sort} onSort={onSort} />
                   <Header label="Layers" column="layers" sort={sort} onSort={onSort} />
-                  <Header label="Time taken" column="elapsed" sort={sort} onSort={onSort} />
+                  <Header label="Time (s)" column="elapsed" sort={sort} onSort={onSort} />
                   <th scope="col">Actions</th>
                 </tr>
               </thead>

@@ -1,10 +1,10 @@
 // Latency and throughput: prefill and per-token decode measured apart, median/min/max over runs.
 
-import { useState } from 'react';
 import type { Stat } from '../lab/lab-api';
 import { isBusy } from '../store/lab-state';
 import { useCancelling, useLab } from '../store/use-lab';
 import { formatNumber } from './format';
+import { useStoredSetting } from './use-stored-setting';
 
 function StatRow({ label, stat, id, digits }: { label: string; stat: Stat; id: string; digits: number }) {
   return (
@@ -35,9 +35,9 @@ export function SpeedPanel() {
   const benchmark = useLab((s) => s.benchmark);
   const cancel = useLab((s) => s.cancel);
   const cancelling = useCancelling('speed');
-  const [promptTokens, setPromptTokens] = useState('128');
-  const [genTokens, setGenTokens] = useState('64');
-  const [runs, setRuns] = useState('5');
+  const [promptTokens, setPromptTokens] = useStoredSetting('speed.promptTokens', '128');
+  const [genTokens, setGenTokens] = useStoredSetting('speed.genTokens', '64');
+  const [runs, setRuns] = useStoredSetting('speed.runs', '5');
   const { status, progress, result } = speed;
 
   const run = () =>
@@ -61,6 +61,9 @@ export function SpeedPanel() {
       </div>
       <p className="status" data-testid="bench-status" data-status={status} aria-live="polite">
         {status === 'running' && (progress ? `Running: ${progress.phase}, run ${progress.run} / ${progress.runs}` : 'Running…')}
+        {status === 'running' && (
+          <progress className="fraction" data-testid="bench-progress" max={Math.max(1, progress?.runs ?? 1)} value={progress ? Math.max(0, progress.run - (progress.phase === 'decode' ? 0.5 : 1)) : 0} aria-label="Speed test progress" />
+        )}
         {status === 'done' && 'Done.'}
         {status === 'cancelled' && 'Cancelled.'}
         {status === 'failed' && 'Failed (see the error above).'}

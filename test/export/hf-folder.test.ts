@@ -14,6 +14,7 @@ import { measureSparsity } from '../../src/pruning/sparsity';
 import path from 'node:path';
 import { stories260KDir, stories260KLayouts, tinyStoriesPath } from '../helpers/model-files';
 import { randomGpt2Files } from '../model/helpers';
+import { expectSameArray } from '../helpers/same-array';
 
 const text = fs.readFileSync(tinyStoriesPath, 'utf8');
 const evalText = { kind: 'file', name: 'heldout.txt', text: text.slice(-40_000) } as const;
@@ -31,7 +32,7 @@ function sameWeights(a: ModelSpec, b: ModelSpec): void {
   expect([...b.weights.keys()].sort()).toEqual([...a.weights.keys()].sort());
   for (const [name, w] of a.weights) {
     expect(b.weights.get(name)!.shape, name).toEqual(w.shape);
-    expect(b.weights.get(name)!.data, name).toEqual(w.data);
+    expectSameArray(b.weights.get(name)?.data, w.data, name);
   }
 }
 

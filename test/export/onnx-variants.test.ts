@@ -19,6 +19,7 @@ import { createEngine, type Engine } from '../../src/runtime/engine';
 import { runReferenceLogits } from '../../src/runtime/reference-onnx';
 import { stories260KLayouts, tinyStoriesPath } from '../helpers/model-files';
 import { asFileRefs, loadWithTransformersJs, maxAbsDiff, writeFolder } from './onnx-helpers';
+import { expectSameArray } from '../helpers/same-array';
 
 const WINDOWS = 8;
 const SEQ = 256;
@@ -128,7 +129,7 @@ describe('fp16 and q4 graphs', () => {
       expect(fp16.spec.weights.get(name)!.data, name).toEqual(w.data.map((v) => float16ToFloat32(float32ToFloat16(v))));
       const back = q4.spec.weights.get(name)!.data;
       if (!/_proj\.weight$/.test(name)) {
-        expect(back, name).toEqual(w.data);
+        expectSameArray(back, w.data, name);
         continue;
       }
       // Dequantize our own quantization of Wᵀ independently: the importer must give exactly that.
@@ -183,7 +184,7 @@ describe('external data', () => {
     expect(maxAbsDiff(logits, await engine.logits(probe))).toBeLessThan(1e-4);
 
     const back = await loadModelFromFiles(asFileRefs(ext));
-    for (const [name, w] of loaded.spec.weights) expect(back.spec.weights.get(name)!.data, name).toEqual(w.data);
+    for (const [name, w] of loaded.spec.weights) expectSameArray(back.spec.weights.get(name)?.data, w.data, name);
 
     const extDir = await writeFolder(ext, 'stories-external');
     const bytes = new Uint8Array(await data.blob.arrayBuffer());

@@ -2,7 +2,6 @@
 // live (table and chart), stop, then the fitted law (coefficients with 95% intervals, R², line vs
 // quadratic, critical ratio) and CSV / JSON downloads.
 
-import { useState } from 'react';
 import type { LawRequest, LawResult } from '../../lab/lab-api';
 import { isBusy } from '../../store/lab-state';
 import { parseRatios } from '../../store/run-queue';
@@ -11,6 +10,7 @@ import { downloadText } from '../download-text';
 import { formatNumber } from '../format';
 import { LawChart } from './LawChart';
 import { lawPointsCsv } from './law-data';
+import { useStoredSetting } from '../use-stored-setting';
 
 const maybe = (v: number | null | undefined, digits = 3) => (v === null || v === undefined ? '—' : formatNumber(v, digits));
 
@@ -58,12 +58,12 @@ export function LawsPanel() {
   const cancel = useLab((s) => s.cancel);
   const cancelling = useCancelling('laws');
   const showError = useLab((s) => s.showError);
-  const [methodId, setMethodId] = useState('shortgpt');
-  const [ratios, setRatios] = useState('0, 0.2, 0.4, 0.6');
-  const [budgets, setBudgets] = useState('0');
-  const [maxWindows, setMaxWindows] = useState('8');
-  const [threshold, setThreshold] = useState('');
-  const [accuracy, setAccuracy] = useState(false);
+  const [methodId, setMethodId] = useStoredSetting('laws.method', 'shortgpt');
+  const [ratios, setRatios] = useStoredSetting('laws.ratios', '0, 0.2, 0.4, 0.6');
+  const [budgets, setBudgets] = useStoredSetting('laws.rftTokens', '0');
+  const [maxWindows, setMaxWindows] = useStoredSetting('laws.maxWindows', '8');
+  const [threshold, setThreshold] = useStoredSetting('laws.lossThreshold', '');
+  const [accuracy, setAccuracy] = useStoredSetting('laws.accuracy', false);
 
   const start = () => {
     const parsed = parseRatios(ratios);

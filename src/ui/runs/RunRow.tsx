@@ -9,6 +9,9 @@ import { fp32BytesAfter, percentText } from './run-views-data';
 
 const maybe = (value: number | null, digits = 2) => (value === null ? '—' : formatNumber(value, digits));
 
+/** A text's name without its part and extension, for a narrow cell ("tinystories-valid-sample (first three quarters)" → "tinystories-valid-sample"); the title has it whole. */
+const shortTextName = (name: string) => name.replace(/ \((first three quarters|held-out last quarter)\)$/, '').replace(/\.txt$/, '');
+
 export function RunRow({ run, mark, otherModel, baseline }: { run: RunRecord; mark: RunMark; otherModel: boolean; baseline: RunRecord | null }) {
   const delta = pplDelta(run);
   const bytes = fp32BytesAfter(run);
@@ -43,7 +46,12 @@ export function RunRow({ run, mark, otherModel, baseline }: { run: RunRecord; ma
       </td>
       <td data-testid="run-ppl" data-before={run.pplBefore ?? ''} data-after={run.pplAfter ?? ''}>
         {maybe(run.pplBefore)} → {maybe(run.pplAfter)}
-        {run.pplWindows !== null && <span className="muted small"> ({run.pplWindows} × {run.pplSeqLen}, {run.pplTextName})</span>}
+        {run.pplWindows !== null && (
+          <span className="muted small" title={`${run.pplWindows} windows × ${run.pplSeqLen} tokens of ${run.pplTextName}`}>
+            {' '}
+            {run.pplWindows}×{run.pplSeqLen}
+          </span>
+        )}
       </td>
       <td data-testid="run-ppl-delta" data-value={delta ?? ''}>
         {delta === null ? '—' : `${delta >= 0 ? '+' : ''}${formatNumber(delta)}`}
@@ -79,22 +87,21 @@ export function RunRow({ run, mark, otherModel, baseline }: { run: RunRecord; ma
         {run.calibration.windows === 0 ? (
           <span className="muted small">none (data-free)</span>
         ) : (
-          <>
-            {run.calibration.textName} × {run.calibration.windows}
-            <span className="muted small"> ({run.calibration.seqLen} tokens)</span>
-          </>
+          <span title={`${run.calibration.windows} windows × ${run.calibration.seqLen} tokens of ${run.calibration.textName} (${run.calibration.sampling}, seed ${run.calibration.seed})`}>
+            {shortTextName(run.calibration.textName)} <span className="muted small">{run.calibration.windows}×{run.calibration.seqLen}</span>
+          </span>
         )}
       </td>
       <td data-testid="run-parameters" data-value={run.parametersAfter}>
         {formatCount(run.parametersBefore)} → {formatCount(run.parametersAfter)}
       </td>
       <td data-testid="run-size" data-value={bytes} title="fp32 weights of the pruned model">
-        {(bytes / 1e6).toFixed(2)} MB
+        {(bytes / 1e6).toFixed(2)}
       </td>
       <td data-testid="run-layers" data-value={run.layersAfter}>
         {run.layersBefore} → {run.layersAfter}
       </td>
-      <td data-testid="run-elapsed" data-value={run.elapsedMs}>{(run.elapsedMs / 1000).toFixed(1)} s</td>
+      <td data-testid="run-elapsed" data-value={run.elapsedMs}>{(run.elapsedMs / 1000).toFixed(1)}</td>
       <td className="run-actions">
         <RunActions run={run} otherModel={otherModel} isBaseline={baseline?.id === run.id} />
       </td>

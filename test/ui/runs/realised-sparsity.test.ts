@@ -45,9 +45,9 @@ describe('Runs table', () => {
   const runs = [wandaRun(), oldRun(), noSparsityRun()];
   const html = renderPanel(runs);
 
-  it('has its own sortable "Realised sparsity" column beside the target ratio', () => {
+  it('has its own sortable "Realised sparsity" column beside the asked ratio', () => {
     expect(html).toContain('data-testid="runs-sort-realised"');
-    expect(html).toMatch(/Target ratio \/ params.*Realised sparsity/);
+    expect(html).toMatch(/Ratio asked \/ params.*Realised sparsity/);
     // Table order = finished ascending: wanda (3000) is after old (1000), before no-sparsity (4000).
     expect(cells(html, 'run-realised-sparsity')).toEqual([
       { value: '0.3333333333333333', text: '33.3%' }, // block method: 1 of 3 blocks removed
