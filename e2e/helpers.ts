@@ -47,8 +47,11 @@ export async function runEvaluation(page: Page, options: { maxWindows: string; s
   await expect(page.getByTestId('eval-status')).toHaveAttribute('data-status', expectError ? 'failed' : 'done', { timeout: 240_000 });
 }
 
+/** A full-page screenshot under test-results/screens/, also attached to the test's report entry. */
 export async function saveScreenshot(page: Page, name: string): Promise<void> {
-  await page.screenshot({ path: `${screensDir}/${name}.png`, fullPage: true });
+  const path = `${screensDir}/${name}.png`;
+  await page.screenshot({ path, fullPage: true });
+  await base.info().attach(name, { path, contentType: 'image/png' });
 }
 
 export interface QuickPrune {

@@ -44,6 +44,7 @@ test('no card wider than its column at 800, 1200 and 1600 px once results exist;
     expect(width >= 1200 ? columns.sideBySide : columns.stacked, `columns at ${width} px: ${JSON.stringify(columns)}`).toBe(true);
     expect(overflow, `at ${width} px`).toEqual([]);
     expect(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth + 1), `page scrolls sideways at ${width} px`).toBe(true);
+    await saveScreenshot(page, `layout-${width}`);
   }
 });
 

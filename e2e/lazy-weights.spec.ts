@@ -26,6 +26,9 @@ test('a model folder deleted after loading: evaluation names the missing file; d
   const again = await writeFolder('stories260K-again', files);
   try {
     await page.getByTestId('folder-input').setInputFiles(again.folder);
+    // The re-dropped folder really is the loaded model (a failure of the replaced model must not fail its load).
+    await expect(page.getByTestId('model-name')).toHaveText('stories260K-again');
+    await expect(page.getByTestId('load-status')).toHaveAttribute('data-status', 'done');
     await expect(page.getByTestId('import-check')).toHaveAttribute('data-status', 'pass');
     await runEvaluation(page, { maxWindows: '1', seqLen: '64' });
     await expect(page.getByTestId('eval-chart')).toHaveAttribute('data-points', '1');

@@ -8,7 +8,9 @@ import { expect, fillQuickPrune, runEvaluation, screensDir, test, unzip } from '
 
 /** The viewport as the user sees it: the Prune controls beside the current run (two columns from 1200 px). */
 async function panelShot(page: Page, name: string): Promise<void> {
-  await page.screenshot({ path: `${screensDir}/${name}.png` });
+  const path = `${screensDir}/${name}.png`;
+  await page.screenshot({ path });
+  await test.info().attach(name, { path, contentType: 'image/png' });
 }
 
 /** The element's top 200 px (or all of it, if shorter) lies inside the viewport. */
@@ -185,7 +187,7 @@ test.describe('Prune panel on the demo model', () => {
       });
     });
     await page.getByTestId('prune-download').click();
-    await expect(status).toContainText('as one download, pruned-model.zip');
+    await expect(status).toContainText('as one compressed download, pruned-model.zip');
     await expect.poll(() => downloads.length, { timeout: 30_000 }).toBe(1);
     expect(downloads[0].name).toBe('pruned-model.zip');
     const entries = await unzip(downloads[0].bytes);
@@ -198,8 +200,26 @@ test.describe('Prune panel on the demo model', () => {
     await setSettings(page, { windows: '16', seqLen: '128', evaluate: true, speed: true });
     await page.getByTestId('prune-run').click();
     await expect(page.getByTestId('prune-status')).toHaveAttribute('data-phase', 'planning', { timeout: 120_000 });
+    // In the page: when Cancel was clicked, when "Cancelling…" first showed, and whether the run was still running then.
+    await page.evaluate(() => {
+      const w = window as unknown as { cancelTiming: { clickAt: number; shownAt: number; runningWhenShown: boolean } };
+      w.cancelTiming = { clickAt: 0, shownAt: 0, runningWhenShown: false };
+      document.querySelector('[data-testid="prune-cancel"]')!.addEventListener('click', () => (w.cancelTiming.clickAt = performance.now()), { capture: true });
+      new MutationObserver(() => {
+        if (w.cancelTiming.shownAt === 0 && document.querySelector('[data-testid="prune-cancelling"]')) {
+          w.cancelTiming.shownAt = performance.now();
+          w.cancelTiming.runningWhenShown = document.querySelector('[data-testid="prune-status"]')?.getAttribute('data-status') === 'running';
+        }
+      }).observe(document.body, { subtree: true, childList: true, characterData: true });
+    });
     await page.getByTestId('prune-cancel').click();
+    await expect(page.getByTestId('prune-cancel')).toHaveText('Cancelling…');
     await expect(page.getByTestId('prune-status')).toHaveAttribute('data-status', 'cancelled');
+    const timing = await page.evaluate(() => (window as unknown as { cancelTiming: { clickAt: number; shownAt: number; runningWhenShown: boolean } }).cancelTiming);
+    // Acknowledged while the run was still running (the next render after the click), not when it stopped.
+    expect(timing.shownAt, '"Cancelling…" was shown').toBeGreaterThan(0);
+    expect(timing.runningWhenShown, '"Cancelling…" showed before the run stopped').toBe(true);
+    console.log(`cancel acknowledged ${(timing.shownAt - timing.clickAt).toFixed(0)} ms after the click (in-page clock; not asserted)`);
     await expect(page.getByTestId('prune-status')).toContainText('Cancelled');
     await expect(page.getByTestId('error-alert')).toHaveCount(0);
     await expect(page.getByTestId('prune-result')).toHaveCount(0);

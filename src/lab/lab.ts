@@ -196,7 +196,8 @@ export class Lab implements LabApi {
         const summary = { ...summarizeModel(loaded, importCheck, performance.now() - started, hash, await modelMemory(loaded.spec, backend.backend, this.options, backend.precision)), firstBlockCheck: firstBlock };
         const previous = this.current;
         this.current = { loaded, tokenizer, engine, summary, encoded: new Map(), densePpl: new Map(), denseAccuracy: new Map(), pruned: null, finetuned: null };
-        await previous?.engine.dispose();
+        // The replaced model's failures (e.g. its files deleted) must not fail the new load.
+        await previous?.engine.dispose().catch(() => undefined);
         return summary;
       } catch (error) {
         await engine.dispose();

@@ -113,6 +113,12 @@ class OrtEngine implements Engine {
       s = createSessionFromModel(buildModelProto(this.spec, graph), { backend: this.backend, gpuOutputs, deviceWeights: this.pool() });
       this.sessionsCreated++;
       this.sessions.set(purpose, s);
+      // A session that failed to build (e.g. a weights file gone) is not kept: the next call tries again,
+      // and releasing the engine does not rethrow the old failure.
+      const made = s;
+      made.catch(() => {
+        if (this.sessions.get(purpose) === made) this.sessions.delete(purpose);
+      });
     }
     return s;
   }
@@ -222,7 +228,8 @@ class OrtEngine implements Engine {
     this.resetCache();
     const sessions = [...this.sessions.values()];
     this.sessions.clear();
-    for (const s of sessions) await (await s).release();
+    // A session that failed to build holds nothing to release (its error was reported when it failed).
+    for (const s of sessions) await (await s.catch(() => null))?.release();
     this.deviceWeights?.dispose();
     this.deviceWeights = null;
   }

@@ -1,8 +1,8 @@
 // Perplexity (or, for runs that measured it, zero-shot acc_norm) after pruning vs ratio, one line per method
 // (uPlot), from the runs shown in the Runs table.
-// x = the realised sparsity (measured zeros over the block linears; block methods: the share of those weights
-// removed), not the target: Wanda asked for 0.7 sits at 0.690. The legend shows it as a percentage at the
-// cursor; the data table lists target and realised per run. Runs without ppl are left out.
+// x = the ratio the run asked for, so methods meet at one ratio (Wanda asked for 0.7 reached 0.690: the data
+// table lists target and realised per run). A dashed line marks the dense model; a log-scale switch.
+// Runs without ppl are left out.
 
 import { useRef } from 'react';
 import type uPlot from 'uplot';

@@ -26,7 +26,7 @@ export function SlebChart({ steps, numBlocks, plotRef }: { steps: SlebStep[]; nu
   const seriesCount = steps.length;
   // A new step adds a series: rebuild the plot then (steps are few); new candidates only set data.
   const container = useUPlot({
-    height: 200,
+    height: 260,
     build: () =>
       seriesCount === 0
         ? null
@@ -42,7 +42,7 @@ export function SlebChart({ steps, numBlocks, plotRef }: { steps: SlebStep[]; nu
                 points: { show: true, size: 6 },
               })),
             ],
-            axes: [{ label: 'Block removed (original index)', incrs: [1, 2, 5, 10, 20, 50] }, { label: 'Calibration perplexity' }],
+            axes: [{ label: 'Block removed (original index)', incrs: [1, 2, 5, 10, 20, 50] }, { label: 'Calibration perplexity', size: 64 }],
           },
     data: () => toData(steps, numBlocks),
     rebuildKey: `${seriesCount}:${numBlocks}`,

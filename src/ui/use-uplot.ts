@@ -30,7 +30,8 @@ export function useUPlot(options: {
     const built = latest.current.build();
     if (!element || !built) return;
     const width = () => Math.max(MIN_WIDTH, element.clientWidth);
-    plot.current = new uPlot({ ...built, width: width(), height }, latest.current.data(), element);
+    // Legends name the series (values at the cursor read "--" until hovered; the data tables hold the values).
+    plot.current = new uPlot({ legend: { live: false }, ...built, width: width(), height }, latest.current.data(), element);
     if (latest.current.plotRef) latest.current.plotRef.current = plot.current;
     const resize = new ResizeObserver(() => plot.current?.setSize({ width: width(), height }));
     resize.observe(element);

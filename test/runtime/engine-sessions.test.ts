@@ -1,6 +1,7 @@
 // An engine capped at one live session (what large models get) rebuilds sessions when the purpose
-// changes, and gives exactly what an uncapped engine gives.
+// changes, and gives exactly what an uncapped engine gives; a session that fails to build is not kept.
 import { describe, expect, it } from 'vitest';
+import { LabError } from '../../src/errors';
 import { createEngine } from '../../src/runtime/engine';
 import { tinySpec } from '../oracles/reference-forward';
 
@@ -39,6 +40,33 @@ describe('engine session cap', () => {
     await engine.scoreWindows(windows);
     expect(engine.cacheLength).toBe(0);
     await expect(engine.step(ids[4])).rejects.toThrow(/step\(\) before prefill\(\)/);
+    await engine.dispose();
+  });
+});
+
+describe('a session that fails to build', () => {
+  it('is not kept: the error reaches the caller once, a later call builds it again, and dispose does not rethrow', async () => {
+    const spec = tinySpec({ family: 'llama', seed: 7, layers: [{ numHeads: 4, numKvHeads: 2, headDim: 4, intermediateSize: 16 }] });
+    // One weight whose file "disappears" for the first read only (as a dropped file deleted, then back).
+    const [name, weight] = [...spec.weights].find(([n]) => n.includes('up_proj'))!;
+    let failNext = true;
+    const flaky = {
+      shape: weight.shape,
+      get data(): Float32Array {
+        if (failNext) {
+          failNext = false;
+          throw new LabError('missing-file', 'model.safetensors: can no longer be read');
+        }
+        return weight.data;
+      },
+    };
+    const engine = await createEngine({ ...spec, weights: new Map([...spec.weights].map(([n, w]) => [n, n === name ? flaky : w])) }, { backend: 'wasm' });
+    await expect(engine.logits([1, 2, 3])).rejects.toMatchObject({ code: 'missing-file' });
+    const logits = await engine.logits([1, 2, 3]);
+    expect(logits.length).toBeGreaterThan(0);
+    const failing = await createEngine({ ...spec, weights: new Map([...spec.weights].map(([n, w]) => [n, n === name ? { shape: w.shape, get data(): Float32Array { throw new LabError('missing-file', 'gone'); } } : w])) }, { backend: 'wasm' });
+    await expect(failing.logits([1, 2, 3])).rejects.toMatchObject({ code: 'missing-file' });
+    await expect(failing.dispose()).resolves.toBeUndefined();
     await engine.dispose();
   });
 });
