@@ -47,28 +47,6 @@ async function runPrune(page: Page): Promise<void> {
 const value = async (page: Page, testId: string) => Number(await page.getByTestId(testId).getAttribute('data-value'));
 
 test.describe('Prune panel on the demo model', () => {
-  test('lists the methods by kind with summaries and paper links, and builds the form from params', async ({ page, lab: _demo }) => {
-    await expect(page.getByTestId('method-group-blocks')).toContainText('Remove blocks (real speed-up)');
-    await expect(page.getByTestId('method-group-sparsity')).toContainText('no speed-up on dense kernels');
-    await expect(page.getByTestId('method-group-blocks').getByTestId('method-sleb')).toBeVisible();
-    await expect(page.getByTestId('method-group-sparsity').getByTestId('method-wanda')).toBeVisible();
-    await chooseMethod(page, 'sleb', {});
-    const paper = page.getByTestId('method-paper-sleb');
-    await expect(paper).toHaveAttribute('target', '_blank');
-    await expect(paper).toHaveAttribute('rel', 'noreferrer');
-    await expect(paper).toHaveAttribute('href', /^https:\/\//);
-    await chooseMethod(page, 'wanda', {});
-    const sparsity = page.getByTestId('param-sparsity');
-    await expect(sparsity).toHaveAttribute('max', '0.99');
-    await expect(sparsity).toHaveAccessibleDescription(/Fraction 0\.\.1/);
-    await sparsity.fill('1.5');
-    await expect(page.getByTestId('param-error-sparsity')).toContainText('between 0 and 0.99');
-    await expect(page.getByTestId('prune-run')).toBeDisabled();
-    await sparsity.fill('0.5');
-    await expect(page.getByTestId('prune-run')).toBeEnabled();
-    await panelShot(page, 'prune-01-before-run');
-  });
-
   test('(a) drop block 2: 4 layers, block 2 marked removed, perplexity before → after, speed with the block note', async ({ page, lab: _demo }) => {
     await chooseMethod(page, 'drop-blocks', { blocks: '2' });
     await setSettings(page, { windows: '4', seqLen: '64', evaluate: true, speed: true });
@@ -130,7 +108,27 @@ test.describe('Prune panel on the demo model', () => {
     await panelShot(page, 'prune-04-sleb-result');
   });
 
-  test('(c) Wanda 0.5: overall sparsity 0.5000, the no-speed-up note next to speed', async ({ page, lab: _demo }) => {
+  test('(c) the methods by kind with summaries and paper links and a form built from params; Wanda 0.5: overall sparsity 0.5000, the no-speed-up note next to speed', async ({ page, lab: _demo }) => {
+    // The method picker and the form built from the method's params (same page as the run below).
+    await expect(page.getByTestId('method-group-blocks')).toContainText('Remove blocks (real speed-up)');
+    await expect(page.getByTestId('method-group-sparsity')).toContainText('no speed-up on dense kernels');
+    await expect(page.getByTestId('method-group-blocks').getByTestId('method-sleb')).toBeVisible();
+    await expect(page.getByTestId('method-group-sparsity').getByTestId('method-wanda')).toBeVisible();
+    await chooseMethod(page, 'sleb', {});
+    const paper = page.getByTestId('method-paper-sleb');
+    await expect(paper).toHaveAttribute('target', '_blank');
+    await expect(paper).toHaveAttribute('rel', 'noreferrer');
+    await expect(paper).toHaveAttribute('href', /^https:\/\//);
+    await chooseMethod(page, 'wanda', {});
+    const sparsity = page.getByTestId('param-sparsity');
+    await expect(sparsity).toHaveAttribute('max', '0.99');
+    await expect(sparsity).toHaveAccessibleDescription(/Fraction 0\.\.1/);
+    await sparsity.fill('1.5');
+    await expect(page.getByTestId('param-error-sparsity')).toContainText('between 0 and 0.99');
+    await expect(page.getByTestId('prune-run')).toBeDisabled();
+    await sparsity.fill('0.5');
+    await expect(page.getByTestId('prune-run')).toBeEnabled();
+    await panelShot(page, 'prune-01-before-run');
     await chooseMethod(page, 'wanda', { sparsity: '0.5' });
     await setSettings(page, { windows: '4', seqLen: '64', evaluate: false, speed: true });
     await runPrune(page);
