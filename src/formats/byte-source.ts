@@ -18,6 +18,10 @@ export function byteSourceFromFile(file: ModelFileRef): ByteSource {
     path,
     size: blob.size,
     async read(offset: number, length: number): Promise<Uint8Array> {
+      // A fraction or NaN would reach Blob.slice, which aborts Node natively: refuse it here, whatever the caller.
+      if (!Number.isSafeInteger(offset) || !Number.isSafeInteger(length)) {
+        throw new LabError('corrupt', `${path}: corrupt: asked to read ${String(length)} bytes at offset ${String(offset)}, which are not whole byte counts`, { path, offset, length });
+      }
       if (offset < 0 || length < 0 || offset + length > blob.size) {
         throw new LabError(
           'truncated',

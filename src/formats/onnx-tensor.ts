@@ -71,6 +71,13 @@ export async function tensorRawBytes(src: OnnxWeightsSource, t: OnnxTensor): Pro
     const ext = t.externalData;
     const file = resolveExternalFile(src.file.path, ext.location, src.allFiles);
     const length = ext.length ?? expected;
+    if (!Number.isSafeInteger(ext.offset) || ext.offset < 0 || !Number.isSafeInteger(length) || length < 0) {
+      throw new LabError(
+        'corrupt',
+        `${src.file.path}: corrupt: tensor '${t.name}' has external data offset ${String(ext.offset)} and length ${String(length)}; both must be whole byte counts ≥ 0`,
+        { path: src.file.path, tensor: t.name },
+      );
+    }
     if (ext.offset + length > file.blob.size) {
       throw new LabError(
         'truncated',

@@ -61,15 +61,43 @@ export async function readSafetensorsHeader(file: ModelFileRef): Promise<Safeten
     if (typeof v?.dtype !== 'string' || !Array.isArray(v.shape) || !Array.isArray(offsets) || offsets.length !== 2) {
       throw new LabError('corrupt', `${path}: corrupt: tensor '${name}' has no dtype/shape/data_offsets in the header`, { path });
     }
-    const [b, e] = offsets as number[];
-    const shape = v.shape as number[];
-    const count = shape.reduce((a, d) => a * d, 1);
+    const [b, e] = offsets as unknown[];
+    const shape = v.shape as unknown[];
+    // Every number is checked before use: a fraction or a string would reach Blob.slice (a native abort in Node).
+    if (!shape.every((d) => Number.isSafeInteger(d) && (d as number) >= 0)) {
+      throw new LabError('corrupt', `${path}: corrupt: tensor '${name}' has shape ${JSON.stringify(shape)}; dimensions must be whole numbers ≥ 0`, { path, tensor: name });
+    }
+    if (!Number.isSafeInteger(b) || !Number.isSafeInteger(e)) {
+      throw new LabError('corrupt', `${path}: corrupt: tensor '${name}' has data_offsets ${JSON.stringify(offsets)}; they must be whole byte offsets`, { path, tensor: name });
+    }
+    const count = (shape as number[]).reduce((a, d) => a * d, 1);
     const width = DTYPE_BYTES[v.dtype];
-    if (!(b >= 0 && e >= b) || (width !== undefined && (e - b) !== count * width)) {
+    if (!((b as number) >= 0 && (e as number) >= (b as number)) || (width !== undefined && (e as number) - (b as number) !== count * width)) {
       throw new LabError('corrupt', `${path}: corrupt: tensor '${name}' (${v.dtype} [${shape.join(', ')}]) has data_offsets [${b}, ${e}] that do not fit its shape`, { path, tensor: name });
     }
-    dataEnd = Math.max(dataEnd, e);
-    entries.set(name, { name, dtype: v.dtype, shape, begin: dataStart + b, end: dataStart + e });
+    dataEnd = Math.max(dataEnd, e as number);
+    entries.set(name, { name, dtype: v.dtype, shape: shape as number[], begin: dataStart + (b as number), end: dataStart + (e as number) });
+  }
+  // Tensors must tile the data buffer: in order, no overlap, no gap (the safetensors format has no holes).
+  // A shifted header length or overlapping offsets would otherwise read every weight from the wrong bytes.
+  const tiled = [...entries.values()].sort((x, y) => x.begin - y.begin || x.end - y.end);
+  let cursor = dataStart;
+  for (const t of tiled) {
+    if (t.begin !== cursor && t.end <= size) {
+      throw new LabError(
+        'corrupt',
+        `${path}: corrupt: tensor '${t.name}' has data_offsets [${t.begin - dataStart}, ${t.end - dataStart}] but the previous tensor ends at ${cursor - dataStart}: ${t.begin < cursor ? 'the tensors overlap' : 'there is a gap'}`,
+        { path, tensor: t.name },
+      );
+    }
+    cursor = Math.max(cursor, t.end);
+  }
+  if (dataStart + dataEnd < size) {
+    throw new LabError(
+      'corrupt',
+      `${path}: corrupt: ${size - dataStart - dataEnd} bytes follow the last tensor's data; the header length (${headerLength}) or the data_offsets are wrong`,
+      { path, headerLength, trailingBytes: size - dataStart - dataEnd },
+    );
   }
   if (dataStart + dataEnd > size) {
     // Contiguous offsets and a short file: cut off. Gaps or overlaps reaching past the end: a bad header.
