@@ -127,8 +127,8 @@ describe('parseHfConfig: llama family', () => {
     expect(parseHfConfig(llama({ head_dim: 64 }), null).layers[0].headDim).toBe(64);
   });
 
-  it('zero layers gives an empty layer list', () => {
-    expect(parseHfConfig(llama({ num_hidden_layers: 0 }), null).layers).toEqual([]);
+  it('zero layers is refused (it used to load a model with no blocks)', () => {
+    expect(() => parseHfConfig(llama({ num_hidden_layers: 0 }), null)).toThrow(/'num_hidden_layers' is 0; it must be a whole number from 1/);
   });
 
   it('mistral and smollm map to the llama family; only qwen2 or attention_bias: true has q/k/v biases', () => {
@@ -288,10 +288,10 @@ describe('parseHfConfig: errors', () => {
   it('zero or negative attention heads are rejected', () => {
     const e0 = labError(() => parseHfConfig(llama({ num_attention_heads: 0, num_key_value_heads: 1 }), null));
     expect(e0.code).toBe('corrupt');
-    expect(e0.message).toBe('config.json: hidden size 2048 is not divisible by 0 attention heads');
+    expect(e0.message).toBe("config.json: 'num_attention_heads' is 0; it must be a whole number from 1 to 4096");
     const eNeg = labError(() => parseHfConfig(gpt2({ n_head: -4 }), null));
     expect(eNeg.code).toBe('corrupt');
-    expect(eNeg.message).toBe('config.json: hidden size 768 is not divisible by -4 attention heads');
+    expect(eNeg.message).toBe("config.json: 'n_head' is -4; it must be a whole number from 1 to 4096");
   });
 
   it('unsupported model_type names it and the architectures', () => {
@@ -341,5 +341,34 @@ describe('parseHfConfig: errors', () => {
     expect(e3.details).toEqual({ path: 'm/config.json' });
     const e4 = labError(() => parseHfConfig(gpt2({ n_head: 10 }), null, 'm/config.json'));
     expect(e4.details).toEqual({ path: 'm/config.json' });
+  });
+});
+
+describe('config numbers are checked before use (issue 14)', () => {
+  const parse = (raw: Record<string, unknown>) => parseHfConfig(raw, null, 'config.json');
+  it.each([
+    ['num_hidden_layers 1e9 (would allocate until the heap runs out)', { num_hidden_layers: 1e9 }, /'num_hidden_layers' is 1000000000; it must be a whole number from 1 to 1024/],
+    ['num_hidden_layers 2.5', { num_hidden_layers: 2.5 }, /'num_hidden_layers' is 2\.5/],
+    ['num_hidden_layers 0', { num_hidden_layers: 0 }, /'num_hidden_layers' is 0/],
+    ['num_hidden_layers -3', { num_hidden_layers: -3 }, /'num_hidden_layers' is -3/],
+    ['vocab_size -5 (was blamed on the tokenizer)', { vocab_size: -5 }, /'vocab_size' is -5/],
+    ['max_position_embeddings 0 (was "window length must be ≥ 2")', { max_position_embeddings: 0 }, /'max_position_embeddings' is 0; it must be a whole number from 2/],
+    ['rms_norm_eps -1 (NaN logits)', { rms_norm_eps: -1 }, /'rms_norm_eps' is -1; it must be positive/],
+    ['rope_theta 0 (NaN logits)', { rope_theta: 0 }, /'rope_theta' is 0; it must be positive/],
+    ['num_key_value_heads above the heads', { num_key_value_heads: 64 }, /'num_key_value_heads' is 64; it must be a whole number from 1 to 32/],
+  ])('%s is corrupt, naming the field', (_name, extra, message) => {
+    expect(() => parse(llama(extra))).toThrow(message);
+    try {
+      parse(llama(extra));
+    } catch (error) {
+      expect(error).toBeInstanceOf(LabError);
+      expect((error as LabError).code).toBe('corrupt');
+      expect((error as LabError).message.startsWith('config.json: ')).toBe(true);
+    }
+  });
+
+  it('GPT-2 counts too; a null n_inner still defaults to 4 × n_embd', () => {
+    expect(() => parse(gpt2({ n_layer: 1.5 }))).toThrow(/'n_layer' is 1\.5/);
+    expect(parse(gpt2({ n_inner: null })).layers[0].intermediateSize).toBe(4 * 768);
   });
 });

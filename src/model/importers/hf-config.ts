@@ -27,6 +27,27 @@ function num(raw: Record<string, unknown>, key: string, path: string, fallback?:
   throw new LabError('corrupt', `${path}: '${key}' is ${v === undefined ? 'missing' : `not a number (${JSON.stringify(v)})`}`, { path, key });
 }
 
+/** Upper bounds far above any released small LLM: a value past them is a broken config, not a model. */
+const LIMITS = { layers: 1024, heads: 4096, width: 1 << 17, ffn: 1 << 20, vocab: 1 << 22, positions: 1 << 24 } as const;
+
+/**
+ * A whole-number config field in [min, max] (counts and sizes): a fraction, 0 or a negative count, or an
+ * absurd value (num_hidden_layers 1e9 would allocate until the heap runs out) is refused by name.
+ */
+function whole(raw: Record<string, unknown>, key: string, path: string, min: number, max: number, fallback?: number): number {
+  const v = num(raw, key, path, fallback);
+  if (!Number.isInteger(v) || v < min || v > max)
+    throw new LabError('corrupt', `${path}: '${key}' is ${v}; it must be a whole number from ${min} to ${max}`, { path, key, value: v });
+  return v;
+}
+
+/** A positive finite config field (epsilons, rope theta): 0 or a negative value gives NaN logits, refused by name. */
+function positive(raw: Record<string, unknown>, key: string, path: string, fallback: number): number {
+  const v = num(raw, key, path, fallback);
+  if (!(v > 0)) throw new LabError('corrupt', `${path}: '${key}' is ${v}; it must be positive`, { path, key, value: v });
+  return v;
+}
+
 function ids(v: unknown): number[] {
   if (typeof v === 'number') return [v];
   if (Array.isArray(v)) return v.filter((x): x is number => typeof x === 'number');
@@ -53,16 +74,16 @@ export function parseHfConfig(
   const eos = ids(generation?.eos_token_id ?? raw.eos_token_id);
   const bos = typeof raw.bos_token_id === 'number' ? raw.bos_token_id : null;
   if (family === 'gpt2') {
-    const hidden = num(raw, 'n_embd', path);
-    const heads = num(raw, 'n_head', path);
-    const nLayers = num(raw, 'n_layer', path);
-    const inner = num(raw, 'n_inner', path, 4 * hidden);
+    const hidden = whole(raw, 'n_embd', path, 1, LIMITS.width);
+    const heads = whole(raw, 'n_head', path, 1, LIMITS.heads);
+    const nLayers = whole(raw, 'n_layer', path, 1, LIMITS.layers);
+    const inner = whole(raw, 'n_inner', path, 1, LIMITS.ffn, 4 * hidden);
     const config: ModelConfig = {
       modelType,
-      vocabSize: num(raw, 'vocab_size', path),
+      vocabSize: whole(raw, 'vocab_size', path, 1, LIMITS.vocab),
       hiddenSize: hidden,
-      maxPositionEmbeddings: num(raw, 'n_positions', path, 1024),
-      normEps: num(raw, 'layer_norm_epsilon', path, 1e-5),
+      maxPositionEmbeddings: whole(raw, 'n_positions', path, 2, LIMITS.positions, 1024),
+      normEps: positive(raw, 'layer_norm_epsilon', path, 1e-5),
       ropeTheta: 0,
       tieWordEmbeddings: raw.tie_word_embeddings !== false,
       hiddenAct: typeof raw.activation_function === 'string' ? raw.activation_function : 'gelu_new',
@@ -76,23 +97,23 @@ export function parseHfConfig(
     }));
     return { family, config, layers, attentionBias: true };
   }
-  const hidden = num(raw, 'hidden_size', path);
-  const heads = num(raw, 'num_attention_heads', path);
-  const kvHeads = num(raw, 'num_key_value_heads', path, heads);
-  const headDim = num(raw, 'head_dim', path, hidden / heads);
+  const hidden = whole(raw, 'hidden_size', path, 1, LIMITS.width);
+  const heads = whole(raw, 'num_attention_heads', path, 1, LIMITS.heads);
+  const kvHeads = whole(raw, 'num_key_value_heads', path, 1, heads, heads);
   if (raw.head_dim === undefined || raw.head_dim === null) checkHeads(hidden, heads, path);
-  const intermediate = num(raw, 'intermediate_size', path);
-  const nLayers = num(raw, 'num_hidden_layers', path);
+  const headDim = whole(raw, 'head_dim', path, 1, LIMITS.width, hidden / heads);
+  const intermediate = whole(raw, 'intermediate_size', path, 1, LIMITS.ffn);
+  const nLayers = whole(raw, 'num_hidden_layers', path, 1, LIMITS.layers);
   if (heads % kvHeads !== 0) {
     throw new LabError('corrupt', `${path}: num_attention_heads ${heads} is not a multiple of num_key_value_heads ${kvHeads}`, { path });
   }
   const config: ModelConfig = {
     modelType,
-    vocabSize: num(raw, 'vocab_size', path),
+    vocabSize: whole(raw, 'vocab_size', path, 1, LIMITS.vocab),
     hiddenSize: hidden,
-    maxPositionEmbeddings: num(raw, 'max_position_embeddings', path, 2048),
-    normEps: num(raw, 'rms_norm_eps', path, 1e-6),
-    ropeTheta: num(raw, 'rope_theta', path, 10000),
+    maxPositionEmbeddings: whole(raw, 'max_position_embeddings', path, 2, LIMITS.positions, 2048),
+    normEps: positive(raw, 'rms_norm_eps', path, 1e-6),
+    ropeTheta: positive(raw, 'rope_theta', path, 10000),
     ropeScaling: ropeScalingOf(raw, path),
     tieWordEmbeddings: raw.tie_word_embeddings === true,
     hiddenAct: typeof raw.hidden_act === 'string' ? raw.hidden_act : 'silu',
