@@ -385,15 +385,15 @@ export class Lab implements LabApi {
 
   /** Keeps the run's plan (compact) so the run can be exported later; a failure to store is reported, not thrown. */
   private async storePlan(model: CurrentModel, plan: PruningPlan, result: PruneResult): Promise<NonNullable<PruneResult['storedPlan']>> {
-    const compact = compactPlan(plan);
-    const bytes = compactPlanBytes(compact);
+    // Sized before packing: a lab without storage (the CLI) or an oversized plan never packs its masks.
+    const bytes = compactPlanBytes(plan);
     if (!this.plans) return { planId: null, bytes, reason: 'this lab keeps no plans (Node: export each run when it finishes)' };
     if (bytes > MAX_STORED_PLAN_BYTES)
       return { planId: null, bytes, reason: `its plan (${(bytes / 1024 ** 3).toFixed(1)} GiB of masks and updated weights) is larger than the ${MAX_STORED_PLAN_BYTES / 1024 ** 3} GiB kept per run` };
     const planId = `plan-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 10)}`;
     const card = modelCardRunOf(result);
     try {
-      await this.plans.put({ id: planId, weightsHash: model.summary.weightsHash, modelName: model.summary.name, savedAtMs: Date.now(), bytes, plan: compact, card });
+      await this.plans.put({ id: planId, weightsHash: model.summary.weightsHash, modelName: model.summary.name, savedAtMs: Date.now(), bytes, plan: compactPlan(plan), card });
       return { planId, bytes, reason: null };
     } catch (error) {
       return { planId: null, bytes, reason: `the browser did not store its plan (${error instanceof Error ? error.message : String(error)})` };

@@ -63,10 +63,10 @@ export function expandPlan(compact: CompactPlan): PruningPlan {
   };
 }
 
-/** Bytes the compact plan holds (packed masks and float32 updates). */
-export function compactPlanBytes(compact: CompactPlan): number {
+/** Bytes the plan takes once compacted (packed masks and float32 updates), known without packing it. */
+export function compactPlanBytes(plan: PruningPlan): number {
   let bytes = 0;
-  for (const packed of Object.values(compact.masks)) bytes += packed.bits.byteLength;
-  for (const update of Object.values(compact.updates)) bytes += update.byteLength;
+  for (const mask of Object.values(plan.masks)) bytes += Math.ceil(mask.length / 8);
+  for (const update of Object.values(plan.updates)) bytes += update.byteLength;
   return bytes;
 }

@@ -10,6 +10,8 @@ import { createPruningActions, type PruningActions } from './pruning-actions';
 import { idlePruneJob } from './pruning-state';
 import { defaultRunStorage, type RunStorage } from './run-storage';
 import { createRunsActions, type RunsActions } from './runs-actions';
+import { exportAndSave, exportRunning } from './export-and-save';
+import { readLocal, writeLocal } from './local-storage';
 
 export interface LabActions extends PruningActions, RunsActions {
   /** Reads the saved runs, asks the backend what it runs on and which pruning methods it has, then loads the first model (the bundled demo). */
@@ -53,25 +55,10 @@ const jobLabels: Record<JobKind, string> = {
   tuning: 'Fine-tuning',
 };
 
-/** `runStorage`: where finished runs are kept (default: IndexedDB in a browser, memory elsewhere). */
-/** The name of the model last loaded, across reloads (localStorage; blocked storage just forgets). */
-const lastModel = {
-  read(): string | null {
-    try {
-      return typeof localStorage === 'undefined' ? null : localStorage.getItem('prunelab.lastModel');
-    } catch {
-      return null;
-    }
-  },
-  write(name: string | null): void {
-    try {
-      if (typeof localStorage !== 'undefined' && name) localStorage.setItem('prunelab.lastModel', name);
-    } catch {
-      // storage blocked
-    }
-  },
-};
+/** The name of the model last loaded, across reloads. */
+const LAST_MODEL_KEY = 'prunelab.lastModel';
 
+/** `runStorage`: where finished runs are kept (default: IndexedDB in a browser, memory elsewhere). */
 export function createLabStore(api: LabApi, runStorage: RunStorage = defaultRunStorage()): LabStore {
   // AbortControllers are not state (not plain data); they live beside the store.
   const controllers = new Map<JobKind, AbortController>();
@@ -108,7 +95,7 @@ export function createLabStore(api: LabApi, runStorage: RunStorage = defaultRunS
 
       async start(demoFiles, demoName) {
         void get().loadRuns();
-        const previous = lastModel.read();
+        const previous = readLocal(LAST_MODEL_KEY);
         if (previous && previous !== demoName) set({ previousModel: previous });
         try {
           set({ backend: await api.backendInfo() });
@@ -168,7 +155,8 @@ export function createLabStore(api: LabApi, runStorage: RunStorage = defaultRunS
             }),
         );
         if (get().load.status === 'done') {
-          lastModel.write(get().model?.name ?? null);
+          const loadedName = get().model?.name;
+          if (loadedName) writeLocal(LAST_MODEL_KEY, loadedName);
           if (get().model?.name === get().previousModel) set({ previousModel: null });
         }
         // The backend may change with the model (e.g. a fallback to wasm for a big one).
@@ -272,16 +260,10 @@ export function createLabStore(api: LabApi, runStorage: RunStorage = defaultRunS
 
       async exportLoaded(save, format) {
         if (isBusy(get()) || !get().model) return;
-        set({ loadedExport: { status: 'running', files: [], savedTo: null } });
-        try {
-          const files = await api.exportModel({ which: 'loaded', format });
-          const savedTo = await save(files);
-          set({ loadedExport: { status: 'done', files: files.map((f) => ({ path: f.path, bytes: f.blob.size })), savedTo } });
-        } catch (error) {
-          const cancelled = toLabErrorData(error).code === 'cancelled';
-          set({ loadedExport: { status: cancelled ? 'cancelled' : 'failed', files: [], savedTo: null } });
-          if (!cancelled) get().showError(error, 'Exporting the loaded model');
-        }
+        set({ loadedExport: exportRunning });
+        const { state, error } = await exportAndSave(() => api.exportModel({ which: 'loaded', format }), save);
+        set({ loadedExport: state });
+        if (error) get().showError(error, 'Exporting the loaded model');
       },
 
       cancel(kind) {

@@ -18,6 +18,7 @@ import {
 } from './pruning-state';
 import { modelKeyOf } from './run-record';
 import { runLabel, sweepRuns, type SweepRun } from './run-queue';
+import { exportAndSave, exportRunning } from './export-and-save';
 
 export interface PruningActions {
   /** Asks the lab for its methods; selects the first one unless a known one is selected. */
@@ -272,17 +273,10 @@ export function createPruningActions(
 
     async exportPruned(save, format = 'safetensors') {
       if (isBusy() || get().pruning.job.status !== 'done') return;
-      patch(() => ({ exported: { status: 'running', files: [], savedTo: null } }));
-      try {
-        const files = await api.exportModel({ which: 'pruned', format });
-        const savedTo = await save(files);
-        patch(() => ({ exported: { status: 'done', files: files.map((f) => ({ path: f.path, bytes: f.blob.size })), savedTo } }));
-      } catch (error) {
-        const data = toLabErrorData(error);
-        const cancelled = data.code === 'cancelled';
-        patch(() => ({ exported: { status: cancelled ? 'cancelled' : 'failed', files: [], savedTo: null } }));
-        if (!cancelled) set({ error: fail(error, 'Downloading the pruned model') });
-      }
+      patch(() => ({ exported: exportRunning }));
+      const { state, error } = await exportAndSave(() => api.exportModel({ which: 'pruned', format }), save);
+      patch(() => ({ exported: state }));
+      if (error) set({ error: fail(error, 'Downloading the pruned model') });
     },
   };
   return actions;

@@ -2,7 +2,9 @@
 // start; shown filtered to the loaded model by default. Must not import React or the engine.
 
 import type { ExportedFile, ExportRequest, FinetuneResult, LabApi, MethodInfo, PruneRequest, PruneResult } from '../lab/lab-api';
-import { toLabErrorData } from '../errors';
+import { exportAndSave, exportRunning } from './export-and-save';
+import { readLocal, writeLocal } from './local-storage';
+import type { ExportState } from './pruning-state';
 import type { LabState } from './lab-state';
 import { isRunOfModel, recoveryRecordOf, runRecordOf, type RunRecord } from './run-record';
 import { parseRunsJson } from './runs-import';
@@ -19,21 +21,13 @@ export interface RunsState {
   /** The format the table's Save / .zip buttons export. */
   exportFormat: ExportRequest['format'];
   /** The stored run being exported from the table, and how it went. */
-  exporting: { runId: string; status: 'running' | 'done' | 'failed' | 'cancelled'; files: { path: string; bytes: number }[]; savedTo: 'folder' | 'downloads' | null } | null;
+  exporting: (ExportState & { runId: string }) | null;
 }
 
 const BASELINE_KEY = 'prunelab.baselineRunId';
 
-function storedBaseline(): string | null {
-  try {
-    return typeof localStorage === 'undefined' ? null : localStorage.getItem(BASELINE_KEY);
-  } catch {
-    return null;
-  }
-}
-
 export function initialRunsState(): RunsState {
-  return { runs: [], status: 'idle', showAllModels: false, baselineRunId: storedBaseline(), exportFormat: 'safetensors', exporting: null };
+  return { runs: [], status: 'idle', showAllModels: false, baselineRunId: readLocal(BASELINE_KEY), exportFormat: 'safetensors', exporting: null };
 }
 
 /** The runs the table shows: the loaded model's, or all when asked (or when no model is loaded). */
@@ -80,16 +74,6 @@ export interface RunsImported {
 type SetState = (partial: Partial<LabState> | ((state: LabState) => Partial<LabState>)) => void;
 type Get = () => LabState & { showError(error: unknown, during: string): void };
 
-function saveBaseline(runId: string | null): void {
-  try {
-    if (typeof localStorage === 'undefined') return;
-    if (runId === null) localStorage.removeItem(BASELINE_KEY);
-    else localStorage.setItem(BASELINE_KEY, runId);
-  } catch {
-    // storage blocked: the pin lasts until reload
-  }
-}
-
 let runCounter = 0;
 function newRunId(nowMs: number): string {
   runCounter += 1;
@@ -125,7 +109,7 @@ export function createRunsActions(storage: RunStorage, set: SetState, get: Get, 
     async clearRuns() {
       const planIds = get().runs.runs.map((r) => r.planId).filter((id): id is string => typeof id === 'string');
       patch(() => ({ runs: [], baselineRunId: null }));
-      saveBaseline(null);
+      writeLocal(BASELINE_KEY, null);
       for (const planId of planIds) await api?.deletePlan(planId).catch(() => {});
       try {
         await storage.clear();
@@ -149,7 +133,7 @@ export function createRunsActions(storage: RunStorage, set: SetState, get: Get, 
       const run = get().runs.runs.find((r) => r.id === runId);
       if (!run) return;
       patch((r) => ({ runs: r.runs.filter((x) => x.id !== runId), baselineRunId: r.baselineRunId === runId ? null : r.baselineRunId }));
-      if (get().runs.baselineRunId === null) saveBaseline(null);
+      if (get().runs.baselineRunId === null) writeLocal(BASELINE_KEY, null);
       try {
         await storage.delete(runId);
         if (run.planId && api) await api.deletePlan(run.planId);
@@ -164,22 +148,17 @@ export function createRunsActions(storage: RunStorage, set: SetState, get: Get, 
 
     setBaseline(runId) {
       patch(() => ({ baselineRunId: runId }));
-      saveBaseline(runId);
+      writeLocal(BASELINE_KEY, runId);
     },
 
     async exportRun(runId, save, format = 'safetensors') {
       const run = get().runs.runs.find((r) => r.id === runId);
       if (!run?.planId || !api) return;
-      patch(() => ({ exporting: { runId, status: 'running', files: [], savedTo: null } }));
-      try {
-        const files = await api.exportModel({ which: 'stored', planId: run.planId, format });
-        const savedTo = await save(files);
-        patch(() => ({ exporting: { runId, status: 'done', files: files.map((f) => ({ path: f.path, bytes: f.blob.size })), savedTo } }));
-      } catch (error) {
-        const cancelled = toLabErrorData(error).code === 'cancelled';
-        patch(() => ({ exporting: { runId, status: cancelled ? 'cancelled' : 'failed', files: [], savedTo: null } }));
-        if (!cancelled) get().showError(error, `Exporting run ${run.methodLabel}`);
-      }
+      const planId = run.planId;
+      patch(() => ({ exporting: { ...exportRunning, runId } }));
+      const { state, error } = await exportAndSave(() => api.exportModel({ which: 'stored', planId, format }), save);
+      patch(() => ({ exporting: { ...state, runId } }));
+      if (error) get().showError(error, `Exporting run ${run.methodLabel}`);
     },
 
     async recordRecovery(result, sourceRunId) {

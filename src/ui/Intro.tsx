@@ -4,6 +4,7 @@
 
 import { useState } from 'react';
 import type { MethodInfo } from '../lab/lab-api';
+import { readLocal, writeLocal } from '../store/local-storage';
 import { useLab } from '../store/use-lab';
 import { kindTitles } from './MethodPicker';
 
@@ -36,15 +37,11 @@ function MethodList({ methods }: { methods: MethodInfo[] }) {
 
 const VISITED_KEY = 'prunelab.visited';
 
-/** True on this browser's first visit (then remembered); storage that throws (blocked) counts as a first visit. */
+/** True on this browser's first visit (then remembered; storage unavailable counts as a first visit). */
 function firstVisit(): boolean {
-  try {
-    const seen = localStorage.getItem(VISITED_KEY) !== null;
-    localStorage.setItem(VISITED_KEY, new Date().toISOString());
-    return !seen;
-  } catch {
-    return true;
-  }
+  const seen = readLocal(VISITED_KEY) !== null;
+  writeLocal(VISITED_KEY, new Date().toISOString());
+  return !seen;
 }
 
 /** Open on the first visit, collapsed to its title after (one click opens it again). */

@@ -4,39 +4,29 @@
 // Texts and files the user dropped are never stored this way: only small typed settings.
 
 import { useCallback, useState } from 'react';
+import { readLocal, writeLocal } from '../store/local-storage';
 
 type Setting = string | number | boolean;
 
 const PREFIX = 'prunelab.setting.';
 
-function storage(): Storage | null {
-  try {
-    return typeof localStorage === 'undefined' ? null : localStorage;
-  } catch {
-    return null;
-  }
-}
-
 /** The stored value of `key` when it has the default's type (and is one of `allowed`, if given), else the default. */
-export function readStoredSetting<T extends Setting>(key: string, fallback: T, allowed?: readonly T[], store: Storage | null = storage()): T {
+export function readStoredSetting<T extends Setting>(key: string, fallback: T, allowed?: readonly T[], store?: Storage | null): T {
+  const raw = readLocal(PREFIX + key, store);
+  if (raw === null) return fallback;
+  let value: unknown;
   try {
-    const raw = store?.getItem(PREFIX + key);
-    if (raw === null || raw === undefined) return fallback;
-    const value: unknown = JSON.parse(raw);
-    if (typeof value !== typeof fallback) return fallback;
-    if (allowed && !allowed.includes(value as T)) return fallback;
-    return value as T;
+    value = JSON.parse(raw);
   } catch {
     return fallback;
   }
+  if (typeof value !== typeof fallback) return fallback;
+  if (allowed && !allowed.includes(value as T)) return fallback;
+  return value as T;
 }
 
-export function writeStoredSetting(key: string, value: Setting, store: Storage | null = storage()): void {
-  try {
-    store?.setItem(PREFIX + key, JSON.stringify(value));
-  } catch {
-    // storage blocked or full: the setting lasts until reload
-  }
+export function writeStoredSetting(key: string, value: Setting, store?: Storage | null): void {
+  writeLocal(PREFIX + key, JSON.stringify(value), store);
 }
 
 /** useState for a setting kept across reloads: free text, a flag, or one of `allowed`. */

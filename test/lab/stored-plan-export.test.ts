@@ -8,7 +8,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { Lab } from '../../src/lab/lab';
 import type { ExportedFile, PruneRequest } from '../../src/lab/lab-api';
 import { memoryPlanStorage } from '../../src/lab/plan-storage';
-import { compactPlan, expandPlan, packMask, unpackMask } from '../../src/pruning/plan-compact';
+import { compactPlan, compactPlanBytes, expandPlan, packMask, unpackMask } from '../../src/pruning/plan-compact';
 import { emptyPlan } from '../../src/pruning/plan';
 import { stories260KLayouts, tinyStoriesPath } from '../helpers/model-files';
 
@@ -73,6 +73,8 @@ describe('export of a stored run', () => {
     expect(packed.bits.length).toBe(126);
     expect(Array.from(unpackMask(packed))).toEqual(Array.from(mask));
     const plan = { ...emptyPlan('wanda', { sparsity: 0.5 }), masks: { w: mask }, removeBlocks: [3, 1] };
+    // The size is known before packing: the packed bits of every mask (and the updates' bytes).
+    expect(compactPlanBytes(plan)).toBe(packed.bits.byteLength);
     const again = expandPlan(compactPlan(plan));
     expect(Array.from(again.masks.w)).toEqual(Array.from(mask));
     expect(again.removeBlocks).toEqual([3, 1]);
