@@ -1,6 +1,7 @@
 // `npm run bench`: decode-vs-transformers and ppl-speed on stories260K and the random SmolLM2-135M-
-// shaped model, then load-memory; each in a fresh child process (a fresh wasm heap: onnxruntime-web's
-// heap never shrinks, so one process for all would skew memory and risk the 4 GiB wasm limit).
+// shaped model, then load-memory, then the loader fuzz (10,000 cases; 2,000 with --quick); each in a
+// fresh child process (a fresh wasm heap: onnxruntime-web's heap never shrinks, so one process for all
+// would skew memory and risk the 4 GiB wasm limit).
 // Prints one combined JSON object as the last stdout line. Node only.
 //   npx tsx bench/run-all.ts [--threads 1] [--quick]   (--quick: fewer runs/windows on the 135M model)
 
@@ -35,5 +36,7 @@ step('decode-smollm2-135m-random', 'decode-vs-transformers.ts', ['--model', 'smo
 step('ppl-stories260k', 'ppl-speed.ts', ['--model', 'stories260k', '--windows', '64', '--runs', '3']);
 step('ppl-smollm2-135m-random', 'ppl-speed.ts', ['--model', 'smollm2-135m-random', '--windows', quick ? '2' : '8', '--runs', '1']);
 step('load-memory', 'load-memory.ts', ['--scenarios', 'lab,breakdown']);
+step('fuzz', 'fuzz.ts', ['--cases', quick ? '2000' : '10000']);
+step('tokenize-bounded', 'tokenize-bounded.ts', ['--sizes', quick ? '5' : '5,50', '--max-windows', '2']);
 
 printResult('all', { benchmark: 'all', machine: machineInfo(Number(threads)), totalS: Math.round((performance.now() - started) / 1000), results });

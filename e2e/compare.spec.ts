@@ -2,8 +2,10 @@
 // Magnitude and ShortGPT at ratios 0.2 and 0.4 with tiny settings (1 × 64 calibration and evaluation,
 // speed 8 + 4 tokens, 4 generated tokens). A long SLEB run is queued first and cancelled while it runs
 // (its calibration text is held back until the cancel, so it is certainly running);
-// the 4 sweep runs finish; the table and every chart fill in, the best run per ratio marked; a reload
-// keeps the runs and the experiment; a stored run exported after the reload has the same model.safetensors
+// the 4 sweep runs finish; the table and every chart fill in, the best run per ratio marked; a tab crash
+// (CDP Page.crash, once the runs are saved) keeps the runs and the experiment in a new tab; a stored record
+// of a newer schema version is hidden with a notice (and kept, also by "Clear runs"), an unreadable one is
+// discarded with a notice; a stored run exported after the crash has the same model.safetensors
 // bytes as the export right after it ran; the CSV has a header + 4 rows; Baseline, Re-run (marked as a
 // duplicate) and Delete act on rows; "Clear runs" empties the table, also after a reload.
 
@@ -41,9 +43,10 @@ async function readDownload(page: Page, click: () => Promise<void>): Promise<{ n
   return { name: download.suggestedFilename(), text: Buffer.concat(chunks).toString('utf8') };
 }
 
-test('a sweep of two methods at two ratios fills the table and charts, survives a reload, exports as CSV; a cancelled run leaves the others intact', async ({ page }) => {
+test('a sweep of two methods at two ratios fills the table and charts, survives a tab crash, exports as CSV; a cancelled run leaves the others intact', async ({ page: firstPage }) => {
+  let page = firstPage;
   await openLab(page, `/?${experiment}`);
-  const rows = page.getByTestId('run-row');
+  let rows = page.getByTestId('run-row');
   const items = page.getByTestId('queue-item');
   await expect(page.getByTestId('runs-panel')).toHaveAttribute('data-status', 'done');
   await expect(rows).toHaveCount(0);
@@ -114,18 +117,47 @@ test('a sweep of two methods at two ratios fills the table and charts, survives 
   }));
   expect(deltas).toEqual([...deltas].sort((a, b) => b - a));
 
-  await page.reload();
-  await expect(page.getByTestId('load-status')).toHaveAttribute('data-status', 'done', { timeout: 240_000 });
+  // Two records another build left in IndexedDB: one of a newer schema version, one that does not read as a run.
+  await page.evaluate(async () => {
+    const open = indexedDB.open('prunelab');
+    const db = await new Promise<IDBDatabase>((resolve, reject) => Object.assign(open, { onsuccess: () => resolve(open.result), onerror: reject }));
+    const tx = db.transaction('runs', 'readwrite');
+    const store = tx.objectStore('runs');
+    const all = store.getAll();
+    all.onsuccess = () => {
+      store.put({ schemaVersion: 99, id: 'from-a-newer-prunelab', finishedAtMs: 1, shape: 'unknown to this build' });
+      store.put({ ...(all.result[0] as object), id: 'unreadable', pplAfter: 'nine' });
+    };
+    await new Promise((resolve, reject) => Object.assign(tx, { oncomplete: resolve, onabort: reject }));
+    db.close();
+  });
+
+  // The tab crashes once the runs are saved (every write committed); a new tab of the same browser has them.
+  await expect(page.getByTestId('runs-panel')).toHaveAttribute('data-saving', '0');
+  const crashedUrl = page.url();
+  const cdp = await page.context().newCDPSession(page);
+  const crashed = page.waitForEvent('crash');
+  void cdp.send('Page.crash').catch(() => {});
+  await crashed;
+  page = await firstPage.context().newPage();
+  rows = page.getByTestId('run-row');
+  await openLab(page, crashedUrl);
+  await expect(page.getByTestId('runs-panel')).toHaveAttribute('data-status', 'done');
   await expect(rows).toHaveCount(4);
+  await expect(page.getByTestId('runs-notice')).toHaveText(
+    /^1 stored run was saved by a newer version of Prunelab and is hidden .* 1 stored run could not be read and was discarded \(field pplAfter\)\./,
+  );
+  await page.getByTestId('runs-notice-dismiss').click();
+  await expect(page.getByTestId('runs-notice')).toHaveCount(0);
   await expect(rows.nth(0)).toHaveAttribute('data-other-model', 'false'); // same weights hash
   await expect(page.getByTestId('runs-chart')).toHaveAttribute('data-points', '4');
   expect(new URL(page.url()).searchParams.get('sweep.methods')).toBe('magnitude,shortgpt');
   await page.getByTestId('sweep').locator('summary').click();
   await expect(page.getByTestId('sweep-count')).toHaveAttribute('data-value', '4');
-  // The same run exported from the table after the reload: its stored plan re-applied, the same bytes.
+  // The same run exported from the table after the crash: its stored plan re-applied, the same bytes.
   await expect(rows.nth(3)).toHaveAttribute('data-method', 'shortgpt');
   const afterReload = await downloadedWeights(page, () => rows.nth(3).getByTestId('run-export-zip').click());
-  expect(afterReload.equals(rightAfter), 'model.safetensors after a reload = right after the run').toBe(true);
+  expect(afterReload.equals(rightAfter), 'model.safetensors after a tab crash = right after the run').toBe(true);
   await expect(rows.nth(3).getByTestId('run-export-status')).toHaveAttribute('data-status', 'done');
 
   const csv = await readDownload(page, () => page.getByTestId('runs-export-csv').click());
@@ -157,4 +189,7 @@ test('a sweep of two methods at two ratios fills the table and charts, survives 
   await expect(page.getByTestId('runs-panel')).toHaveAttribute('data-status', 'done');
   await expect(page.getByTestId('load-status')).toHaveAttribute('data-status', 'done', { timeout: 240_000 });
   await expect(rows).toHaveCount(0);
+  // The newer build's record was not cleared: still hidden, still said.
+  await expect(page.getByTestId('runs-notice')).toHaveText(/^1 stored run was saved by a newer version of Prunelab/);
+  await expect(page.getByTestId('runs-notice')).not.toContainText('discarded');
 });

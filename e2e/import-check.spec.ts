@@ -1,8 +1,9 @@
 // The import check is checked, not trusted: a stories260K folder that disagrees with its ONNX graph
 // (config.json's rope_theta or rms_norm_eps — the graph bakes in the real ones — or a model.safetensors
-// whose weights differ from the ONNX's) loads, but our graph, rebuilt from config.json and the weights,
-// gives other logits than the dropped file: the model card shows the check FAILED with the difference and
-// the tolerance. The lab stays usable (the model evaluates). The folders come from the same helper as the
+// whose weights differ from the ONNX's): our graph, rebuilt from config.json and the weights, gives other
+// logits than the dropped file, so the load is refused ('import-mismatch', naming the ONNX file; the previous
+// model stays loaded). "Load anyway" loads it: the model card shows the check FAILED with the difference and
+// the tolerance, and the lab stays usable (the model evaluates). The folders come from the same helper as the
 // Node test (test/lab/import-check-negative.test.ts). The demo model's own check is in lab.spec.ts.
 
 import { importFolderFiles, type ImportFolderOptions, type BadImportKind } from '../test/helpers/bad-import-folders';
@@ -25,7 +26,12 @@ test('three folders that disagree with their ONNX graph each fail the import che
       // The folder stays on disk until the step ends: the lab reads weights when it uses them.
       const { folder, remove } = await writeFolder(`stories260K-bad-${kind}`, importFolderFiles(kind, options));
       try {
+        const previousName = (await page.getByTestId('model-name').textContent()) ?? '';
         await page.getByTestId('folder-input').setInputFiles(folder);
+        await expect(page.getByTestId('error-alert')).toHaveAttribute('data-code', 'import-mismatch');
+        await expect(page.getByTestId('error-message')).toContainText('onnx/model.onnx: the import check failed');
+        await expect(page.getByTestId('model-name')).toHaveText(previousName);
+        await page.getByTestId('load-anyway').click();
         await expect(page.getByTestId('model-name')).toHaveText(`stories260K-bad-${kind}`);
         await expect(check).toHaveAttribute('data-status', 'fail');
         await checkFailedCardAndUse(page, check, kind, atLeast);

@@ -10,6 +10,8 @@ export type LabErrorCode =
   | 'unsupported-architecture' // config.json names a model_type we do not build
   | 'unsupported-op' // an ONNX op the importer cannot map to the ModelSpec
   | 'tokenizer-mismatch' // tokenizer vocabulary does not fit the model's embedding table
+  | 'import-mismatch' // the import check failed: our graph and the dropped ONNX disagree (files from different models)
+  | 'non-finite' // a perplexity or loss came out NaN or infinite (NaN/Inf weights, a broken config)
   | 'bad-text' // evaluation text is empty or too short for one window
   | 'bad-argument' // a parameter out of range
   | 'no-model' // an operation needs a loaded model
@@ -17,6 +19,7 @@ export type LabErrorCode =
   | 'insufficient-memory' // a job's planned memory (weights + KV + activations) is over what the runtime allows; refused before it runs
   | 'backend-unavailable' // the requested backend (e.g. cuda) cannot run on this machine
   | 'runtime' // onnxruntime failed
+  | 'device-lost' // the GPU device was lost while a job ran (driver reset, device.destroy()); the next action starts a new one
   | 'cancelled' // the user cancelled the job
   | 'internal'; // a bug: anything else
 

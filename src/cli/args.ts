@@ -11,7 +11,7 @@ export interface ParsedArgs {
 }
 
 /** Flags that never take the next word as their value (unless it is true/false): `--json out/` keeps out/. */
-const booleanFlags = new Set(['json', 'help']);
+const booleanFlags = new Set(['json', 'help', 'allow-mismatch']);
 
 export function parseArgs(argv: string[], positionalCommands: ReadonlySet<string> = new Set()): ParsedArgs {
   const flags = new Map<string, string | true>();

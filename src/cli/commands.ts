@@ -51,7 +51,14 @@ export const commands: Record<string, Command> = {
       const text = readText(stringFlag(args, 'text'));
       const result = await lab.evaluatePerplexity(
         { text, seqLen: intFlag(args, 'seq-len', 256, 2), maxWindows: intFlag(args, 'max-windows', undefined) },
-        { onProgress: (p) => log(`[eval] window ${p.windowsDone}/${p.windows} running ppl ${p.runningPpl.toFixed(4)}`) },
+        {
+          onProgress: (p) =>
+            log(
+              p.phase === 'tokenizing'
+                ? `[eval] tokenizing: ${((p.charsDone ?? 0) / 1e6).toFixed(1)} of ${((p.charsTotal ?? 0) / 1e6).toFixed(1)} M characters`
+                : `[eval] window ${p.windowsDone}/${p.windows} running ppl ${p.runningPpl.toFixed(4)}`,
+            ),
+        },
       );
       const { windowNlls: _perWindow, ...rest } = result;
       return rest;

@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { LabError, toLabErrorData } from '../errors';
 import { BUNDLED_FILES } from '../lab/bundled-data';
 import { Lab } from '../lab/lab';
+import type { ModelSummary } from '../lab/lab-api';
 import { useNativeOrt } from '../runtime/native-ort';
 import { PRECISION_REQUESTS, type NativeBackend, type PrecisionRequest } from '../runtime/ort';
 import { boolFlag, choiceFlag, parseArgs, type ParsedArgs } from './args';
@@ -27,7 +28,7 @@ export function parseMemoryLimitGb(raw: string | boolean | undefined): number | 
   return gb * 1e9;
 }
 
-export function createNodeLab(threads?: number, backend: CliBackend = 'cpu', memoryLimitBytes?: number, precision: PrecisionRequest = 'auto'): Lab {
+export function createNodeLab(threads?: number, backend: CliBackend = 'cpu', memoryLimitBytes?: number, precision: PrecisionRequest = 'auto', allowMismatch = false): Lab {
   let nativeBackend: NativeBackend | undefined;
   if (backend !== 'wasm') {
     if (!useNativeOrt()) throw new LabError('backend-unavailable', `--backend ${backend} needs the onnxruntime-node package, which could not be loaded; use --backend wasm`);
@@ -37,11 +38,21 @@ export function createNodeLab(threads?: number, backend: CliBackend = 'cpu', mem
     preferWebGpu: false,
     nativeBackend,
     precision,
+    allowMismatch,
     numThreads: threads,
     memoryLimitBytes,
     systemMemory: () => ({ freeBytes: os.freemem(), totalBytes: os.totalmem() }),
     loadText: async (id) => fs.readFileSync(path.join(repoRoot, 'public/data', BUNDLED_FILES[id]), 'utf8'),
   });
+}
+
+/** A model loaded with --allow-mismatch flags the command's result (`importMismatch` in --json) and warns on stderr. */
+function flagMismatch(result: unknown, summary: ModelSummary | null, log: (line: string) => void): unknown {
+  if (!summary?.mismatchAllowed || !summary.importCheck) return result;
+  const { maxAbsDiff, tolerance, referenceFile } = summary.importCheck;
+  log(`WARNING: loaded with --allow-mismatch: the import check against ${referenceFile} failed (max |Δlogit| ${maxAbsDiff.toExponential(2)}, allowed ${tolerance.toExponential(0)}); these results may be wrong`);
+  const flag = { referenceFile, maxAbsDiff: Number.isFinite(maxAbsDiff) ? maxAbsDiff : null, tolerance };
+  return result !== null && typeof result === 'object' && !Array.isArray(result) ? { ...result, importMismatch: flag } : result;
 }
 
 async function main(argv: string[]): Promise<number> {
@@ -56,9 +67,10 @@ async function main(argv: string[]): Promise<number> {
     const command = commands[name];
     if (!command) throw new LabError('bad-argument', `unknown command '${name}'; try: ${Object.keys(commands).join(', ')}`);
     const threadsRaw = args.flags.get('threads');
-    const lab = createNodeLab(typeof threadsRaw === 'string' ? Number(threadsRaw) : undefined, choiceFlag(args, 'backend', CLI_BACKENDS, 'cpu'), parseMemoryLimitGb(args.flags.get('memory-limit-gb')), choiceFlag(args, 'precision', PRECISION_REQUESTS, 'auto'));
+    const lab = createNodeLab(typeof threadsRaw === 'string' ? Number(threadsRaw) : undefined, choiceFlag(args, 'backend', CLI_BACKENDS, 'cpu'), parseMemoryLimitGb(args.flags.get('memory-limit-gb')), choiceFlag(args, 'precision', PRECISION_REQUESTS, 'auto'), boolFlag(args, 'allow-mismatch'));
     try {
-      const result = await command.run(lab, args, (line) => process.stderr.write(`${line}\n`));
+      const log = (line: string) => process.stderr.write(`${line}\n`);
+      const result = flagMismatch(await command.run(lab, args, log), await lab.modelSummary(), log);
       if (boolFlag(args, 'json')) process.stdout.write(`${JSON.stringify(result)}\n`);
       else process.stdout.write(`${command.format(result as never)}\n`);
     } finally {
@@ -76,7 +88,7 @@ async function main(argv: string[]): Promise<number> {
 function usage(): string {
   const lines = ['usage: npm run --silent lab -- <command> [flags] [--json]', ''];
   for (const [name, command] of Object.entries(commands)) lines.push(`  ${name.padEnd(9)} ${command.usage}`);
-  lines.push('', 'common flags: --backend cpu|cuda|wasm (default cpu: onnxruntime-node on all cores), --precision auto|fp32|fp16, --threads N (WASM threads), --memory-limit-gb G (check jobs against at most G GB), --json (last stdout line is JSON)', '');
+  lines.push('', 'common flags: --allow-mismatch (load a model whose import check fails; results are flagged), --backend cpu|cuda|wasm (default cpu: onnxruntime-node on all cores), --precision auto|fp32|fp16, --threads N (WASM threads), --memory-limit-gb G (check jobs against at most G GB), --json (last stdout line is JSON)', '');
   return lines.join('\n');
 }
 

@@ -45,17 +45,38 @@ function fileReader(absolute: string): (offset: number, length: number) => Uint8
   };
 }
 
+/**
+ * Every file under `root`, links followed: a Hugging Face cache snapshot (snapshots/<rev>/config.json →
+ * ../../blobs/<sha>) is a folder of symlinks. A broken link is an error naming it; a link back into a
+ * folder already walked is skipped (no loop).
+ */
 function listFiles(root: string): string[] {
   const out: string[] = [];
+  const walkedFolders = new Set<string>();
   const walk = (rel: string) => {
-    for (const entry of fs.readdirSync(path.join(root, rel), { withFileTypes: true })) {
+    const folder = path.join(root, rel);
+    const real = fs.realpathSync(folder);
+    if (walkedFolders.has(real)) return;
+    walkedFolders.add(real);
+    for (const entry of fs.readdirSync(folder, { withFileTypes: true })) {
       if (entry.name.startsWith('.')) continue;
       const child = rel ? path.join(rel, entry.name) : entry.name;
-      if (entry.isDirectory()) walk(child);
-      else if (entry.isFile()) out.push(child);
+      const kind = entry.isSymbolicLink() ? linkTarget(root, child) : entry;
+      if (kind.isDirectory()) walk(child);
+      else if (kind.isFile()) out.push(child);
       if (out.length > MAX_FILES) throw new LabError('bad-argument', `${root}: more than ${MAX_FILES} files; point --model at the model folder`);
     }
   };
   walk('');
   return out.sort();
+}
+
+function linkTarget(root: string, rel: string): fs.Stats {
+  const absolute = path.join(root, rel);
+  try {
+    return fs.statSync(absolute);
+  } catch {
+    const target = fs.readlinkSync(absolute);
+    throw new LabError('missing-file', `${rel}: a broken link (→ ${target}); the file it points to is missing`, { path: rel, target });
+  }
 }

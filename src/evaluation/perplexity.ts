@@ -5,6 +5,13 @@
 import { LabError, throwIfCancelled } from '../errors';
 
 export interface PerplexityProgress {
+  /**
+   * 'tokenizing': the text is being tokenized (a long one, in pieces): charsDone of charsTotal, and the
+   * window fields are 0 (runningPpl NaN). Absent while windows are scored.
+   */
+  phase?: 'tokenizing';
+  charsDone?: number;
+  charsTotal?: number;
   windowsDone: number;
   windows: number;
   tokensScored: number;
@@ -21,6 +28,11 @@ export interface PerplexityResult {
   /** Windows the text allowed before maxWindows. */
   windowsAvailable: number;
   textTokens: number;
+  /**
+   * Present (true) when only the text's first tokens were tokenized, as many as maxWindows needed:
+   * textTokens and windowsAvailable then count that prefix, not the whole text (which has at least as many).
+   */
+  tokenizedPrefix?: true;
   textName: string;
   elapsedMs: number;
   /** Tokens scored (positions 1..L−1 of each window) per second of wall time. */
@@ -41,6 +53,8 @@ export interface PerplexityOptions {
   seqLen: number;
   maxWindows?: number;
   textName?: string;
+  /** `ids` are only the text's first tokens (PerplexityResult.tokenizedPrefix). */
+  tokenizedPrefix?: boolean;
   signal?: AbortSignal;
   onProgress?: (progress: PerplexityProgress) => void;
 }
@@ -49,7 +63,7 @@ export interface PerplexityOptions {
 export function cutWindows(ids: ArrayLike<number>, seqLen: number, maxWindows = Infinity): Int32Array[] {
   const available = Math.floor(ids.length / seqLen);
   const n = Math.min(available, maxWindows);
-  const all = Int32Array.from(ids);
+  const all = ids instanceof Int32Array ? ids : Int32Array.from(ids);
   return Array.from({ length: n }, (_, w) => all.subarray(w * seqLen, (w + 1) * seqLen));
 }
 
@@ -76,6 +90,7 @@ export async function evaluatePerplexity(scorer: WindowScorer, ids: ArrayLike<nu
     start += size;
     batch = nextBatchSize(batch, maxBatch, performance.now() - batchStarted);
     for (const m of means) {
+      if (!Number.isFinite(m)) throw nonFiniteLoss(textName, windowNlls.length, m);
       windowNlls.push(m);
       nllSum += m;
     }
@@ -101,12 +116,23 @@ export async function evaluatePerplexity(scorer: WindowScorer, ids: ArrayLike<nu
     seqLen,
     windowsAvailable,
     textTokens: ids.length,
+    ...(options.tokenizedPrefix ? { tokenizedPrefix: true as const } : {}),
     textName,
     elapsedMs,
     tokensScoredPerS: tokensScored / (elapsedMs / 1000),
     windowNlls,
     backend: scorer.backend,
   };
+}
+
+/** A NaN or infinite window loss fails the evaluation (a "ppl": null is a silent wrong answer), naming the likely causes. */
+export function nonFiniteLoss(textName: string, window: number, value: number): LabError {
+  return new LabError(
+    'non-finite',
+    `${textName}: window ${window + 1} gave a loss of ${value}: the model's outputs are not finite. Likely causes: NaN or infinite weights, ` +
+      'a config value that breaks the computation (rms_norm_eps, rope_theta), or fp16 overflow (try precision fp32)',
+    { window, loss: String(value) },
+  );
 }
 
 /** Target wall time of one run, so progress and cancellation stay live on slow (software) adapters. */

@@ -13,6 +13,19 @@ export function heldOutStart(tokenCount: number): number {
   return Math.floor(tokenCount * (1 - HELD_OUT_SHARE));
 }
 
+/**
+ * How many of a text's first tokens settle the first `wanted` tokens of `part`: `wanted` for 'all'; for
+ * 'head', a count n with heldOutStart(n) ≥ wanted (a text with at least n tokens has a head that long);
+ * Infinity for 'tail' (it starts at a fraction of the whole text's count).
+ */
+export function tokensNeeded(part: TextPart, wanted: number): number {
+  if (!(wanted >= 0) || !Number.isFinite(wanted) || (part !== 'all' && part !== 'head')) return Infinity;
+  if (part === 'all') return Math.ceil(wanted);
+  let n = Math.ceil(wanted / (1 - HELD_OUT_SHARE));
+  while (heldOutStart(n) < wanted) n++;
+  return n;
+}
+
 /** The tokens of `part` ('all' returns `ids` itself). */
 export function tokensOfPart<T extends ArrayLike<number> & { slice(start?: number, end?: number): T }>(ids: T, part: TextPart = 'all'): T {
   if (part === 'all') return ids;

@@ -23,6 +23,9 @@ export async function readOnnxModel(file: ModelFileRef): Promise<OnnxModel> {
         path: file.path,
       });
     }
+    if (error instanceof ExternalDataError) {
+      throw new LabError('corrupt', `${file.path}: corrupt: a tensor attribute's ${error.message}`, { path: file.path });
+    }
     throw error;
   }
 }
@@ -112,16 +115,46 @@ async function parseGraph(reader: WindowedReader, start: number, end: number, mo
     if (h.wireType === WireType.bytes) {
       if (h.field === 1) model.nodes.push(decodeNode(await messageAt(reader, h)));
       else if (h.field === 5) {
-        const tensor =
-          h.fieldEnd - h.payloadStart <= INLINE_MESSAGE_BYTES
-            ? decodeTensor(await messageAt(reader, h))
-            : await streamTensor(reader, h.payloadStart, h.fieldEnd);
+        let tensor: OnnxTensor;
+        try {
+          tensor =
+            h.fieldEnd - h.payloadStart <= INLINE_MESSAGE_BYTES
+              ? decodeTensor(await messageAt(reader, h))
+              : await streamTensor(reader, h.payloadStart, h.fieldEnd);
+        } catch (error) {
+          if (!(error instanceof ExternalDataError)) throw error;
+          const name = initializerNameAt(await reader.bytes(h.payloadStart, Math.min(h.fieldEnd - h.payloadStart, INLINE_MESSAGE_BYTES)));
+          throw new LabError('corrupt', `${model.path}: corrupt: initializer ${name === null ? `at byte ${h.payloadStart}` : `'${name}'`}: ${error.message}`, { path: model.path, tensor: name });
+        }
+        // onnxruntime uses the first of two same-named initializers, a Map the last: refuse, never pick one.
+        if (model.initializers.has(tensor.name)) {
+          throw new LabError(
+            'corrupt',
+            `${model.path}: corrupt: initializer '${tensor.name}' appears twice in the graph; the copies may hold different values and readers disagree on which one counts`,
+            { path: model.path, tensor: tensor.name },
+          );
+        }
         model.initializers.set(tensor.name, tensor);
       } else if (h.field === 11) model.inputs.push(decodeValueInfo(await messageAt(reader, h)));
       else if (h.field === 12) model.outputs.push(decodeValueInfo(await messageAt(reader, h)));
     }
     pos = h.fieldEnd;
   }
+}
+
+/** The name (field 8) of a TensorProto, best effort, for an error message; null if not found. */
+function initializerNameAt(bytes: Uint8Array): string | null {
+  const r = new ProtoReader(bytes, 0, bytes.length, false);
+  try {
+    while (!r.done()) {
+      const t = r.tag();
+      if (t.field === 8 && t.wireType === WireType.bytes) return r.string();
+      r.skip(t.wireType);
+    }
+  } catch {
+    // a damaged tensor: no name
+  }
+  return null;
 }
 
 function emptyTensor(): OnnxTensor {
@@ -156,6 +189,9 @@ async function streamTensor(reader: WindowedReader, start: number, end: number):
   return tensor;
 }
 
+/** A bad external-data entry: the caller names the file and the tensor. */
+class ExternalDataError extends Error {}
+
 export function decodeTensor(r: ProtoReader): OnnxTensor {
   const tensor = emptyTensor();
   while (!r.done()) decodeTensorField(r, r.tag(), tensor);
@@ -183,8 +219,13 @@ function decodeTensorField(r: ProtoReader, t: { field: number; wireType: number 
       }
       const ext = tensor.externalData ?? { location: '', offset: 0, length: null };
       if (key === 'location') ext.location = value;
-      else if (key === 'offset') ext.offset = Number(value);
-      else if (key === 'length') ext.length = Number(value);
+      else if (key === 'offset' || key === 'length') {
+        // Decimal digits only: Number() would read '0x10' as 16, ' 8' as 8 and '' as 0, where onnxruntime reads otherwise or fails.
+        if (!/^[0-9]{1,16}$/.test(value)) {
+          throw new ExternalDataError(`external data ${key} '${value.slice(0, 40)}' is not a whole number of bytes`);
+        }
+        ext[key] = Number(value);
+      }
       tensor.externalData = ext;
       return;
     }

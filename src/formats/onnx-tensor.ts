@@ -121,6 +121,9 @@ export async function tensorToFloat32(src: OnnxWeightsSource, t: OnnxTensor): Pr
 
 /** A uint8 tensor's bytes (MatMulNBits packed weights). */
 export async function tensorToUint8(src: OnnxWeightsSource, t: OnnxTensor): Promise<Uint8Array> {
+  if (t.dataType !== OnnxDataType.uint8) {
+    throw new LabError('unsupported-format', `${src.file.path}: initializer '${t.name}' has ONNX data type ${t.dataType}; expected a uint8 tensor`, { path: src.file.path, tensor: t.name });
+  }
   const raw = (await tensorRawBytes(src, t)) ?? Uint8Array.from(t.int32Data);
   if (raw.length !== elementCount(t)) {
     throw new LabError('corrupt', `${src.file.path}: corrupt: initializer '${t.name}' has dims [${t.dims.join(', ')}] but holds ${raw.length} bytes`, { path: src.file.path, tensor: t.name });

@@ -1,6 +1,7 @@
 // safetensors reader: parses the JSON header, then reads one tensor at a time by byte range
 // (Blob slices), converting F32/F16/BF16 to Float32Array. Pure module.
 
+import { firstDuplicateKey } from './json-duplicate-key';
 import { LabError } from '../errors';
 import type { ModelFileRef } from '../model/loaded-model';
 import { byteSourceFromFile, syncReaderOf, type ByteSource } from './byte-source';
@@ -42,10 +43,18 @@ export async function readSafetensorsHeader(file: ModelFileRef): Promise<Safeten
     throw new LabError('truncated', `${path}: truncated: header declares ${headerLength} bytes of JSON but the file has ${size}`, { path });
   }
   let header: Record<string, unknown>;
+  const headerText = new TextDecoder().decode(await source.read(8, headerLength));
   try {
-    header = JSON.parse(new TextDecoder().decode(await source.read(8, headerLength))) as Record<string, unknown>;
+    header = JSON.parse(headerText) as Record<string, unknown>;
   } catch (e) {
     throw new LabError('corrupt', `${path}: corrupt: the safetensors header is not valid JSON (${(e as Error).message})`, { path });
+  }
+  if (header === null || typeof header !== 'object' || Array.isArray(header))
+    throw new LabError('corrupt', `${path}: corrupt: the safetensors header is not a JSON object`, { path });
+  const repeated = firstDuplicateKey(headerText);
+  if (repeated !== null) {
+    const what = Object.hasOwn(header, repeated) ? `tensor '${repeated}'` : `the key '${repeated}' (inside one entry)`;
+    throw new LabError('corrupt', `${path}: corrupt: the header lists ${what} twice`, { path, key: repeated });
   }
   const dataStart = 8 + headerLength;
   const entries = new Map<string, SafetensorsEntry>();

@@ -6,6 +6,7 @@ import type { Engine } from '../runtime/engine';
 import { isNativeBackend, type Backend } from '../runtime/ort';
 import { runReferenceLogits } from '../runtime/reference-onnx';
 import type { TextTokenizer } from '../tokenizer/text-tokenizer';
+import { LabError } from '../errors';
 import type { ImportCheck } from './lab-api';
 
 const PROBE_TEXT = 'Once upon a time, there was a little girl named Lily. She loved to play outside.';
@@ -49,4 +50,20 @@ export function probeTokens(tokenizer: TextTokenizer, vocabSize: number): number
   // Pad with a deterministic spread of ids so short tokenizations still probe many rows.
   for (let i = ids.length; i < PROBE_TOKENS; i++) ids.push((i * 7919) % vocabSize);
   return ids;
+}
+
+/**
+ * A failed import check refuses the load: the weights, config.json and the dropped ONNX graph do not
+ * describe one model (ONNX and safetensors from different checkpoints, a config from another model), and
+ * every number measured on it would be silently wrong. LoadOptions.allowMismatch (CLI --allow-mismatch) loads it anyway.
+ */
+export function importMismatchError(check: ImportCheck, weightsFile: string): LabError {
+  const diff = Number.isFinite(check.maxAbsDiff) ? check.maxAbsDiff.toExponential(2) : 'a different output shape';
+  const against = weightsFile === check.referenceFile ? `our graph built from ${weightsFile}` : `our graph built from ${weightsFile} and config.json`;
+  return new LabError(
+    'import-mismatch',
+    `${check.referenceFile}: the import check failed: ${against} and ${check.referenceFile} give different logits (max |Δ| ${diff}, allowed ${check.tolerance.toExponential(0)}); ` +
+      'the files are not one model (weights, config.json or ONNX from different checkpoints). Load anyway with --allow-mismatch (CLI) or "Load anyway"; results are then flagged.',
+    { path: check.referenceFile, weightsFile, maxAbsDiff: Number.isFinite(check.maxAbsDiff) ? check.maxAbsDiff : null, tolerance: check.tolerance },
+  );
 }

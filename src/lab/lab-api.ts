@@ -29,6 +29,11 @@ export interface JobOptions<P> {
   onProgress?: (progress: P) => void;
 }
 
+export interface LoadOptions extends JobOptions<LoadProgress> {
+  /** Load even when the import check fails (the model card and every result then say so). Default: refuse. */
+  allowMismatch?: boolean;
+}
+
 export interface LayerSummary {
   index: number;
   sourceIndex: number;
@@ -77,6 +82,8 @@ export interface ModelSummary {
   layers: LayerSummary[];
   /** null when no ONNX file was dropped (nothing to compare with). */
   importCheck: ImportCheck | null;
+  /** Loaded although the import check failed (LoadOptions.allowMismatch): every result made on it is suspect. */
+  mismatchAllowed?: boolean;
   files: string[];
   /** Milliseconds from files to a ready session. */
   loadMs: number;
@@ -394,7 +401,7 @@ export interface ExportRequest {
 export interface LabApi {
   backendInfo(): Promise<BackendInfo>;
   /** Loads a model from dropped files. On failure the previous model stays loaded. */
-  loadModel(files: ModelFileRef[], options?: JobOptions<LoadProgress>): Promise<ModelSummary>;
+  loadModel(files: ModelFileRef[], options?: LoadOptions): Promise<ModelSummary>;
   /** The currently loaded model, or null. */
   modelSummary(): Promise<ModelSummary | null>;
   /**
@@ -429,7 +436,8 @@ export interface LabApi {
 
 /** Messages between LabClient and the worker. */
 export type WorkerRequest =
-  | { type: 'call'; id: number; method: keyof LabApi; args: unknown[] }
+  /** `settings`: a job's plain-data options (e.g. LoadOptions.allowMismatch), merged into its JobOptions in the worker. */
+  | { type: 'call'; id: number; method: keyof LabApi; args: unknown[]; settings?: Record<string, unknown> }
   | { type: 'cancel'; id: number };
 
 export type WorkerResponse =

@@ -22,7 +22,7 @@ import type {
   GenerateResult,
   JobOptions,
   LabApi,
-  LoadProgress,
+  LoadOptions,
   MethodInfo,
   ModelSummary,
   PrecisionRequest,
@@ -101,8 +101,8 @@ export class LabClient implements LabApi {
   setPrecision(request: PrecisionRequest): Promise<BackendInfo> {
     return this.call('setPrecision', [request]);
   }
-  loadModel(files: ModelFileRef[], options?: JobOptions<LoadProgress>): Promise<ModelSummary> {
-    return this.call('loadModel', [files], options);
+  loadModel(files: ModelFileRef[], options?: LoadOptions): Promise<ModelSummary> {
+    return this.call('loadModel', [files], options, options?.allowMismatch ? { allowMismatch: true } : undefined);
   }
   evaluatePerplexity(request: PerplexityRequest, options?: JobOptions<PerplexityProgress>): Promise<PerplexityResult> {
     return this.call('evaluatePerplexity', [request], options);
@@ -140,7 +140,7 @@ export class LabClient implements LabApi {
     return this.call('deletePlan', [planId]);
   }
 
-  private call<R, P>(method: keyof LabApi, args: unknown[], options?: JobOptions<P>): Promise<R> {
+  private call<R, P>(method: keyof LabApi, args: unknown[], options?: JobOptions<P>, settings?: Record<string, unknown>): Promise<R> {
     const signal = options?.signal;
     if (signal?.aborted) return Promise.reject(new LabError('cancelled', 'Cancelled.'));
     const id = this.nextId++;
@@ -154,7 +154,7 @@ export class LabClient implements LabApi {
         onProgress: options?.onProgress as ((progress: unknown) => void) | undefined,
         cleanup: () => signal?.removeEventListener('abort', onAbort),
       });
-      this.port.postMessage({ type: 'call', id, method, args } satisfies WorkerRequest);
+      this.port.postMessage({ type: 'call', id, method, args, ...(settings ? { settings } : {}) } satisfies WorkerRequest);
     });
   }
 
@@ -203,6 +203,7 @@ export function serveLabApi(api: LabApi, port: LabPort): void {
       const args = request.args.slice(0, dataArgCount[method]);
       if (jobMethods.has(method)) {
         const options: JobOptions<unknown> = {
+          ...request.settings,
           signal: controller.signal,
           onProgress: (progress) => post({ type: 'progress', id, progress }),
         };

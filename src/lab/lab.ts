@@ -37,7 +37,7 @@ import type {
   ImportCheck,
   JobOptions,
   LabApi,
-  LoadProgress,
+  LoadOptions,
   ModelSummary,
   PrecisionRequest,
   PerplexityProgress,
@@ -45,12 +45,13 @@ import type {
   PerplexityResult,
   TextSource,
 } from './lab-api';
-import { runImportCheck } from './import-check';
+import { importMismatchError, runImportCheck } from './import-check';
+import { deviceLostError, endGpuJob, startGpuJob, webGpuGeneration } from '../runtime/gpu-device';
 import { runFirstBlockCheck } from './first-block-check';
 import { summarizeModel } from './model-summary';
-import { weightsHash } from './weights-hash';
+import { checkFiniteWeights, weightsHash } from './weights-hash';
 import { evaluatePerplexity } from '../evaluation/perplexity';
-import { partName, tokensOfPart } from '../evaluation/text-parts';
+import { partName, tokensNeeded, tokensOfPart } from '../evaluation/text-parts';
 import { evaluateMultipleChoice, parseChoiceItems, type ChoiceItem } from '../evaluation/multiple-choice';
 import { sourceName, type BundledId } from './bundled-data';
 import { runBenchmark } from '../evaluation/benchmark';
@@ -91,6 +92,8 @@ export interface LabOptions {
   blockFault?: number;
   /** Where prune plans are kept for exporting stored runs (default: IndexedDB where there is one, else none). */
   planStorage?: PlanStorage;
+  /** Every load as if LoadOptions.allowMismatch were set (CLI: --allow-mismatch). */
+  allowMismatch?: boolean;
 }
 
 interface CurrentModel {
@@ -98,8 +101,8 @@ interface CurrentModel {
   tokenizer: TextTokenizer;
   engine: Engine;
   summary: ModelSummary;
-  /** Encoded texts, keyed by the text itself, so a re-run does not re-tokenize. */
-  encoded: Map<string, number[]>;
+  /** Encoded texts, keyed by the text itself, so a re-run does not re-tokenize (a prefix is marked as one). */
+  encoded: Map<string, EncodedText>;
   /** Dense perplexity results of prune runs, by evaluation request. */
   densePpl: Map<string, PerplexityResult>;
   /** Dense accuracy results of prune runs, by accuracy request. */
@@ -111,6 +114,25 @@ interface CurrentModel {
 }
 
 
+
+/** A text's ids; complete: false when only its first ids were tokenized (Lab.encodeText's maxTokens). */
+interface EncodedText {
+  ids: Int32Array;
+  complete: boolean;
+}
+
+/** Tokenizing progress as a perplexity job's progress (phase 'tokenizing'), after 250 ms and then at most every 250 ms. */
+function tokenizingProgress(onProgress: ((p: PerplexityProgress) => void) | undefined): ((charsDone: number, charsTotal: number) => void) | undefined {
+  if (!onProgress) return undefined;
+  const started = performance.now();
+  let last = started;
+  return (charsDone, charsTotal) => {
+    const now = performance.now();
+    if (now - started < 250 || (now - last < 250 && charsDone < charsTotal)) return;
+    last = now;
+    onProgress({ phase: 'tokenizing', charsDone, charsTotal, windowsDone: 0, windows: 0, tokensScored: 0, runningNll: 0, runningPpl: Number.NaN });
+  };
+}
 
 export class Lab implements LabApi {
   private current: CurrentModel | null = null;
@@ -168,11 +190,14 @@ export class Lab implements LabApi {
     });
   }
 
-  loadModel(files: ModelFileRef[], options: JobOptions<LoadProgress> = {}): Promise<ModelSummary> {
+  loadModel(files: ModelFileRef[], options: LoadOptions = {}): Promise<ModelSummary> {
     return this.exclusive(async () => {
       const { signal, onProgress } = options;
       const started = performance.now();
       const loaded = await loadModelFromFiles(files, (p) => onProgress?.({ ...p }));
+      throwIfCancelled(signal);
+      // Every weight is read once here: hashed (the runs' model identity) and checked for NaN/Inf before any check runs on it.
+      const hash = await weightsHash(loaded.spec, (name, data) => checkFiniteWeights(loaded.source.weightsFile, name, data));
       throwIfCancelled(signal);
       const tokenizer = createTextTokenizer(loaded.tokenizerJson, loaded.tokenizerConfig);
       let backend = await this.backendInfo();
@@ -191,9 +216,14 @@ export class Lab implements LabApi {
         throwIfCancelled(signal);
         if (loaded.referenceOnnx) onProgress?.({ stage: 'check', message: `checking the import: our graph's logits against ${loaded.referenceOnnx.file.path}`, fraction: 0.9 });
         const importCheck = loaded.referenceOnnx ? await this.importCheck(loaded, engine, tokenizer, backend) : null;
+        const mismatchAllowed = importCheck !== null && !importCheck.passed;
+        if (mismatchAllowed && !(options.allowMismatch ?? this.options.allowMismatch)) throw importMismatchError(importCheck, loaded.source.weightsFile);
         throwIfCancelled(signal);
-        const hash = await weightsHash(loaded.spec);
-        const summary = { ...summarizeModel(loaded, importCheck, performance.now() - started, hash, await modelMemory(loaded.spec, backend.backend, this.options, backend.precision)), firstBlockCheck: firstBlock };
+        const summary = {
+          ...summarizeModel(loaded, importCheck, performance.now() - started, hash, await modelMemory(loaded.spec, backend.backend, this.options, backend.precision)),
+          firstBlockCheck: firstBlock,
+          ...(mismatchAllowed ? { mismatchAllowed } : {}),
+        };
         const previous = this.current;
         this.current = { loaded, tokenizer, engine, summary, encoded: new Map(), densePpl: new Map(), denseAccuracy: new Map(), pruned: null, finetuned: null };
         // The replaced model's failures (e.g. its files deleted) must not fail the new load.
@@ -222,14 +252,19 @@ export class Lab implements LabApi {
       const model = this.requireModel();
       const resolved = await this.resolveText(request.text);
       const name = partName(resolved.name, request.part);
-      const tokens = tokensOfPart(this.encode(model, resolved.text), request.part);
       // The window is capped at the model's context (the papers use the model's own when shorter).
       const seqLen = Math.min(request.seqLen ?? 256, model.loaded.spec.config.maxPositionEmbeddings);
+      // With maxWindows, only as many tokens as those windows need are tokenized ('tail' needs the whole text).
+      const part = request.part ?? 'all';
+      const wanted = request.maxWindows !== undefined && request.maxWindows >= 1 ? Math.ceil(request.maxWindows) * seqLen : Infinity;
+      const encoded = await this.encodeText(model, resolved.text, { maxTokens: tokensNeeded(part, wanted), signal: options.signal, onProgress: tokenizingProgress(options.onProgress) });
+      const tokens = encoded.complete ? tokensOfPart(encoded.ids, part) : encoded.ids.subarray(0, wanted);
       await this.checkMemory(model, { kind: 'perplexity', seqLen, tokens: tokens.length, maxWindows: request.maxWindows });
       return evaluatePerplexity(model.engine, tokens, {
         seqLen,
         maxWindows: request.maxWindows,
         textName: name,
+        tokenizedPrefix: !encoded.complete,
         signal: options.signal,
         onProgress: options.onProgress,
       });
@@ -276,12 +311,12 @@ export class Lab implements LabApi {
           backend,
           prune: (r, o) => runPruneJob(pruneContext, r, o),
           finetune: async (tuneSpec, settings, signal) => {
-            const { result, spec: tuned } = await runFinetuneJob({ spec: tuneSpec, which: 'pruned', backend, settings, text: { name: recoveryText.name, ids: this.encode(model, recoveryText.text) } }, { signal });
+            const { result, spec: tuned } = await runFinetuneJob({ spec: tuneSpec, which: 'pruned', backend, settings, text: { name: recoveryText.name, ids: await this.encodeIds(model, recoveryText.text, signal) } }, { signal });
             if (result.stoppedEarly) throw new LabError('cancelled', 'Cancelled.');
             return tuned;
           },
           recoverySettings: (tuneSpec, steps) => finetuneSettings(tuneSpec, recoveryRequest(steps)),
-          evalIds: this.encode(model, evalText.text),
+          evalIds: await this.encodeIds(model, evalText.text, options.signal),
           evalName: evalText.name,
           choice,
           encode: (text) => model.tokenizer.encode(text),
@@ -377,7 +412,7 @@ export class Lab implements LabApi {
       const text = await this.resolveText(request.text);
       model.finetuned = null;
       await model.engine.releaseSessions(); // room for the trainer's sessions
-      const { result, spec: tuned } = await runFinetuneJob({ spec, which, backend, settings, text: { name: text.name, ids: this.encode(model, text.text) } }, options);
+      const { result, spec: tuned } = await runFinetuneJob({ spec, which, backend, settings, text: { name: text.name, ids: await this.encodeIds(model, text.text, options.signal) } }, options);
       model.finetuned = { spec: tuned, result, pruneResult: source?.result ?? null };
       return result;
     });
@@ -476,13 +511,24 @@ export class Lab implements LabApi {
     return this.current;
   }
 
-  private encode(model: CurrentModel, text: string): number[] {
-    let tokens = model.encoded.get(text);
-    if (!tokens) {
-      tokens = model.tokenizer.encode(text);
-      model.encoded.set(text, tokens);
-    }
-    return tokens;
+  /**
+   * The text's ids, cached, tokenized in bounded pieces (tokenizer/text-tokenizer encodeBounded: equal to
+   * encode(text)'s, cancellable). With maxTokens only the first that many are needed: a prefix is cached
+   * with complete: false and never stands for the whole text.
+   */
+  private async encodeText(model: CurrentModel, text: string, options: { maxTokens?: number; signal?: AbortSignal; onProgress?: (charsDone: number, charsTotal: number) => void } = {}): Promise<EncodedText> {
+    const maxTokens = options.maxTokens ?? Infinity;
+    const cached = model.encoded.get(text);
+    if (cached && (cached.complete || cached.ids.length >= maxTokens)) return cached;
+    const { ids, complete } = await model.tokenizer.encodeBounded(text, { maxTokens: Number.isFinite(maxTokens) ? maxTokens : undefined, signal: options.signal, onProgress: options.onProgress });
+    const entry = { ids, complete };
+    model.encoded.set(text, entry);
+    return entry;
+  }
+
+  /** The whole text's ids as a plain array (the fine-tuning and law jobs take number[]). */
+  private async encodeIds(model: CurrentModel, text: string, signal: AbortSignal | undefined): Promise<number[]> {
+    return Array.from((await this.encodeText(model, text, { signal })).ids);
   }
 
   private pruneContext(model: CurrentModel, backend: BackendInfo): PruneJobContext {
@@ -492,7 +538,7 @@ export class Lab implements LabApi {
       backend,
       resolveText: (source) => this.resolveText(source),
       textName: sourceName,
-      encode: (text) => this.encode(model, text),
+      encodeText: (text, options) => this.encodeText(model, text, options),
       tokenizer: model.tokenizer,
       densePpl: model.densePpl,
       denseAccuracy: model.denseAccuracy,
@@ -518,7 +564,22 @@ export class Lab implements LabApi {
 
   /** Runs jobs one after another; a failed job does not block the next. */
   private exclusive<T>(job: () => Promise<T>): Promise<T> {
-    const run = this.queue.then(job, job);
+    // A job during which the GPU device was lost fails as 'device-lost' (whatever onnxruntime threw): the
+    // next job finds a new generation and its engines rebuild their sessions on a new device.
+    const guarded = async () => {
+      const generation = webGpuGeneration();
+      startGpuJob();
+      try {
+        return await job();
+      } catch (error) {
+        const code = (error as { code?: string })?.code;
+        if (webGpuGeneration() !== generation && code !== 'cancelled' && code !== 'device-lost') throw deviceLostError(error);
+        throw error;
+      } finally {
+        endGpuJob();
+      }
+    };
+    const run = this.queue.then(guarded, guarded);
     this.queue = run.catch(() => undefined);
     return run;
   }

@@ -2,7 +2,9 @@
 // reload): re-applying the plan to the same loaded weights gives the same model, byte for byte. The
 // worker writes IndexedDB itself (database 'prunelab-plans', store 'plans'): the plan's arrays never
 // cross to the page. Node (the CLI) keeps none by default: a sweep would hold every run's plan in memory;
-// tests pass memoryPlanStorage().
+// tests pass memoryPlanStorage(). Each put / delete is one readwrite transaction awaited to `complete`
+// (durability 'strict' where supported; as store/run-storage does for runs), so a plan is committed before
+// the run that names it is reported and stored; the database is opened at whatever version it has.
 
 import type { ModelCardRun } from '../export/model-card';
 import type { CompactPlan } from '../pruning/plan-compact';
@@ -51,27 +53,61 @@ function requestDone<T>(request: IDBRequest<T>): Promise<T> {
   });
 }
 
+/** Resolves once the transaction has committed; rejects if it aborts. */
+function transactionDone(transaction: IDBTransaction): Promise<void> {
+  return new Promise((resolve, reject) => {
+    transaction.oncomplete = () => resolve();
+    transaction.onabort = () => reject(transaction.error ?? new Error('IndexedDB transaction aborted.'));
+  });
+}
+
+/** 'prunelab-plans' at whatever version it has (a later build must not lock this one out), store 'plans' created when missing. */
+async function openPlansDatabase(factory: IDBFactory, onClosed: () => void, version?: number): Promise<IDBDatabase> {
+  const request = version === undefined ? factory.open('prunelab-plans') : factory.open('prunelab-plans', version);
+  request.onupgradeneeded = () => {
+    if (!request.result.objectStoreNames.contains('plans')) request.result.createObjectStore('plans', { keyPath: 'id' });
+  };
+  const database = await requestDone(request);
+  if (!database.objectStoreNames.contains('plans')) {
+    database.close();
+    return openPlansDatabase(factory, onClosed, database.version + 1);
+  }
+  database.onversionchange = () => {
+    database.close();
+    onClosed();
+  };
+  database.onclose = onClosed;
+  return database;
+}
+
 export function indexedDbPlanStorage(factory: IDBFactory): PlanStorage {
   let database: Promise<IDBDatabase> | null = null;
-  const store = async (mode: IDBTransactionMode) => {
-    database ??= (() => {
-      const request = factory.open('prunelab-plans', 1);
-      request.onupgradeneeded = () => {
-        if (!request.result.objectStoreNames.contains('plans')) request.result.createObjectStore('plans', { keyPath: 'id' });
-      };
-      return requestDone(request);
-    })();
-    return (await database).transaction('plans', mode).objectStore('plans');
+  const transaction = async (mode: IDBTransactionMode) => {
+    database ??= openPlansDatabase(factory, () => (database = null));
+    const opened = database;
+    try {
+      return (await opened).transaction('plans', mode, { durability: 'strict' });
+    } catch (error) {
+      if (database === opened) database = null; // a failed open is retried next time
+      throw error;
+    }
   };
   return {
     async put(plan) {
-      await requestDone((await store('readwrite')).put(plan));
+      const tx = await transaction('readwrite');
+      tx.objectStore('plans').put(plan);
+      await transactionDone(tx);
     },
     async get(id) {
-      return ((await requestDone((await store('readonly')).get(id))) as StoredPlan | undefined) ?? null;
+      const tx = await transaction('readonly');
+      const request = tx.objectStore('plans').get(id);
+      await transactionDone(tx);
+      return (request.result as StoredPlan | undefined) ?? null;
     },
     async delete(id) {
-      await requestDone((await store('readwrite')).delete(id));
+      const tx = await transaction('readwrite');
+      tx.objectStore('plans').delete(id);
+      await transactionDone(tx);
     },
   };
 }

@@ -19,7 +19,7 @@ import { checkExportable } from '../export/exportable';
 import type { TextTokenizer } from '../tokenizer/text-tokenizer';
 import { DEFAULT_NEW_TOKENS, generateText } from './generate-text';
 import type { AccuracySummary, BackendInfo, BenchRequest, BenchResult, ChoiceDataSource, JobOptions, PerplexityResult, PruneProgress, PruneRequest, PruneResult, TextSource } from './lab-api';
-import { partName, tokensOfPart } from '../evaluation/text-parts';
+import { partName, tokensOfPart, tokensNeeded } from '../evaluation/text-parts';
 import type { PruningPlan } from '../pruning/plan';
 
 export interface PruneJobContext {
@@ -30,8 +30,8 @@ export interface PruneJobContext {
   resolveText(source: TextSource): Promise<{ name: string; text: string }>;
   /** The name a text source reports (without loading it). */
   textName(source: TextSource): string;
-  /** Token ids of a text, cached by the lab. */
-  encode(text: string): number[];
+  /** Token ids of a text, cached by the lab, tokenized in bounded pieces (cancellable); with maxTokens only that many (complete: false). */
+  encodeText(text: string, options?: { maxTokens?: number; signal?: AbortSignal }): Promise<{ ids: Int32Array; complete: boolean }>;
   tokenizer: TextTokenizer;
   /** Dense perplexity results by request key, so a re-run does not recompute them. */
   densePpl: Map<string, PerplexityResult>;
@@ -87,7 +87,7 @@ export async function runPruneJob(ctx: PruneJobContext, request: PruneRequest, o
   if (method.needsCalibration) {
     const calibText = await ctx.resolveText(calib.text);
     textName = partName(calibText.name, calib.part);
-    const tokens = tokensOfPart(ctx.encode(calibText.text), calib.part);
+    const tokens = tokensOfPart((await ctx.encodeText(calibText.text, { signal })).ids, calib.part);
     let count = calib.windows ?? DEFAULT_CALIBRATION.windows;
     if (sampling === 'first' && Number.isInteger(count) && count >= 1) {
       const available = Math.floor(tokens.length / seqLen);
@@ -133,8 +133,11 @@ export async function runPruneJob(ctx: PruneJobContext, request: PruneRequest, o
       const resolved = await ctx.resolveText(ev.text);
       const name = partName(resolved.name, ev.part);
       const text = resolved.text;
-      const ids = tokensOfPart(ctx.encode(text), ev.part);
       const evalSeqLen = Math.min(ev.seqLen ?? 256, spec.config.maxPositionEmbeddings);
+      // With maxWindows only the tokens those windows need are tokenized (as Lab.evaluatePerplexity does).
+      const wanted = ev.maxWindows !== undefined && ev.maxWindows >= 1 ? Math.ceil(ev.maxWindows) * evalSeqLen : Infinity;
+      const encoded = await ctx.encodeText(text, { maxTokens: tokensNeeded(ev.part ?? 'all', wanted), signal });
+      const ids = encoded.complete ? tokensOfPart(encoded.ids, ev.part) : encoded.ids.subarray(0, wanted);
       const key = `${evalSeqLen}|${ev.maxWindows ?? 'all'}|${name}|${text.length}\n${text}`;
       const evalOptions = (phase: Phase) => ({
         seqLen: evalSeqLen,

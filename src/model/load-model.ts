@@ -75,6 +75,8 @@ export async function loadModelFromFiles(
   const fromSafetensors = importer.layout === 'safetensors';
   const weightsFile = fromSafetensors ? safetensors[0].path : onnxFile!.path;
   checkAllWeights(weightsFile, result.weights, expectedShapes(parsed, result.tieWordEmbeddings));
+  const storedNames = fromSafetensors ? safetensors.flatMap((f) => [...f.entries.keys()]) : [...onnx!.model.initializers.keys()];
+  checkNoBlocksBeyondConfig(weightsFile, storedNames, parsed.layers.length, configEntry.file.path);
   const spec: ModelSpec = { family: parsed.family, config, layers: parsed.layers, weights: result.weights };
   if (spec.family === 'llama' && !spec.weights.has(llamaNames.embed)) {
     throw new LabError('internal', 'importer returned no embedding');
@@ -113,4 +115,24 @@ async function readShards(
   const out: SafetensorsFile[] = [];
   for (const f of sorted) out.push(await readSafetensorsHeader(f));
   return out;
+}
+
+/** Block index in a stored weight's name: model.layers.7.…, transformer.h.7.…, /model/layers.7/… */
+const BLOCK_INDEX = /(?:^|[./_])(?:layers|h|blocks)[._/](\d+)(?:[./_]|$)/;
+
+/** Weights for more blocks than config.json declares mean the two come from different models: refused, never ignored. */
+function checkNoBlocksBeyondConfig(weightsFile: string, names: string[], numLayers: number, configPath: string): void {
+  let highest = -1;
+  let example = '';
+  for (const name of names) {
+    const match = BLOCK_INDEX.exec(name);
+    if (match && Number(match[1]) > highest) [highest, example] = [Number(match[1]), name];
+  }
+  if (highest >= numLayers) {
+    throw new LabError(
+      'corrupt',
+      `${weightsFile}: has weights for ${highest + 1} blocks (e.g. '${example}') but ${configPath} declares num_hidden_layers ${numLayers}; the config and the weights are from different models`,
+      { path: weightsFile, blocksInWeights: highest + 1, numLayers, tensor: example },
+    );
+  }
 }

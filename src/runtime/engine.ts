@@ -7,6 +7,7 @@ import type { GraphOptions } from '../graph/graph-parts';
 import type { ComputePrecision } from '../graph/precision';
 import { parameterCount, type ModelSpec } from '../model/model-spec';
 import type { DeviceWeights } from './device-weights';
+import { deviceLostError, raceDeviceLoss, throwIfDeviceLostDuringJob, webGpuGeneration } from './gpu-device';
 import { createDeviceWeights, createSessionFromModel, float32Tensor, int64Tensor, ort, readFloat32, type Backend, type LabSession } from './ort';
 
 export interface EngineOptions {
@@ -73,6 +74,8 @@ class OrtEngine implements Engine {
   private deviceWeights: DeviceWeights | null = null;
   private past: Record<string, ort.Tensor> | null = null;
   private pastLength = 0;
+  /** The WebGPU device generation the sessions and device weights were made on (gpu-device.ts). */
+  private generation = webGpuGeneration();
   readonly backend: Backend;
 
   constructor(
@@ -102,6 +105,10 @@ class OrtEngine implements Engine {
   }
 
   private async session(purpose: Purpose): Promise<LabSession> {
+    if (this.backend === 'webgpu') {
+      if (this.generation !== webGpuGeneration()) await this.dropLostDevice();
+      throwIfDeviceLostDuringJob();
+    }
     let s = this.sessions.get(purpose);
     if (!s) {
       await this.makeRoomForSession();
@@ -161,7 +168,7 @@ class OrtEngine implements Engine {
 
   async logits(ids: number[]): Promise<Float32Array> {
     const session = await this.session('logits');
-    const out = await run(session, this.decoderFeeds(ids, 0, this.emptyPast()));
+    const out = await run(session, this.decoderFeeds(ids, 0, this.emptyPast()), this.backend);
     return readFloat32(out.logits as ort.Tensor);
   }
 
@@ -184,7 +191,7 @@ class OrtEngine implements Engine {
       const batch = windows.slice(start, start + per);
       const ids = new BigInt64Array(batch.length * L);
       batch.forEach((w, r) => w.forEach((v, t) => (ids[r * L + t] = BigInt(v))));
-      const result = await run(session, { input_ids: new ort.Tensor('int64', ids, [batch.length, L]) });
+      const result = await run(session, { input_ids: new ort.Tensor('int64', ids, [batch.length, L]) }, this.backend);
       const nll = await readFloat32(result.nll as ort.Tensor);
       for (let r = 0; r < batch.length; r++) out.push(nll.slice(r * (L - 1), (r + 1) * (L - 1)));
     }
@@ -200,7 +207,7 @@ class OrtEngine implements Engine {
 
   private async decode(ids: number[]): Promise<Float32Array> {
     const session = await this.session('decode');
-    const out = await run(session, this.decoderFeeds(ids, this.pastLength, this.past ?? this.emptyPast()));
+    const out = await run(session, this.decoderFeeds(ids, this.pastLength, this.past ?? this.emptyPast()), this.backend);
     const next: Record<string, ort.Tensor> = {};
     this.spec.layers.forEach((_, i) => {
       for (const kv of ['key', 'value']) next[`past_key_values.${i}.${kv}`] = out[`present.${i}.${kv}`] as ort.Tensor;
@@ -224,6 +231,17 @@ class OrtEngine implements Engine {
     return this.decode([token]);
   }
 
+  /** The device the sessions ran on is gone: forget them and their buffers (nothing to release there); the next call rebuilds on a new device. */
+  private async dropLostDevice(): Promise<void> {
+    this.generation = webGpuGeneration();
+    this.past = null;
+    this.pastLength = 0;
+    const sessions = [...this.sessions.values()];
+    this.sessions.clear();
+    for (const s of sessions) await (await s.catch(() => null))?.release().catch(() => undefined);
+    this.deviceWeights = null;
+  }
+
   async releaseSessions(): Promise<void> {
     this.resetCache();
     const sessions = [...this.sessions.values()];
@@ -239,10 +257,14 @@ class OrtEngine implements Engine {
   }
 }
 
-async function run(session: LabSession, feeds: Record<string, ort.Tensor>): Promise<ort.InferenceSession.OnnxValueMapType> {
+async function run(session: LabSession, feeds: Record<string, ort.Tensor>, backend: Backend): Promise<ort.InferenceSession.OnnxValueMapType> {
+  const generation = webGpuGeneration();
   try {
-    return await session.run(feeds);
+    if (backend !== 'webgpu') return await session.run(feeds);
+    // A device lost mid-run must fail the job, never leave it waiting on work the GPU will not finish.
+    return await raceDeviceLoss(session.run(feeds));
   } catch (error) {
+    if (backend === 'webgpu' && webGpuGeneration() !== generation) throw error instanceof LabError && error.code === 'device-lost' ? error : deviceLostError(error);
     throw new LabError('runtime', `onnxruntime run failed: ${error instanceof Error ? error.message : String(error)}`);
   }
 }

@@ -8,7 +8,8 @@ import { LabError } from '../errors';
 import type { AdapterSelfTest } from './adapter-self-test';
 import { encodeOnnxModel, TensorType, type OnnxModel } from '../graph/onnx-writer';
 import type { ComputePrecision } from '../graph/precision';
-import { DeviceWeights, type GpuDeviceLike } from './device-weights';
+import { DeviceWeights } from './device-weights';
+import { throwIfDeviceLostDuringJob, webGpuDevice } from './gpu-device';
 
 export interface BackendInfo {
   /** Execution provider the sessions use: onnxruntime-web's webgpu/wasm, or onnxruntime-node's cpu/cuda. */
@@ -215,53 +216,6 @@ class BoundSession implements LabSession {
   }
 }
 
-/** Adapter limits the lab's device asks for (the adapter's maxima, as onnxruntime asks for its own device). */
-const DEVICE_LIMITS = [
-  'maxBindGroups',
-  'maxBufferSize',
-  'maxStorageBufferBindingSize',
-  'maxStorageBuffersPerShaderStage',
-  'maxComputeWorkgroupStorageSize',
-  'maxComputeWorkgroupsPerDimension',
-  'maxComputeInvocationsPerWorkgroup',
-  'maxComputeWorkgroupSizeX',
-  'maxComputeWorkgroupSizeY',
-  'maxComputeWorkgroupSizeZ',
-];
-const DEVICE_FEATURES = ['shader-f16', 'subgroups', 'timestamp-query'];
-
-interface GpuLike {
-  requestAdapter(): Promise<{
-    limits: Record<string, number>;
-    features: { has(name: string): boolean };
-    requestDevice(descriptor: { requiredLimits: Record<string, number>; requiredFeatures: string[] }): Promise<GpuDeviceLike & { lost: Promise<unknown> }>;
-  } | null>;
-}
-
-let labDevice: Promise<GpuDeviceLike> | null = null;
-
-/**
- * The one GPUDevice every WebGPU session of the lab computes on (passed to onnxruntime's WebGPU EP),
- * so buffers the lab uploads (device weights) can be bound to any session. A lost device is replaced
- * on the next call.
- */
-function webGpuDevice(): Promise<GpuDeviceLike> {
-  labDevice ??= (async () => {
-    const gpu = (globalThis.navigator as unknown as { gpu?: GpuLike } | undefined)?.gpu;
-    const adapter = await gpu?.requestAdapter();
-    if (!adapter) throw new LabError('backend-unavailable', 'WebGPU returned no adapter');
-    const requiredLimits = Object.fromEntries(DEVICE_LIMITS.filter((k) => typeof adapter.limits[k] === 'number').map((k) => [k, adapter.limits[k]]));
-    const requiredFeatures = DEVICE_FEATURES.filter((f) => adapter.features.has(f));
-    const device = await adapter.requestDevice({ requiredLimits, requiredFeatures });
-    void device.lost.then(() => (labDevice = null));
-    return device;
-  })().catch((error) => {
-    labDevice = null;
-    throw error instanceof LabError ? error : new LabError('backend-unavailable', `WebGPU device request failed: ${error instanceof Error ? error.message : String(error)}`);
-  });
-  return labDevice;
-}
-
 /** A pool of device-resident weights for the sessions of one engine (WebGPU only); the device is awaited on first bind. */
 export function createDeviceWeights(): DeviceWeights {
   return new DeviceWeights(webGpuDevice(), (buffer, dataType, dims) => ort.Tensor.fromGpuBuffer(buffer as unknown as ort.Tensor.GpuBufferType, { dataType, dims }));
@@ -276,11 +230,35 @@ export interface SessionOptions {
   /** Output names to keep on the GPU (webgpu only); the caller must dispose them. */
   gpuOutputs?: string[];
   externalData?: { path: string; data: Uint8Array }[];
+  /** The dropped file this session runs (the import check's reference): failures name it. */
+  sourceFile?: string;
+}
+
+/** onnxruntime's message without its build paths ('/onnxruntime_src/onnxruntime/core/graph/graph.cc:1234 ') and status prefix. */
+export function cleanOrtMessage(message: string): string {
+  return message
+    .replace(/\[ONNXRuntimeError\]\s*:\s*\d+\s*:\s*\w+\s*:\s*/g, '')
+    .replace(/(?:\b[A-Za-z]:)?(?:[\\/][\w.+-]+)+\.(?:cc|cpp|h|hpp|c):\d+\s*(?:[\w:~<>]+\([^)]*\)\s*)?/g, ' ')
+    .replace(/\s+/g, ' ')
+    .trim();
+}
+
+/** A session-creation failure as a LabError: the dropped file's name first when there is one. */
+function sessionError(error: unknown, options: SessionOptions, runtime: string): LabError {
+  if (error instanceof LabError) return error;
+  const message = cleanOrtMessage(error instanceof Error ? error.message : String(error));
+  const file = options.sourceFile;
+  return new LabError(
+    'runtime',
+    file ? `${file}: ${runtime} could not load it on ${options.backend}: ${message}` : `${runtime} could not create a ${options.backend} session: ${message}`,
+    file ? { path: file } : {},
+  );
 }
 
 export async function createSession(model: Uint8Array, options: SessionOptions): Promise<ort.InferenceSession> {
   if (isNativeBackend(options.backend)) return createNativeSession(model, options);
   // WebGPU sessions all run on the lab's device (onnxruntime reads `device` from the EP options).
+  if (options.backend === 'webgpu') throwIfDeviceLostDuringJob();
   const provider = options.backend === 'webgpu' ? ({ name: 'webgpu', device: await webGpuDevice() } as ort.InferenceSession.ExecutionProviderConfig) : options.backend;
   const opts: ort.InferenceSession.SessionOptions = {
     executionProviders: [provider],
@@ -295,8 +273,7 @@ export async function createSession(model: Uint8Array, options: SessionOptions):
   try {
     return await ort.InferenceSession.create(model, opts);
   } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
-    throw new LabError('runtime', `onnxruntime could not create a ${options.backend} session: ${message}`);
+    throw sessionError(error, options, 'onnxruntime');
   }
 }
 
@@ -331,9 +308,7 @@ async function nativeSession(
   try {
     return await create(nativeOrt, { executionProviders: [options.backend], graphOptimizationLevel: 'all', logSeverityLevel: 3 });
   } catch (error) {
-    if (error instanceof LabError) throw error;
-    const message = error instanceof Error ? error.message : String(error);
-    throw new LabError('runtime', `onnxruntime-node could not create a ${options.backend} session: ${message}`);
+    throw sessionError(error, options, 'native onnxruntime');
   }
 }
 

@@ -3,7 +3,7 @@
 
 import { LabError } from '../errors';
 import type { ReferenceOnnx } from '../model/loaded-model';
-import { createSession, int64Tensor, isNativeBackend, ort, readFloat32, type Backend } from './ort';
+import { cleanOrtMessage, createSession, int64Tensor, isNativeBackend, ort, readFloat32, type Backend } from './ort';
 
 /** Path of `path` relative to the folder of `from` ('onnx/model.onnx_data' from 'onnx/model.onnx' → 'model.onnx_data'). */
 function relativeTo(from: string, path: string): string {
@@ -27,7 +27,7 @@ export async function runReferenceLogits(ref: ReferenceOnnx, ids: number[], back
   const externalData = onDisk
     ? undefined
     : await Promise.all(ref.externalData.map(async (f) => ({ path: relativeTo(file, f.path), data: new Uint8Array(await f.blob.arrayBuffer()) })));
-  const session = await createSession(model, { backend, externalData, modelPath: onDisk || undefined });
+  const session = await createSession(model, { backend, externalData, modelPath: onDisk || undefined, sourceFile: file });
   try {
     const T = ids.length;
     const feeds: Record<string, ort.Tensor> = {};
@@ -45,7 +45,7 @@ export async function runReferenceLogits(ref: ReferenceOnnx, ids: number[], back
     return data;
   } catch (error) {
     if (error instanceof LabError) throw error;
-    throw new LabError('runtime', `${file}: running the dropped graph failed: ${error instanceof Error ? error.message : String(error)}`);
+    throw new LabError('runtime', `${file}: running the dropped graph failed: ${cleanOrtMessage(error instanceof Error ? error.message : String(error))}`, { path: file });
   } finally {
     await session.release();
   }

@@ -253,7 +253,10 @@ class OrtTrainer implements Trainer {
     const step = this.steps + 1;
     const lr = learningRateAt(step, this.options);
     // Checked before the update, so a diverged step leaves the last good weights.
-    if (!Number.isFinite(loss)) throw new LabError('runtime', `training diverged at step ${step}: the loss is ${loss}`);
+    if (!Number.isFinite(loss)) {
+      const cause = step === 1 ? 'at the first step: the model itself gives non-finite outputs (NaN/Inf weights or a broken config)' : 'the learning rate is likely too high, or fp16 overflowed (try a lower learning rate or precision fp32)';
+      throw new LabError('non-finite', `training diverged at step ${step}: the loss is ${loss}; ${cause}. The last good weights are kept`, { step, loss: String(loss) });
+    }
     const gradNorm = this.host
       ? hostAdamWStep(this.host, sums, { lr, step, gradScale: 1 / micro }, { ...DEFAULT_ADAMW, ...this.options.adamw })
       : this.optimizer

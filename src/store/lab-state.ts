@@ -115,6 +115,7 @@ export function isBusy(state: LabState): boolean {
 
 /** Appends a chart point for a progress report; the window's own NLL comes from the running sums. */
 export function appendPoint(points: PerplexityPoint[], progress: PerplexityProgress): PerplexityPoint[] {
+  if (progress.phase === 'tokenizing') return points; // no window scored yet
   const last = points[points.length - 1];
   if (last && progress.windowsDone <= last.windowsDone) return points;
   const previousTokens = last ? last.tokensScored : 0;

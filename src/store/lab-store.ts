@@ -20,7 +20,9 @@ export interface LabActions extends PruningActions, RunsActions {
    * Loads a model; `name` (the dropped folder's or file's) names it in the lab instead of its config's
    * name, so two models of one architecture are told apart. A failed load keeps the previous model.
    */
-  loadModel(files: ModelFileRef[], source: string, name?: string | null): Promise<void>;
+  loadModel(files: ModelFileRef[], source: string, name?: string | null, options?: { allowMismatch?: boolean }): Promise<void>;
+  /** After a load refused by the import check ('import-mismatch'): loads the same files anyway, flagged. */
+  loadAnyway(): Promise<void>;
   evaluate(request: PerplexityRequest): Promise<void>;
   /** The compression-law experiment, its points live. */
   lawExperiment(request: LawRequest): Promise<void>;
@@ -65,6 +67,9 @@ export function createLabStore(api: LabApi, runStorage: RunStorage = defaultRunS
 
   const store = createStore<LabStoreState>()((set, get) => {
     /** Runs one job: status 'running' → 'done' | 'cancelled' | 'failed', with the error shown on failure. */
+    /** The files of the last load the import check refused, for loadAnyway (File handles: kept beside the state, not in it). */
+    let refusedLoad: { files: ModelFileRef[]; source: string; name: string | null } | null = null;
+
     async function runJob<R>(
       kind: JobKind,
       call: (signal: AbortSignal) => Promise<R>,
@@ -129,14 +134,15 @@ export function createLabStore(api: LabApi, runStorage: RunStorage = defaultRunS
         }
       },
 
-      async loadModel(files, source, name = null) {
+      async loadModel(files, source, name = null, options = {}) {
         if (isBusy(get())) return;
+        refusedLoad = null;
         const previous = get().model?.name ?? null;
         set({ load: { status: 'running', progress: null, result: null, source }, error: null });
         await runJob(
           'load',
           (signal) =>
-            api.loadModel(files, { signal, onProgress: (progress) => set((s) => ({ load: { ...s.load, progress } })) }),
+            api.loadModel(files, { signal, allowMismatch: options.allowMismatch, onProgress: (progress) => set((s) => ({ load: { ...s.load, progress } })) }),
           (loaded) =>
             set((state) => {
               const model = name ? { ...loaded, name } : loaded;
@@ -154,6 +160,7 @@ export function createLabStore(api: LabApi, runStorage: RunStorage = defaultRunS
               };
             }),
         );
+        if (get().load.status === 'failed' && get().error?.code === 'import-mismatch') refusedLoad = { files, source, name };
         if (get().load.status === 'done') {
           const loadedName = get().model?.name;
           if (loadedName) writeLocal(LAST_MODEL_KEY, loadedName);
@@ -161,6 +168,12 @@ export function createLabStore(api: LabApi, runStorage: RunStorage = defaultRunS
         }
         // The backend may change with the model (e.g. a fallback to wasm for a big one).
         if (get().load.status === 'done') set({ backend: await api.backendInfo().catch(() => get().backend) });
+      },
+
+      async loadAnyway() {
+        const refused = refusedLoad;
+        if (!refused) return;
+        await get().loadModel(refused.files, refused.source, refused.name, { allowMismatch: true });
       },
 
       async evaluate(request) {

@@ -13,6 +13,8 @@ export interface RunRecord {
   modelName: string;
   /** modelKeyOf(summary): the weights' SHA-256 (first 16 hex); runs stored before it existed hold an 8-hex FNV key. */
   modelKey: string;
+  /** Made on a model loaded although its import check failed (--allow-mismatch, "Load anyway"): suspect. */
+  importMismatch?: boolean;
   methodId: string;
   methodLabel: string;
   methodKind: 'blocks' | 'sparsity' | 'width';
@@ -91,7 +93,7 @@ export interface SweepPlace {
   runs: number;
 }
 
-type KeyedModel = Pick<ModelSummary, 'name' | 'parameters' | 'numLayers' | 'fileBytes'> & { weightsHash?: string };
+type KeyedModel = Pick<ModelSummary, 'name' | 'parameters' | 'numLayers' | 'fileBytes'> & { weightsHash?: string; mismatchAllowed?: boolean };
 
 /**
  * A key for "the same model": the first 16 hex digits of the weights' SHA-256 (ModelSummary.weightsHash).
@@ -156,6 +158,7 @@ export function runRecordOf(result: PruneResult, context: RunContext): RunRecord
     finishedAtMs: context.finishedAtMs,
     modelName: context.model.name,
     modelKey: modelKeyOf(context.model),
+    ...(context.model.mismatchAllowed ? { importMismatch: true } : {}),
     methodId: result.methodId,
     methodLabel: context.method?.label ?? result.methodId,
     methodKind: context.method?.kind ?? (result.removedBlocks.length > 0 ? 'blocks' : 'sparsity'),
@@ -254,6 +257,7 @@ export function recoveryRecordOf(
     finishedAtMs: context.finishedAtMs,
     modelName: context.model.name,
     modelKey: modelKeyOf(context.model),
+    ...(context.model.mismatchAllowed ? { importMismatch: true } : {}),
     methodLabel: recoveryLabel(result, source),
     ...structure,
     pplBefore: result.pplBefore?.ppl ?? null,

@@ -1,34 +1,174 @@
 // Where finished runs are kept between visits: a small async interface, an in-memory implementation
 // (tests, no IndexedDB) and IndexedDB (database 'prunelab', object store 'runs', keyPath 'id').
 // Must not import React, the worker or the engine.
+//
+// Versions: every stored record carries `schemaVersion` (RUNS_SCHEMA_VERSION; records written before it
+// existed are version 1). On load each record is checked (`checkStoredRun`): an older one is migrated and
+// written back, one from a newer build is hidden and left stored untouched, one that does not read as a run
+// (runs-import's field checks) is discarded; `load()` reports how many of each, for the Runs panel's notice.
+// Writes: each put / delete / clear is one readwrite transaction awaited to `complete` (durability
+// 'strict' where the browser has it), so a run the table shows as saved survives a tab crash.
 
 import type { RunRecord } from './run-record';
+import { runRecordFromJson } from './runs-import';
+
+/** The version of the stored record format this build writes. v1: no `schemaVersion`; v2: tagged, `fp32BytesAfter` always present. */
+export const RUNS_SCHEMA_VERSION = 2;
+
+/** A stored record that could not be read as a run (discarded). */
+export interface StoredRunProblem {
+  /** The record's id, when it has a string one. */
+  id: string | null;
+  message: string;
+  /** The first field that failed its check. */
+  field?: string;
+}
+
+export interface StoredRuns {
+  /** Readable runs at the current version, oldest first. */
+  runs: RunRecord[];
+  /** Of those, how many were stored at an older version (migrated and written back). */
+  migrated: number;
+  /** Records written by a newer build of Prunelab: not shown, left stored untouched. */
+  newer: number;
+  /** Records that could not be read: not shown, deleted from storage. */
+  discarded: StoredRunProblem[];
+}
 
 export interface RunStorage {
-  /** Every stored run, oldest first. */
+  /** Every stored run, checked: older versions migrated (and rewritten), newer ones hidden, unreadable ones discarded. */
+  load(): Promise<StoredRuns>;
+  /** `load().runs`: every readable stored run, oldest first. */
   loadAll(): Promise<RunRecord[]>;
+  /** Stores one run; resolves once the write is committed. */
   put(run: RunRecord): Promise<void>;
+  /** Stores several runs in one transaction (all or none). */
+  putAll(runs: readonly RunRecord[]): Promise<void>;
   delete(id: string): Promise<void>;
+  /** Deletes every run this build can read, in one transaction; runs of a newer build stay. */
   clear(): Promise<void>;
 }
 
-/** Keeps runs in a Map; a structured clone on the way in and out, as IndexedDB would. */
-export function memoryRunStorage(initial: RunRecord[] = []): RunStorage {
-  const runs = new Map<string, RunRecord>(initial.map((r) => [r.id, structuredClone(r)]));
-  return {
+export type StoredRunCheck =
+  | { kind: 'current'; run: RunRecord }
+  | { kind: 'migrated'; run: RunRecord; from: number }
+  | { kind: 'newer'; version: number }
+  | { kind: 'invalid'; problem: StoredRunProblem };
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** Migration from version n to n + 1, by n. Add one here (and raise RUNS_SCHEMA_VERSION) when the stored form changes. */
+const migrations: Record<number, (record: Record<string, unknown>) => Record<string, unknown>> = {
+  // v1 → v2: the size of the fp32 weights is kept on the record (the views derived it the same way).
+  1: (record) => (record.fp32BytesAfter === undefined && typeof record.parametersAfter === 'number' ? { ...record, fp32BytesAfter: record.parametersAfter * 4 } : record),
+};
+
+/** Fields kept on stored runs that runs-import does not check (it drops them from imported files). */
+const storedOnly: [name: string, check: (v: unknown) => boolean, what: string][] = [
+  ['planId', (v) => v === null || typeof v === 'string', 'a string or null'],
+  ['planNote', (v) => v === null || typeof v === 'string', 'a string or null'],
+  ['request', (v) => isObject(v) && typeof v.methodId === 'string', 'a prune request'],
+];
+
+function problem(value: unknown, message: string, field?: string): StoredRunCheck {
+  const id = isObject(value) && typeof value.id === 'string' ? value.id : null;
+  return { kind: 'invalid', problem: { id, message, ...(field ? { field } : {}) } };
+}
+
+/**
+ * One stored record → a run at the current version (migrated if older), 'newer' (from a later build: leave it
+ * alone) or 'invalid' (naming the field). Pure. Fields this build does not know are kept as they are.
+ */
+export function checkStoredRun(value: unknown): StoredRunCheck {
+  if (!isObject(value)) return problem(value, 'not a run (expected an object)');
+  const { schemaVersion = 1, ...rest } = value;
+  if (!Number.isInteger(schemaVersion) || (schemaVersion as number) < 1) return problem(value, `schemaVersion must be a whole number ≥ 1, got ${JSON.stringify(schemaVersion)}`, 'schemaVersion');
+  const version = schemaVersion as number;
+  if (version > RUNS_SCHEMA_VERSION) return { kind: 'newer', version };
+  let record: Record<string, unknown> = rest;
+  for (let v = version; v < RUNS_SCHEMA_VERSION; v++) record = migrations[v](record);
+  const where = `stored run ${typeof record.id === 'string' ? record.id : '(no id)'}`;
+  let checked: RunRecord;
+  try {
+    checked = runRecordFromJson(record, where);
+  } catch (error) {
+    const details = (error as { details?: { field?: string } }).details;
+    return problem(value, error instanceof Error ? error.message : String(error), details?.field);
+  }
+  for (const [name, check, what] of storedOnly) {
+    if (record[name] !== undefined && !check(record[name])) return problem(value, `${where}: ${name} must be ${what}`, name);
+  }
+  const run = { ...structuredClone(record), ...checked } as RunRecord;
+  return version === RUNS_SCHEMA_VERSION ? { kind: 'current', run } : { kind: 'migrated', run, from: version };
+}
+
+/** The form a run is stored in: the record tagged with the current version. */
+export function storedFormOf(run: RunRecord): RunRecord & { schemaVersion: number } {
+  return { ...run, schemaVersion: RUNS_SCHEMA_VERSION };
+}
+
+/** The Runs panel's notice about stored runs not shown (null when every stored run was read). */
+export function storedRunsNotice(report: Pick<StoredRuns, 'newer' | 'discarded'>): string | null {
+  const parts: string[] = [];
+  const runs = (n: number) => `${n} stored run${n === 1 ? '' : 's'}`;
+  if (report.newer > 0) {
+    parts.push(`${runs(report.newer)} ${report.newer === 1 ? 'was' : 'were'} saved by a newer version of Prunelab and ${report.newer === 1 ? 'is' : 'are'} hidden (kept in this browser; a newer version shows ${report.newer === 1 ? 'it' : 'them'}).`);
+  }
+  const bad = report.discarded;
+  if (bad.length > 0) {
+    const fields = [...new Set(bad.map((p) => p.field).filter((f): f is string => typeof f === 'string'))];
+    const why = fields.length > 0 ? ` (${fields.length === 1 ? 'field' : 'fields'} ${fields.slice(0, 5).join(', ')})` : '';
+    parts.push(`${runs(bad.length)} could not be read and ${bad.length === 1 ? 'was' : 'were'} discarded${why}.`);
+  }
+  return parts.length > 0 ? parts.join(' ') : null;
+}
+
+const byFinish = (a: RunRecord, b: RunRecord) => a.finishedAtMs - b.finishedAtMs;
+const isNewer = (value: unknown) => isObject(value) && typeof value.schemaVersion === 'number' && value.schemaVersion > RUNS_SCHEMA_VERSION;
+
+/**
+ * Keeps stored records in a Map (a structured clone on the way in and out, as IndexedDB would); `initial` are
+ * records as found in storage (any version, or not runs at all).
+ */
+export function memoryRunStorage(initial: readonly unknown[] = []): RunStorage {
+  const records = new Map<unknown, unknown>(initial.map((r, i) => [isObject(r) && r.id !== undefined ? r.id : Symbol(`record ${i}`), structuredClone(r)]));
+  const storage: RunStorage = {
+    async load() {
+      const report: StoredRuns = { runs: [], migrated: 0, newer: 0, discarded: [] };
+      for (const [key, value] of [...records]) {
+        const check = checkStoredRun(value);
+        if (check.kind === 'newer') report.newer += 1;
+        else if (check.kind === 'invalid') {
+          report.discarded.push(check.problem);
+          records.delete(key);
+        } else {
+          if (check.kind === 'migrated') {
+            report.migrated += 1;
+            records.set(key, structuredClone(storedFormOf(check.run)));
+          }
+          report.runs.push(structuredClone(check.run));
+        }
+      }
+      report.runs.sort(byFinish);
+      return report;
+    },
     async loadAll() {
-      return [...runs.values()].map((r) => structuredClone(r)).sort((a, b) => a.finishedAtMs - b.finishedAtMs);
+      return (await storage.load()).runs;
     },
     async put(run) {
-      runs.set(run.id, structuredClone(run));
+      records.set(run.id, structuredClone(storedFormOf(run)));
+    },
+    async putAll(runs) {
+      for (const run of runs) records.set(run.id, structuredClone(storedFormOf(run)));
     },
     async delete(id) {
-      runs.delete(id);
+      records.delete(id);
     },
     async clear() {
-      runs.clear();
+      for (const [key, value] of [...records]) if (!isNewer(value)) records.delete(key);
     },
   };
+  return storage;
 }
 
 export const runsDatabaseName = 'prunelab';
@@ -41,35 +181,116 @@ function requestDone<T>(request: IDBRequest<T>): Promise<T> {
   });
 }
 
-function openDatabase(factory: IDBFactory): Promise<IDBDatabase> {
-  const request = factory.open(runsDatabaseName, 1);
+/** Resolves when the transaction has committed (not merely when its requests succeeded); rejects if it aborts. */
+export function transactionDone(transaction: IDBTransaction): Promise<void> {
+  return new Promise((resolve, reject) => {
+    transaction.oncomplete = () => resolve();
+    transaction.onabort = () => reject(transaction.error ?? new Error('IndexedDB transaction aborted.'));
+  });
+}
+
+/** A transaction flushed to disk before `complete` where the browser supports durability hints (others ignore the option). */
+export function strictTransaction(database: IDBDatabase, store: string, mode: IDBTransactionMode): IDBTransaction {
+  return database.transaction(store, mode, { durability: 'strict' });
+}
+
+/**
+ * Opens `name` at whatever version it has (a later build that raised it must not lock this one out with a
+ * VersionError), creating `store` (keyPath 'id') when missing. Closes itself when another tab upgrades it;
+ * `onClosed` then drops the cached connection so the next call reopens.
+ */
+export async function openStoreDatabase(factory: IDBFactory, name: string, store: string, onClosed: () => void, version?: number): Promise<IDBDatabase> {
+  const request = version === undefined ? factory.open(name) : factory.open(name, version);
   request.onupgradeneeded = () => {
-    if (!request.result.objectStoreNames.contains(runsStoreName)) request.result.createObjectStore(runsStoreName, { keyPath: 'id' });
+    if (!request.result.objectStoreNames.contains(store)) request.result.createObjectStore(store, { keyPath: 'id' });
   };
-  return requestDone(request);
+  const database = await requestDone(request);
+  if (!database.objectStoreNames.contains(store)) {
+    const next = database.version + 1;
+    database.close();
+    return openStoreDatabase(factory, name, store, onClosed, next);
+  }
+  database.onversionchange = () => {
+    database.close();
+    onClosed();
+  };
+  database.onclose = onClosed;
+  return database;
 }
 
 export function indexedDbRunStorage(factory: IDBFactory): RunStorage {
   let database: Promise<IDBDatabase> | null = null;
-  const store = async (mode: IDBTransactionMode) => {
-    database ??= openDatabase(factory);
-    return (await database).transaction(runsStoreName, mode).objectStore(runsStoreName);
+  const transaction = async (mode: IDBTransactionMode) => {
+    database ??= openStoreDatabase(factory, runsDatabaseName, runsStoreName, () => (database = null));
+    const opened = database;
+    try {
+      return strictTransaction(await opened, runsStoreName, mode);
+    } catch (error) {
+      if (database === opened) database = null; // a failed open is retried next time
+      throw error;
+    }
   };
-  return {
+  const storage: RunStorage = {
+    async load() {
+      // One readwrite transaction: read every record, rewrite the migrated ones, delete the unreadable ones.
+      const tx = await transaction('readwrite');
+      const done = transactionDone(tx);
+      const report: StoredRuns = { runs: [], migrated: 0, newer: 0, discarded: [] };
+      const cursorRequest = tx.objectStore(runsStoreName).openCursor();
+      cursorRequest.onsuccess = () => {
+        const cursor = cursorRequest.result;
+        if (!cursor) return;
+        const check = checkStoredRun(cursor.value);
+        if (check.kind === 'newer') report.newer += 1;
+        else if (check.kind === 'invalid') {
+          report.discarded.push(check.problem);
+          cursor.delete();
+        } else {
+          if (check.kind === 'migrated') {
+            report.migrated += 1;
+            cursor.update(storedFormOf(check.run));
+          }
+          report.runs.push(check.run);
+        }
+        cursor.continue();
+      };
+      await done;
+      report.runs.sort(byFinish);
+      return report;
+    },
     async loadAll() {
-      const runs = await requestDone((await store('readonly')).getAll() as IDBRequest<RunRecord[]>);
-      return runs.sort((a, b) => a.finishedAtMs - b.finishedAtMs);
+      return (await storage.load()).runs;
     },
     async put(run) {
-      await requestDone((await store('readwrite')).put(run));
+      const tx = await transaction('readwrite');
+      tx.objectStore(runsStoreName).put(storedFormOf(run));
+      await transactionDone(tx);
+    },
+    async putAll(runs) {
+      if (runs.length === 0) return;
+      const tx = await transaction('readwrite');
+      const store = tx.objectStore(runsStoreName);
+      for (const run of runs) store.put(storedFormOf(run));
+      await transactionDone(tx);
     },
     async delete(id) {
-      await requestDone((await store('readwrite')).delete(id));
+      const tx = await transaction('readwrite');
+      tx.objectStore(runsStoreName).delete(id);
+      await transactionDone(tx);
     },
     async clear() {
-      await requestDone((await store('readwrite')).clear());
+      const tx = await transaction('readwrite');
+      const cursorRequest = tx.objectStore(runsStoreName).openCursor();
+      cursorRequest.onsuccess = () => {
+        const cursor = cursorRequest.result;
+        if (!cursor) return;
+        if (!isNewer(cursor.value)) cursor.delete();
+        cursor.continue();
+      };
+      await transactionDone(tx);
     },
   };
+  return storage;
 }
 
 /** IndexedDB where the environment has it (the browser), else memory (Node tests, private modes without it). */

@@ -8,7 +8,7 @@ import type { ExportState } from './pruning-state';
 import type { LabState } from './lab-state';
 import { isRunOfModel, recoveryRecordOf, runRecordOf, type RunRecord } from './run-record';
 import { parseRunsJson } from './runs-import';
-import type { RunStorage } from './run-storage';
+import { storedRunsNotice, type RunStorage } from './run-storage';
 
 export interface RunsState {
   /** Oldest first, every model's. */
@@ -22,12 +22,16 @@ export interface RunsState {
   exportFormat: ExportRequest['format'];
   /** The stored run being exported from the table, and how it went. */
   exporting: (ExportState & { runId: string }) | null;
+  /** Stored runs not shown (saved by a newer version: hidden, kept; unreadable: discarded), said once per load; null / absent: none. */
+  notice?: string | null;
+  /** Run writes not yet committed to storage (0 / absent: every run in the table is saved). */
+  saving?: number;
 }
 
 const BASELINE_KEY = 'prunelab.baselineRunId';
 
 export function initialRunsState(): RunsState {
-  return { runs: [], status: 'idle', showAllModels: false, baselineRunId: readLocal(BASELINE_KEY), exportFormat: 'safetensors', exporting: null };
+  return { runs: [], status: 'idle', showAllModels: false, baselineRunId: readLocal(BASELINE_KEY), exportFormat: 'safetensors', exporting: null, notice: null, saving: 0 };
 }
 
 /** The runs the table shows: the loaded model's, or all when asked (or when no model is loaded). */
@@ -38,8 +42,12 @@ export function visibleRuns(state: Pick<LabState, 'runs' | 'model'>): RunRecord[
 }
 
 export interface RunsActions {
-  /** Reads the stored runs; runs recorded meanwhile are kept too. */
+  /**
+   * Reads the stored runs (checked: older versions migrated, newer ones hidden, unreadable ones discarded, with a
+   * `notice` saying so); runs recorded meanwhile are kept too.
+   */
   loadRuns(): Promise<void>;
+  dismissRunsNotice(): void;
   clearRuns(): Promise<void>;
   setShowAllModels(show: boolean): void;
   /**
@@ -82,10 +90,19 @@ function newRunId(nowMs: number): string {
 
 export function createRunsActions(storage: RunStorage, set: SetState, get: Get, api: Pick<LabApi, 'exportModel' | 'deletePlan'> | null = null, now: () => number = Date.now): RunsActions {
   const patch = (update: (runs: RunsState) => Partial<RunsState>) => set((state) => ({ runs: { ...state.runs, ...update(state.runs) } }));
+  /** Runs a storage write, counted in `saving` until it is committed (or failed). */
+  async function saving(write: () => Promise<void>): Promise<void> {
+    patch((r) => ({ saving: (r.saving ?? 0) + 1 }));
+    try {
+      await write();
+    } finally {
+      patch((r) => ({ saving: (r.saving ?? 1) - 1 }));
+    }
+  }
   async function append(run: RunRecord): Promise<string> {
     patch((r) => ({ runs: [...r.runs, run] }));
     try {
-      await storage.put(run);
+      await saving(() => storage.put(run));
     } catch (error) {
       get().showError(error, 'Saving the run');
     }
@@ -95,10 +112,11 @@ export function createRunsActions(storage: RunStorage, set: SetState, get: Get, 
     async loadRuns() {
       patch(() => ({ status: 'loading' }));
       try {
-        const stored = await storage.loadAll();
+        const report = await storage.load();
+        const stored = report.runs;
         patch((r) => {
           const storedIds = new Set(stored.map((s) => s.id));
-          return { status: 'done', runs: [...stored, ...r.runs.filter((run) => !storedIds.has(run.id))] };
+          return { status: 'done', notice: storedRunsNotice(report), runs: [...stored, ...r.runs.filter((run) => !storedIds.has(run.id))] };
         });
       } catch (error) {
         patch(() => ({ status: 'failed' }));
@@ -106,16 +124,23 @@ export function createRunsActions(storage: RunStorage, set: SetState, get: Get, 
       }
     },
 
+    dismissRunsNotice() {
+      patch(() => ({ notice: null }));
+    },
+
     async clearRuns() {
       const planIds = get().runs.runs.map((r) => r.planId).filter((id): id is string => typeof id === 'string');
       patch(() => ({ runs: [], baselineRunId: null }));
       writeLocal(BASELINE_KEY, null);
-      for (const planId of planIds) await api?.deletePlan(planId).catch(() => {});
+      // The runs first, in one transaction; then their plans (another database, in the worker): a tab that
+      // dies in between leaves unused plans, never runs whose plan is gone.
       try {
-        await storage.clear();
+        await saving(() => storage.clear());
       } catch (error) {
         get().showError(error, 'Clearing the saved runs');
+        return;
       }
+      for (const planId of planIds) await api?.deletePlan(planId).catch(() => {});
     },
 
     setShowAllModels(show) {
@@ -135,7 +160,7 @@ export function createRunsActions(storage: RunStorage, set: SetState, get: Get, 
       patch((r) => ({ runs: r.runs.filter((x) => x.id !== runId), baselineRunId: r.baselineRunId === runId ? null : r.baselineRunId }));
       if (get().runs.baselineRunId === null) writeLocal(BASELINE_KEY, null);
       try {
-        await storage.delete(runId);
+        await saving(() => storage.delete(runId));
         if (run.planId && api) await api.deletePlan(run.planId);
       } catch (error) {
         get().showError(error, 'Deleting the run');
@@ -181,7 +206,7 @@ export function createRunsActions(storage: RunStorage, set: SetState, get: Get, 
       const added = imported.filter((run) => !known.has(run.id));
       patch((r) => ({ runs: [...r.runs, ...added] }));
       try {
-        for (const run of added) await storage.put(run);
+        await saving(() => storage.putAll(added));
       } catch (error) {
         get().showError(error, 'Saving the imported runs');
       }

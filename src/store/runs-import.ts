@@ -63,6 +63,7 @@ const optional: Field[] = [
   ['trace', arrayOf((v) => isObject(v) && typeof v.kind === 'string'), 'a list of trace entries'],
   ['generation', orNull(shaped([['prompt', str, ''], ['dense', str, ''], ['pruned', str, '']])), 'null or {prompt, dense, pruned}'],
   ['fp32BytesAfter', count, 'a whole number'],
+  ['importMismatch', (v) => typeof v === 'boolean', 'true or false'],
   [
     'accuracy',
     orNull(shaped([['dataName', str, ''], ['items', count, ''], ['accBefore', num, ''], ['accAfter', num, ''], ['accNormBefore', num, ''], ['accNormAfter', num, '']])),

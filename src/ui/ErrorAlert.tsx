@@ -9,6 +9,7 @@ export function ErrorAlert() {
   const error = useLab((s) => s.error);
   const model = useLab((s) => s.model);
   const dismissError = useLab((s) => s.dismissError);
+  const loadAnyway = useLab((s) => s.loadAnyway);
   const element = useRef<HTMLDivElement>(null);
   // A new error takes the focus, so keyboard and screen-reader users land on it wherever they were.
   useEffect(() => {
@@ -29,6 +30,11 @@ export function ErrorAlert() {
         {error.details && Object.keys(error.details).length > 0 && <pre className="alert-details">{JSON.stringify(error.details, null, 2)}</pre>}
       </details>
       {model && <div className="muted">Still loaded: {model.name}.</div>}
+      {error.code === 'import-mismatch' && (
+        <button type="button" data-testid="load-anyway" onClick={() => void loadAnyway()}>
+          Load anyway (results flagged)
+        </button>
+      )}
       <button type="button" onClick={dismissError} aria-label="Dismiss the error">
         Dismiss
       </button>

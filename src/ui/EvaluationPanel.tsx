@@ -76,9 +76,11 @@ export function EvaluationPanel() {
       </div>
       <p className="status" data-testid="eval-status" data-status={status} aria-live="polite">
         {status === 'running' &&
-          (progress
-            ? `Running: window ${progress.windowsDone} / ${progress.windows}, perplexity so far ${formatNumber(progress.runningPpl, 4)}`
-            : 'Running: preparing windows…')}
+          (progress?.phase === 'tokenizing'
+            ? `Tokenizing the text: ${formatNumber((progress.charsDone ?? 0) / 1e6, 3)} of ${formatNumber((progress.charsTotal ?? 0) / 1e6, 3)} M characters…`
+            : progress
+              ? `Running: window ${progress.windowsDone} / ${progress.windows}, perplexity so far ${formatNumber(progress.runningPpl, 4)}`
+              : 'Running: preparing windows…')}
         {status === 'done' && 'Done.'}
         {status === 'cancelled' && `Cancelled after ${progress?.windowsDone ?? 0} windows.`}
         {status === 'failed' && 'Failed (see the error above).'}

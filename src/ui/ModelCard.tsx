@@ -37,7 +37,7 @@ function ImportCheck({ check }: { check: ImportCheckData | null }) {
     >
       Import check: max |Δlogit| = {check.maxAbsDiff.toExponential(2)} over {check.probeTokens} tokens against{' '}
       <code>{check.referenceFile}</code> (tolerance {check.tolerance.toExponential(0)}):{' '}
-      <strong>{check.passed ? 'pass' : 'FAIL'}</strong>
+      <strong>{check.passed ? 'pass' : 'FAIL: loaded anyway, so every result on this model is flagged as suspect'}</strong>
     </p>
   );
 }

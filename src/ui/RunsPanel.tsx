@@ -61,6 +61,7 @@ export function RunsPanel() {
   const model = useLab((s) => s.model);
   const clearRuns = useLab((s) => s.clearRuns);
   const setShowAllModels = useLab((s) => s.setShowAllModels);
+  const dismissNotice = useLab((s) => s.dismissRunsNotice);
   const [sort, setSort] = useState<[SortKey, boolean]>(['finished', true]);
   const shown = visibleRuns({ runs, model });
   const hidden = runs.runs.length - shown.length;
@@ -72,13 +73,21 @@ export function RunsPanel() {
   const stamp = () => new Date().toISOString().replace(/[:.]/g, '-');
 
   return (
-    <section className="card" aria-labelledby="runs-title" data-testid="runs-panel" data-status={runs.status}>
+    <section className="card" aria-labelledby="runs-title" data-testid="runs-panel" data-status={runs.status} data-saving={runs.saving ?? 0}>
       <h2 id="runs-title">Runs</h2>
       <p className="muted small">
         Every finished prune run and recovery fine-tuning, kept in this browser (IndexedDB). Runs of the loaded model are shown
         {hidden > 0 ? `; ${hidden} run${hidden === 1 ? '' : 's'} of other models hidden` : ''}. Models are told apart by
         a hash of their weights.
       </p>
+      {runs.notice ? (
+        <p className="warning small" role="status" data-testid="runs-notice">
+          {runs.notice}{' '}
+          <button type="button" className="button" data-testid="runs-notice-dismiss" onClick={dismissNotice}>
+            Dismiss
+          </button>
+        </p>
+      ) : null}
       <div className="row">
         <label className="check">
           <input type="checkbox" checked={runs.showAllModels} onChange={(e) => setShowAllModels(e.target.checked)} data-testid="runs-show-all" />

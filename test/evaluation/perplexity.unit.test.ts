@@ -189,3 +189,18 @@ describe('evaluatePerplexity', () => {
     expect(e2.code).toBe('cancelled');
   });
 });
+
+describe('a non-finite loss is an error, never "ppl": null (issue 14)', () => {
+  it.each([Number.NaN, Number.POSITIVE_INFINITY])('a window loss of %s fails naming the text, the window and the likely causes', async (bad) => {
+    const scorer: WindowScorer = {
+      backend: 'fake-backend',
+      windowsPerBatch: () => 1,
+      scoreWindows: async (windows) => windows.map((w) => (w[0] === 16 ? bad : 2)),
+    };
+    const ids = Array.from({ length: 40 }, (_, i) => i);
+    await expect(evaluatePerplexity(scorer, ids, { seqLen: 8, textName: 'story.txt' })).rejects.toMatchObject({
+      code: 'non-finite',
+      message: expect.stringMatching(new RegExp(`^story\\.txt: window 3 gave a loss of ${bad}: .*NaN or infinite weights, a config value .*fp16 overflow`)),
+    });
+  });
+});

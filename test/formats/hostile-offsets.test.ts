@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { byteSourceFromFile } from '../../src/formats/byte-source';
 import { tensorRawBytes } from '../../src/formats/onnx-tensor';
 import type { OnnxModel, OnnxTensor } from '../../src/formats/onnx-types';
+import { firstDuplicateKey } from '../../src/formats/json-duplicate-key';
 import { readSafetensorsHeader } from '../../src/formats/safetensors';
 
 /** A safetensors file from a header object and data bytes; `lengthDelta` misstates the header length; `pad` spaces pad the JSON. */
@@ -44,6 +45,25 @@ describe('hostile offsets', () => {
     // The JSON padded with 4 spaces and the length declared 4 short: still valid JSON, every weight 4 bytes early.
     const shifted = safetensors(two, data16, { pad: 4, lengthDelta: -4 });
     await expect(readSafetensorsHeader(shifted)).rejects.toMatchObject({ code: 'corrupt', message: expect.stringMatching(/4 bytes follow the last tensor's data; the header length/) });
+  });
+
+  it('a tensor named twice in the header is corrupt (JSON.parse would keep the last copy silently)', async () => {
+    const json = `{"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},"b":{"dtype":"F32","shape":[2],"data_offsets":[8,16]},"a":{"dtype":"F32","shape":[2],"data_offsets":[8,16]}}`;
+    const length = new Uint8Array(8);
+    new DataView(length.buffer).setBigUint64(0, BigInt(json.length), true);
+    const file = { path: 'model.safetensors', blob: new Blob([length, json, data16 as BlobPart]) };
+    await expect(readSafetensorsHeader(file)).rejects.toMatchObject({ code: 'corrupt', message: "model.safetensors: corrupt: the header lists tensor 'a' twice" });
+    // A key twice inside one entry is ambiguous too; equal keys in different objects, strings equal to keys
+    // and escaped quotes are not repeats.
+    const inner = `{"a":{"dtype":"F32","shape":[2],"shape":[4],"data_offsets":[0,8]}}`;
+    const innerLength = new Uint8Array(8);
+    new DataView(innerLength.buffer).setBigUint64(0, BigInt(inner.length), true);
+    await expect(readSafetensorsHeader({ path: 'model.safetensors', blob: new Blob([innerLength, inner, new Uint8Array(8)]) })).rejects.toMatchObject({
+      message: "model.safetensors: corrupt: the header lists the key 'shape' (inside one entry) twice",
+    });
+    expect(firstDuplicateKey('{"x":{"k":1,"j":2},"y\\"":[{"x":1},{"x":2}],"z":"x","k":{"k":1}}')).toBeNull();
+    expect(firstDuplicateKey('{"x":1, "y":{"x":2} ,"x" :3}')).toBe('x');
+    expect(firstDuplicateKey('{"x":[{"k":1,"k":2}]}')).toBe('k');
   });
 
   it('a cut file is still "truncated", not corrupt', async () => {

@@ -29,6 +29,28 @@ function externalTensor(name: string, location: string, offset: number, length: 
   return [...intField(1, 2), ...intField(1, 2), ...intField(2, 1), ...field(8, name), ...entry('location', location), ...entry('offset', String(offset)), ...entry('length', String(length)), ...intField(14, 1)];
 }
 
+/** Top-level fields of a protobuf message in bytes[start, end): [field number, start, payload start, end]. */
+function protoFields(b: Uint8Array, start: number, end: number): { field: number; start: number; payloadStart: number; end: number }[] {
+  const readVarint = (pos: number): [number, number] => {
+    let v = 0;
+    for (let mul = 1; ; mul *= 128) {
+      const x = b[pos++];
+      v += (x & 0x7f) * mul;
+      if (!(x & 0x80)) return [v, pos];
+    }
+  };
+  const out = [];
+  for (let pos = start; pos < end; ) {
+    const [tag, p1] = readVarint(pos);
+    const wire = tag & 7;
+    const [len, p2] = wire === 2 ? readVarint(p1) : [0, p1];
+    const fieldEnd = wire === 0 ? readVarint(p1)[1] : wire === 2 ? p2 + len : p1 + (wire === 1 ? 8 : 4);
+    out.push({ field: Math.floor(tag / 8), start: pos, payloadStart: p2, end: fieldEnd });
+    pos = fieldEnd;
+  }
+  return out;
+}
+
 describe('readOnnxModel', () => {
   it('reads the real Optimum export: opset, I/O value infos with dim_param, nodes and initializers', async () => {
     const file = refOf('onnx/model.onnx', new Uint8Array(fs.readFileSync(path.join(storiesDir, 'onnx/model.onnx'))));
@@ -71,6 +93,54 @@ describe('readOnnxModel', () => {
     expect(t.rawDataRange!.length).toBe(1_200_000);
     const read = await tensorToFloat32({ model: m, file, allFiles: [file] }, t);
     expect(read[299_999]).toBe(299_999 * 0.5);
+  });
+
+  it('refuses two initializers with the same name as corrupt, naming the file and the initializer', async () => {
+    // onnxruntime uses the first copy, a Map the last: the lab and the import check would disagree.
+    const real = new Uint8Array(fs.readFileSync(path.join(storiesDir, 'onnx/model.onnx')));
+    const m = await readOnnxModel(refOf('onnx/model.onnx', real));
+    const name = m.nodes.find((n) => n.name === '/model/layers.0/self_attn/q_proj/MatMul')!.inputs[1];
+    const top = protoFields(real, 0, real.length);
+    const graph = top.find((f) => f.field === 7)!;
+    const graphFields = protoFields(real, graph.payloadStart, graph.end);
+    const nameOf = (f: { payloadStart: number; end: number }) => {
+      const n = protoFields(real, f.payloadStart, f.end).find((g) => g.field === 8)!;
+      return new TextDecoder().decode(real.subarray(n.payloadStart, n.end));
+    };
+    const init = graphFields.find((f) => f.field === 5 && nameOf(f) === name)!;
+    // The copy holds other values (raw_data zeroed) and comes last, where a Map would keep it.
+    const copy = Uint8Array.from(real.subarray(init.start, init.end));
+    const raw = protoFields(real, init.payloadStart, init.end).find((g) => g.field === 9)!;
+    copy.fill(0, raw.payloadStart - init.start, raw.end - init.start);
+    const concat = (parts: Uint8Array[]) => {
+      const out = new Uint8Array(parts.reduce((a, p) => a + p.length, 0));
+      parts.reduce((o, p) => (out.set(p, o), o + p.length), 0);
+      return out;
+    };
+    const rebuild = (extra: Uint8Array) => {
+      const graphBytes = concat([...graphFields.map((f) => real.subarray(f.start, f.end)), extra]);
+      const graphField = concat([Uint8Array.from(varint(7 * 8 + 2)), Uint8Array.from(varint(graphBytes.length)), graphBytes]);
+      return concat(top.map((f) => (f === graph ? graphField : real.subarray(f.start, f.end))));
+    };
+    // Control: the same re-encoding without the copy reads, with the original values.
+    const control = await readOnnxModel(refOf('onnx/model.onnx', rebuild(new Uint8Array(0))));
+    expect(control.initializers.get(name)!.rawData).toEqual(m.initializers.get(name)!.rawData);
+    const error = await readOnnxModel(refOf('onnx/model.onnx', rebuild(copy))).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(LabError);
+    expect(error).toMatchObject({ code: 'corrupt', details: { path: 'onnx/model.onnx', tensor: name } });
+    expect((error as LabError).message).toBe(
+      `onnx/model.onnx: corrupt: initializer '${name}' appears twice in the graph; the copies may hold different values and readers disagree on which one counts`,
+    );
+  });
+
+  it('external data offset and length must be decimal digits (not 0x10, " 8" or empty), named with the initializer', async () => {
+    for (const bad of ['0x10', ' 8', '', '2.5', '-1', 'abc']) {
+      const entry = (k: string, v: string) => field(13, [...field(1, k), ...field(2, v)]);
+      const tensor = [...intField(1, 2), ...intField(2, 1), ...field(8, 'w'), ...entry('location', 'model.onnx_data'), ...entry('offset', bad), ...intField(14, 1)];
+      const error = await readOnnxModel(refOf('onnx/model.onnx', modelProto([tensor]))).catch((e: unknown) => e);
+      expect(error, JSON.stringify(bad)).toMatchObject({ code: 'corrupt' });
+      expect((error as LabError).message).toBe(`onnx/model.onnx: corrupt: initializer 'w': external data offset '${bad}' is not a whole number of bytes`);
+    }
   });
 
   it('reports truncation and corruption as LabErrors naming the file, never a RangeError', async () => {

@@ -1,6 +1,7 @@
 // The import check must catch a dropped folder whose files disagree: config.json vs the ONNX graph
 // (rope_theta, rms_norm_eps), or safetensors weights vs the dropped ONNX (the weights come from the
-// safetensors, the ONNX is the reference). Through `Lab`, like lab-stories260k.test.ts.
+// safetensors, the ONNX is the reference). Through `Lab`, like lab-stories260k.test.ts. A failed check refuses the
+// load unless allowMismatch is set; then the summary says so.
 
 import fs from 'node:fs';
 import os from 'node:os';
@@ -22,10 +23,20 @@ afterAll(async () => {
   fs.rmSync(root, { recursive: true, force: true });
 });
 
+/** A failing folder is refused by default ('import-mismatch', the previous model kept), then loaded with allowMismatch and flagged. */
 async function load(kind: ImportFolderKind) {
   const files = await readModelDir(writeImportFolder(kind, root));
-  const summary = await lab.loadModel(files);
+  if (kind !== 'control') {
+    const before = await lab.modelSummary();
+    await expect(lab.loadModel(files)).rejects.toMatchObject({
+      code: 'import-mismatch',
+      message: expect.stringMatching(/^onnx\/model\.onnx: the import check failed: .* give different logits \(max \|Δ\| [\d.e+-]+, allowed 1e-4\); the files are not one model .*--allow-mismatch/),
+    });
+    expect((await lab.modelSummary())?.weightsHash).toBe(before?.weightsHash);
+  }
+  const summary = await lab.loadModel(files, { allowMismatch: kind !== 'control' });
   expect(summary.importCheck).not.toBeNull();
+  expect(summary.mismatchAllowed ?? false).toBe(kind !== 'control');
   return { summary, check: summary.importCheck! };
 }
 

@@ -57,7 +57,7 @@ describe('parseHfConfig: llama family', () => {
       rms_norm_eps: 1e-5,
       rope_theta: 500000,
       tie_word_embeddings: true,
-      hidden_act: 'gelu',
+      hidden_act: 'swish',
       bos_token_id: 1,
       eos_token_id: 2,
     });
@@ -73,7 +73,7 @@ describe('parseHfConfig: llama family', () => {
       ropeTheta: 500000,
       ropeScaling: null,
       tieWordEmbeddings: true,
-      hiddenAct: 'gelu',
+      hiddenAct: 'swish',
       bosTokenId: 1,
       eosTokenIds: [2],
       raw,
@@ -109,11 +109,11 @@ describe('parseHfConfig: llama family', () => {
     expect(p.layers.map((l) => l.numKvHeads)).toEqual([32, 32]);
   });
 
-  it('tie_word_embeddings only when exactly true; hidden_act only when a string', () => {
+  it('tie_word_embeddings only when exactly true; hidden_act silu or absent loads', () => {
     expect(parseHfConfig(llama({ tie_word_embeddings: false }), null).config.tieWordEmbeddings).toBe(false);
     expect(parseHfConfig(llama({ tie_word_embeddings: 'true' }), null).config.tieWordEmbeddings).toBe(false);
-    expect(parseHfConfig(llama({ hidden_act: 7 }), null).config.hiddenAct).toBe('silu');
-    expect(parseHfConfig(llama({ hidden_act: 'relu' }), null).config.hiddenAct).toBe('relu');
+    expect(parseHfConfig(llama({ hidden_act: 'silu' }), null).config.hiddenAct).toBe('silu');
+    expect(parseHfConfig(without(llama(), 'hidden_act'), null).config.hiddenAct).toBe('silu');
   });
 
   it('an explicit head_dim wins and skips the divisibility check (heads * head_dim need not equal hidden_size)', () => {
@@ -199,16 +199,16 @@ describe('parseHfConfig: gpt2', () => {
   });
 
   it('reads explicit n_inner, n_positions, layer_norm_epsilon, activation_function, tie_word_embeddings', () => {
-    const p = parseHfConfig(gpt2({ n_inner: 1000, n_positions: 2048, layer_norm_epsilon: 1e-6, activation_function: 'gelu', tie_word_embeddings: false }), null);
-    expect(p.config).toMatchObject({ maxPositionEmbeddings: 2048, normEps: 1e-6, hiddenAct: 'gelu', tieWordEmbeddings: false, ropeTheta: 0 });
+    const p = parseHfConfig(gpt2({ n_inner: 1000, n_positions: 2048, layer_norm_epsilon: 1e-6, activation_function: 'gelu_pytorch_tanh', tie_word_embeddings: false }), null);
+    expect(p.config).toMatchObject({ maxPositionEmbeddings: 2048, normEps: 1e-6, hiddenAct: 'gelu_pytorch_tanh', tieWordEmbeddings: false, ropeTheta: 0 });
     expect(p.layers[0].intermediateSize).toBe(1000);
     expect(parseHfConfig(gpt2({ n_inner: null }), null).layers[0].intermediateSize).toBe(3072);
   });
 
-  it('tie_word_embeddings is on unless exactly false; activation_function only when a string', () => {
+  it('tie_word_embeddings is on unless exactly false; activation_function absent means gelu_new', () => {
     expect(parseHfConfig(gpt2({ tie_word_embeddings: true }), null).config.tieWordEmbeddings).toBe(true);
     expect(parseHfConfig(gpt2({ tie_word_embeddings: 'false' }), null).config.tieWordEmbeddings).toBe(true);
-    expect(parseHfConfig(gpt2({ activation_function: 3 }), null).config.hiddenAct).toBe('gelu_new');
+    expect(parseHfConfig(without(gpt2(), 'activation_function'), null).config.hiddenAct).toBe('gelu_new');
   });
 
   it('rejects n_embd not divisible by n_head', () => {
@@ -356,6 +356,9 @@ describe('config numbers are checked before use (issue 14)', () => {
     ['rms_norm_eps -1 (NaN logits)', { rms_norm_eps: -1 }, /'rms_norm_eps' is -1; it must be positive/],
     ['rope_theta 0 (NaN logits)', { rope_theta: 0 }, /'rope_theta' is 0; it must be positive/],
     ['num_key_value_heads above the heads', { num_key_value_heads: 64 }, /'num_key_value_heads' is 64; it must be a whole number from 1 to 32/],
+    ['rms_norm_eps 2^53 (passed "positive")', { rms_norm_eps: 2 ** 53 }, /'rms_norm_eps' is 9007199254740992; it must be at most 1/],
+    ['bos_token_id 2.5', { bos_token_id: 2.5 }, /'bos_token_id' 2\.5 is not a token id \(a whole number from 0 to 4194303\)/],
+    ['eos_token_id past the vocabulary', { eos_token_id: [2, 2 ** 53 + 2] }, /'eos_token_id' 9007199254740994 is not a token id/],
   ])('%s is corrupt, naming the field', (_name, extra, message) => {
     expect(() => parse(llama(extra))).toThrow(message);
     try {
@@ -370,5 +373,29 @@ describe('config numbers are checked before use (issue 14)', () => {
   it('GPT-2 counts too; a null n_inner still defaults to 4 × n_embd', () => {
     expect(() => parse(gpt2({ n_layer: 1.5 }))).toThrow(/'n_layer' is 1\.5/);
     expect(parse(gpt2({ n_inner: null })).layers[0].intermediateSize).toBe(4 * 768);
+  });
+});
+
+describe('config fields the graphs do not build are refused by name (issue 14)', () => {
+  const parse = (raw: Record<string, unknown>) => parseHfConfig(raw, null, 'config.json');
+  it.each([
+    ['hidden_act gelu', llama({ hidden_act: 'gelu' }), /config\.json: hidden_act "gelu" is not implemented \(the lab builds SiLU/],
+    ['hidden_act that is not a string', llama({ hidden_act: 7 }), /hidden_act 7 is not implemented/],
+    ['mlp_bias', llama({ mlp_bias: true }), /mlp_bias true is not implemented/],
+    ['qwen2 use_sliding_window', llama({ model_type: 'qwen2', use_sliding_window: true, sliding_window: 4096 }), /use_sliding_window true is not implemented/],
+    ['mistral sliding_window shorter than the context', llama({ model_type: 'mistral', max_position_embeddings: 32768, sliding_window: 4096 }), /sliding_window 4096 is not implemented \(attention is full-context; windows longer than 4096/],
+    ['partial_rotary_factor', llama({ partial_rotary_factor: 0.5 }), /partial_rotary_factor 0\.5 is not implemented/],
+    ['GPT-2 exact gelu', gpt2({ activation_function: 'gelu' }), /activation_function "gelu" is not implemented \(the lab builds gelu_new only\)/],
+    ['GPT-2 scale_attn_by_inverse_layer_idx', gpt2({ scale_attn_by_inverse_layer_idx: true }), /scale_attn_by_inverse_layer_idx true/],
+  ])('%s → unsupported-architecture naming the field', (_name, raw, message) => {
+    const error = labError(() => parse(raw));
+    expect(error.code).toBe('unsupported-architecture');
+    expect(error.message).toMatch(message);
+  });
+
+  it('inactive settings load: qwen2 with use_sliding_window false, a window as long as the context, rotary factor 1', () => {
+    expect(parse(llama({ model_type: 'qwen2', use_sliding_window: false, sliding_window: 4096 })).family).toBe('llama');
+    expect(parse(llama({ model_type: 'mistral', max_position_embeddings: 4096, sliding_window: 4096 })).family).toBe('llama');
+    expect(parse(llama({ sliding_window: null, partial_rotary_factor: 1, mlp_bias: false })).family).toBe('llama');
   });
 });

@@ -2,6 +2,7 @@
 // A file whose name claims a model format but whose bytes are not one is 'not-a-model'. Pure module.
 
 import { LabError } from '../../errors';
+import { firstDuplicateKey } from '../../formats/json-duplicate-key';
 import { sniffFile, type FileKind } from '../../formats/sniff';
 import type { ModelFileRef } from '../loaded-model';
 
@@ -35,11 +36,15 @@ export async function classifyFiles(files: ModelFileRef[]): Promise<ClassifiedFi
     else if (name.endsWith('.safetensors')) throw notAModel(file.path, 'a safetensors file');
     else if (kind === 'json' && (JSON_NAMES.includes(name) || name.endsWith('.index.json'))) {
       let value: Record<string, unknown>;
+      const text = await file.blob.text();
       try {
-        value = JSON.parse(await file.blob.text()) as Record<string, unknown>;
+        value = JSON.parse(text) as Record<string, unknown>;
       } catch (e) {
         throw new LabError('corrupt', `${file.path}: not valid JSON (${(e as Error).message})`, { path: file.path });
       }
+      // A field written twice is ambiguous (JSON.parse keeps the last copy); tokenizer.json (megabytes of vocabulary) is left to its own checks.
+      const repeated = name === 'tokenizer.json' ? null : firstDuplicateKey(text);
+      if (repeated !== null) throw new LabError('corrupt', `${file.path}: the key '${repeated}' appears twice in one object; which value is meant is ambiguous`, { path: file.path, key: repeated });
       const key = name.endsWith('.index.json') ? 'index.json' : name;
       out.json.set(key, [...(out.json.get(key) ?? []), { file, value }]);
     } else if (JSON_NAMES.includes(name)) {

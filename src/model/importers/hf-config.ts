@@ -42,9 +42,10 @@ function whole(raw: Record<string, unknown>, key: string, path: string, min: num
 }
 
 /** A positive finite config field (epsilons, rope theta): 0 or a negative value gives NaN logits, refused by name. */
-function positive(raw: Record<string, unknown>, key: string, path: string, fallback: number): number {
+function positive(raw: Record<string, unknown>, key: string, path: string, fallback: number, max = Number.MAX_VALUE): number {
   const v = num(raw, key, path, fallback);
   if (!(v > 0)) throw new LabError('corrupt', `${path}: '${key}' is ${v}; it must be positive`, { path, key, value: v });
+  if (v > max) throw new LabError('corrupt', `${path}: '${key}' is ${v}; it must be at most ${max}`, { path, key, value: v });
   return v;
 }
 
@@ -52,6 +53,15 @@ function ids(v: unknown): number[] {
   if (typeof v === 'number') return [v];
   if (Array.isArray(v)) return v.filter((x): x is number => typeof x === 'number');
   return [];
+}
+
+/**
+ * Token ids (bos, eos) must be whole numbers of a plausible size: a fraction or 2^53 is a broken file. Not
+ * bounded by vocab_size: some releases name ids of tokens added past it.
+ */
+function checkTokenIds(key: string, values: number[], path: string): void {
+  const bad = values.find((id) => !Number.isInteger(id) || id < 0 || id >= LIMITS.vocab);
+  if (bad !== undefined) throw new LabError('corrupt', `${path}: '${key}' ${bad} is not a token id (a whole number from 0 to ${LIMITS.vocab - 1})`, { path, key, value: bad });
 }
 
 export function parseHfConfig(
@@ -71,6 +81,7 @@ export function parseHfConfig(
       { path, modelType },
     );
   }
+  refuseUnimplemented(raw, family, path);
   const eos = ids(generation?.eos_token_id ?? raw.eos_token_id);
   const bos = typeof raw.bos_token_id === 'number' ? raw.bos_token_id : null;
   if (family === 'gpt2') {
@@ -83,7 +94,7 @@ export function parseHfConfig(
       vocabSize: whole(raw, 'vocab_size', path, 1, LIMITS.vocab),
       hiddenSize: hidden,
       maxPositionEmbeddings: whole(raw, 'n_positions', path, 2, LIMITS.positions, 1024),
-      normEps: positive(raw, 'layer_norm_epsilon', path, 1e-5),
+      normEps: positive(raw, 'layer_norm_epsilon', path, 1e-5, 1),
       ropeTheta: 0,
       tieWordEmbeddings: raw.tie_word_embeddings !== false,
       hiddenAct: typeof raw.activation_function === 'string' ? raw.activation_function : 'gelu_new',
@@ -92,6 +103,8 @@ export function parseHfConfig(
       raw,
     };
     checkHeads(hidden, heads, path);
+    checkTokenIds('bos_token_id', bos === null ? [] : [bos], path);
+    checkTokenIds('eos_token_id', eos, path);
     const layers = Array.from({ length: nLayers }, (_, i) => ({
       sourceIndex: i, numHeads: heads, numKvHeads: heads, headDim: hidden / heads, intermediateSize: inner,
     }));
@@ -112,8 +125,8 @@ export function parseHfConfig(
     vocabSize: whole(raw, 'vocab_size', path, 1, LIMITS.vocab),
     hiddenSize: hidden,
     maxPositionEmbeddings: whole(raw, 'max_position_embeddings', path, 2, LIMITS.positions, 2048),
-    normEps: positive(raw, 'rms_norm_eps', path, 1e-6),
-    ropeTheta: positive(raw, 'rope_theta', path, 10000),
+    normEps: positive(raw, 'rms_norm_eps', path, 1e-6, 1),
+    ropeTheta: positive(raw, 'rope_theta', path, 10000, 1e12),
     ropeScaling: ropeScalingOf(raw, path),
     tieWordEmbeddings: raw.tie_word_embeddings === true,
     hiddenAct: typeof raw.hidden_act === 'string' ? raw.hidden_act : 'silu',
@@ -121,6 +134,8 @@ export function parseHfConfig(
     eosTokenIds: eos,
     raw,
   };
+  checkTokenIds('bos_token_id', bos === null ? [] : [bos], path);
+  checkTokenIds('eos_token_id', eos, path);
   const layers = Array.from({ length: nLayers }, (_, i) => ({
     sourceIndex: i, numHeads: heads, numKvHeads: kvHeads, headDim, intermediateSize: intermediate,
   }));
@@ -151,6 +166,33 @@ export function ropeScalingOf(raw: Record<string, unknown>, path: string): RopeS
     `${path}: rope_scaling type '${String(type)}' is not supported (supported: linear, llama3); the model would run with wrong positions`,
     { path, ropeScaling: type },
   );
+}
+
+/**
+ * Config fields that change what the model computes but that the graphs do not build are refused by name:
+ * ignoring them would load a model that runs and gives wrong numbers.
+ */
+function refuseUnimplemented(raw: Record<string, unknown>, family: ModelFamily, path: string): void {
+  const refuse = (field: string, value: unknown, why: string) => {
+    throw new LabError('unsupported-architecture', `${path}: ${field} ${JSON.stringify(value)} is not implemented (${why})`, { path, field, value });
+  };
+  if (family === 'gpt2') {
+    const act = raw.activation_function;
+    if (act !== undefined && act !== 'gelu_new' && act !== 'gelu_pytorch_tanh') refuse('activation_function', act, 'the lab builds gelu_new only');
+    if (raw.scale_attn_by_inverse_layer_idx === true) refuse('scale_attn_by_inverse_layer_idx', true, 'attention is scaled by 1/√head_dim only');
+    if (raw.scale_attn_weights === false) refuse('scale_attn_weights', false, 'attention is always scaled by 1/√head_dim');
+    return;
+  }
+  const act = raw.hidden_act;
+  if (act !== undefined && act !== 'silu' && act !== 'swish') refuse('hidden_act', act, 'the lab builds SiLU (silu) MLPs only');
+  if (raw.mlp_bias === true) refuse('mlp_bias', true, 'the MLP projections are built without biases');
+  if (raw.use_sliding_window === true) refuse('use_sliding_window', true, 'attention is full-context; sliding-window attention is not built');
+  const window = raw.sliding_window;
+  const positions = typeof raw.max_position_embeddings === 'number' ? raw.max_position_embeddings : 2048;
+  if (raw.use_sliding_window === undefined && typeof window === 'number' && window < positions)
+    refuse('sliding_window', window, `attention is full-context; windows longer than ${window} tokens would be computed wrongly`);
+  const rotary = raw.partial_rotary_factor;
+  if (rotary !== undefined && rotary !== null && rotary !== 1) refuse('partial_rotary_factor', rotary, 'rotary embeddings are applied to the whole head');
 }
 
 function checkHeads(hidden: number, heads: number, path: string): void {

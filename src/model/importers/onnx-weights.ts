@@ -77,8 +77,12 @@ export class OnnxWeights {
   private async dequantize(node: OnnxNode, inDim: number, outDim: number): Promise<WeightTensor> {
     const attr = (name: string) => node.attributes.find((a) => a.name === name)?.i;
     const [k, n, bits, blockSize] = [attr('K'), attr('N'), attr('bits') ?? 4, attr('block_size')];
-    if (k !== inDim || n !== outDim || !blockSize) {
+    if (k !== inDim || n !== outDim) {
       throw new LabError('corrupt', `${this.path}: MatMulNBits '${node.name}' has K=${k} N=${n} but config.json implies K=${inDim} N=${outDim}`, { path: this.path, node: node.name });
+    }
+    // The contrib op's spec: block_size is a power of 2, at least 16.
+    if (blockSize === undefined || !Number.isInteger(blockSize) || blockSize < 16 || (blockSize & (blockSize - 1)) !== 0) {
+      throw new LabError('corrupt', `${this.path}: MatMulNBits '${node.name}' has block_size ${blockSize ?? 'missing'}; it must be a power of 2 of at least 16`, { path: this.path, node: node.name, blockSize });
     }
     const packed = this.requireInit(node, 1);
     const scales = this.requireInit(node, 2);

@@ -36,6 +36,11 @@ export function RunRow({ run, mark, otherModel, baseline }: { run: RunRecord; ma
       <td>
         {run.methodLabel}
         {otherModel && <span className="other-model small" data-testid="run-other-model"> (other model: {run.modelName})</span>}
+        {run.importMismatch && (
+          <span className="fail small" data-testid="run-import-mismatch" title="Made on a model loaded although its import check failed">
+            {' '}⚠ import check failed
+          </span>
+        )}
       </td>
       <td data-testid="run-ratio" data-value={shownRatio(run)}>
         {formatNumber(shownRatio(run), 3)} <span className="muted small">{paramsText(run.params)}</span>
