@@ -1,5 +1,5 @@
 // `npm run bench`: decode-vs-transformers and ppl-speed on stories260K and the random SmolLM2-135M-
-// shaped model, then load-memory, then the loader fuzz (10,000 cases; 2,000 with --quick); each in a
+// shaped model, then load-memory, then the bad-input table, then the loader fuzz (10,000 cases; 2,000 with --quick); each in a
 // fresh child process (a fresh wasm heap: onnxruntime-web's heap never shrinks, so one process for all
 // would skew memory and risk the 4 GiB wasm limit).
 // Prints one combined JSON object as the last stdout line. Node only.
@@ -36,6 +36,7 @@ step('decode-smollm2-135m-random', 'decode-vs-transformers.ts', ['--model', 'smo
 step('ppl-stories260k', 'ppl-speed.ts', ['--model', 'stories260k', '--windows', '64', '--runs', '3']);
 step('ppl-smollm2-135m-random', 'ppl-speed.ts', ['--model', 'smollm2-135m-random', '--windows', quick ? '2' : '8', '--runs', '1']);
 step('load-memory', 'load-memory.ts', ['--scenarios', 'lab,breakdown']);
+step('bad-inputs', 'bad-inputs.ts', []);
 step('fuzz', 'fuzz.ts', ['--cases', quick ? '2000' : '10000']);
 step('tokenize-bounded', 'tokenize-bounded.ts', ['--sizes', quick ? '5' : '5,50', '--max-windows', '2']);
 

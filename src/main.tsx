@@ -22,6 +22,9 @@ worker.addEventListener('error', (event) => {
   client.failAll({ code: 'internal', message: `The lab worker failed: ${event.message || 'it could not start'}.` });
 });
 
+// ?bench (bench/browser-speed.ts): the page hands the bench its LabClient, to time the engine itself.
+if (page.has('bench')) Object.assign(window, { prunelabBench: client });
+
 const store = createLabStore(client);
 // The experiment's settings live in the URL: a shared link reproduces them.
 syncExperimentUrl(store, browserUrl());

@@ -9,6 +9,8 @@ export interface BenchRequest {
   genTokens?: number; // default 64
   runs?: number; // default 5
   warmupRuns?: number; // default 1
+  /** Lab.benchmark: the model as loaded (default) or the last pruning run's. */
+  which?: 'loaded' | 'pruned';
 }
 
 export interface Stat {

@@ -356,18 +356,31 @@ export class Lab implements LabApi {
   benchmark(request: BenchRequest, options: JobOptions<BenchProgress> = {}): Promise<BenchResult> {
     return this.exclusive(async () => {
       const model = this.requireModel();
+      if (request.which !== undefined && request.which !== 'loaded' && request.which !== 'pruned')
+        throw new LabError('bad-argument', `benchmark: which must be 'loaded' or 'pruned', got '${String(request.which)}'`);
+      if (request.which === 'pruned' && !model.pruned) throw new LabError('bad-argument', 'benchmark: there is no pruned model yet; run a pruning method first');
       await this.checkMemory(model, { kind: 'bench', request });
       const backend = await this.backendInfo();
       const { config } = model.loaded.spec;
-      return runBenchmark(model.engine, request, {
-        vocabSize: config.vocabSize,
-        contextLength: config.maxPositionEmbeddings,
-        backend: backend.backend,
-        adapter: backend.adapter ? `${backend.adapter.vendor} ${backend.adapter.architecture}`.trim() : null,
-        isSoftwareAdapter: backend.isSoftwareAdapter,
-        signal: options.signal,
-        onProgress: options.onProgress,
-      });
+      // The pruned model gets an engine of its own for the run; the dense sessions make room for it.
+      let own: Engine | null = null;
+      if (request.which === 'pruned') {
+        await model.engine.releaseSessions();
+        own = await createEngine(model.pruned!.spec, { backend: backend.backend, precision: backend.precision });
+      }
+      try {
+        return await runBenchmark(own ?? model.engine, request, {
+          vocabSize: config.vocabSize,
+          contextLength: config.maxPositionEmbeddings,
+          backend: backend.backend,
+          adapter: backend.adapter ? `${backend.adapter.vendor} ${backend.adapter.architecture}`.trim() : null,
+          isSoftwareAdapter: backend.isSoftwareAdapter,
+          signal: options.signal,
+          onProgress: options.onProgress,
+        });
+      } finally {
+        await own?.dispose();
+      }
     });
   }
 

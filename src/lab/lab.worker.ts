@@ -3,7 +3,7 @@
 
 import { LabError } from '../errors';
 import { BUNDLED_FILES, type BundledId } from './bundled-data';
-import { destroyWebGpuDevice, webGpuBufferStats } from '../runtime/gpu-device';
+import { destroyWebGpuDevice, resetWebGpuPeak, webGpuBufferStats } from '../runtime/gpu-device';
 import { Lab } from './lab';
 import { serveLabApi, type LabPort } from './lab-client';
 
@@ -25,8 +25,8 @@ const adapterFault = Number(hooks.get('adapterFault')) || undefined;
 const blockFault = Number(hooks.get('blockFault')) || undefined;
 
 // Test hooks for e2e (reachable only from the worker's own scope, e.g. Playwright's worker.evaluate): lose the
-// GPU device as a driver reset would, and count the buffers alive on it.
-Object.assign(self, { prunelabGpu: { destroyDevice: destroyWebGpuDevice, bufferStats: webGpuBufferStats } });
+// GPU device as a driver reset would, and count the buffers alive on it (with the peak, for bench/browser-speed).
+Object.assign(self, { prunelabGpu: { destroyDevice: destroyWebGpuDevice, bufferStats: webGpuBufferStats, resetPeak: resetWebGpuPeak } });
 
 const lab = new Lab({ loadText, preferWebGpu: true, ortWasmPaths: new URL('ort/', base).href, numThreads, adapterFault, blockFault });
 serveLabApi(lab, self as unknown as LabPort);

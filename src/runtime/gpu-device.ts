@@ -41,7 +41,7 @@ let generation = 0;
 let lastLoss: LostInfo | null = null;
 /** Runs in flight (raceDeviceLoss): each is failed at once when the device is lost, so a lost device never hangs a job. */
 const inFlight = new Set<(error: LabError) => void>();
-const buffers = { live: 0, liveBytes: 0, created: 0 };
+const buffers = { live: 0, liveBytes: 0, created: 0, peakBytes: 0 };
 
 /** Counts every buffer made on `device` until it is destroyed (ours and onnxruntime's alike). */
 function countBuffers(device: LabDevice): void {
@@ -53,6 +53,7 @@ function countBuffers(device: LabDevice): void {
     buffers.live++;
     buffers.created++;
     buffers.liveBytes += buffer.size;
+    buffers.peakBytes = Math.max(buffers.peakBytes, buffers.liveBytes);
     (buffer as GpuBufferLike).destroy = () => {
       if (alive) {
         alive = false;
@@ -133,9 +134,14 @@ export function deviceLostError(cause?: unknown): LabError {
   );
 }
 
-/** Live buffers on the current device (count and bytes) and how many were ever made. */
-export function webGpuBufferStats(): { live: number; liveBytes: number; created: number } {
+/** Live buffers on the current device (count and bytes), how many were ever made, and the most bytes alive at once since resetWebGpuPeak. */
+export function webGpuBufferStats(): { live: number; liveBytes: number; created: number; peakBytes: number } {
   return { ...buffers };
+}
+
+/** Starts a new peak (a benchmark phase's peak GPU memory) at what is alive now. */
+export function resetWebGpuPeak(): void {
+  buffers.peakBytes = buffers.liveBytes;
 }
 
 /** Test hook (the worker exposes it to e2e tests): destroys the current device, as a driver reset would lose it. */

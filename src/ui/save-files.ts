@@ -13,20 +13,39 @@ export const EXPORT_ZIP_NAME = 'pruned-model.zip';
 interface WritableFile {
   write(data: Blob): Promise<void>;
   close(): Promise<void>;
+  abort(): Promise<void>;
 }
-interface DirectoryHandle {
+export interface DirectoryHandle {
   getDirectoryHandle(name: string, options: { create: boolean }): Promise<DirectoryHandle>;
   getFileHandle(name: string, options: { create: boolean }): Promise<{ createWritable(): Promise<WritableFile> }>;
 }
 type DirectoryPicker = (options: { mode: 'readwrite'; id?: string }) => Promise<DirectoryHandle>;
 
-async function writeInto(root: DirectoryHandle, file: ExportedFile): Promise<void> {
-  const parts = file.path.split('/').filter(Boolean);
+async function openWritable(root: DirectoryHandle, path: string): Promise<WritableFile> {
+  const parts = path.split('/').filter(Boolean);
   let folder = root;
   for (const part of parts.slice(0, -1)) folder = await folder.getDirectoryHandle(part, { create: true });
-  const writable = await (await folder.getFileHandle(parts[parts.length - 1], { create: true })).createWritable();
-  await writable.write(file.blob);
-  await writable.close();
+  return (await folder.getFileHandle(parts[parts.length - 1], { create: true })).createWritable();
+}
+
+/**
+ * Every file written, or none: a writable's data lands in a swap file until close(), so all files are
+ * written first and only then closed; a failure while writing (disk full, the tab closing) aborts them all
+ * and leaves no half-written model folder (an empty onnx/ subfolder at most).
+ */
+export async function writeAllInto(root: DirectoryHandle, files: ExportedFile[]): Promise<void> {
+  const open: WritableFile[] = [];
+  try {
+    for (const file of files) {
+      const writable = await openWritable(root, file.path);
+      open.push(writable);
+      await writable.write(file.blob);
+    }
+  } catch (error) {
+    await Promise.all(open.map((w) => Promise.resolve().then(() => w.abort()).catch(() => undefined)));
+    throw error;
+  }
+  for (const writable of open) await writable.close();
 }
 
 function download(blob: Blob, name: string): void {
@@ -58,7 +77,7 @@ export async function saveFiles(files: ExportedFile[]): Promise<'folder' | 'down
       if (error instanceof DOMException && error.name === 'AbortError') throw new LabError('cancelled', 'No folder chosen.');
       throw error;
     }
-    for (const file of files) await writeInto(root, file);
+    await writeAllInto(root, files);
     return 'folder';
   }
   return saveZip(files);
