@@ -4,8 +4,9 @@
 // (not timed), then time the dense and the pruned model in that page (warm-up runs excluded; median, min,
 // max over --runs): prefill at each --prompt length, decode of --gen new tokens after a short and a long
 // context, time to first token (the prefill of the shortest prompt), and the peak bytes of GPU buffers.
-// Writes JSON with the adapter, the browser version and the speed-ups against the dense model beside the
-// ideal N/(N−k) for removed blocks.
+// Writes JSON with the adapter, the browser version, the speed-ups against the dense model beside the
+// ideal N/(N−k) for removed blocks, and each decode figure's share of its physical bound: the adapter's read
+// bandwidth (runtime/bandwidth-probe, measured in the page) ÷ the bytes a decode step reads (weights + KV cache).
 //   npm run bench:browser -- [--presets stories260k,smollm2-135m] [--variants dense,blocks-20,blocks-40,channels-25,wanda-50]
 //       [--dtype f16|f32] [--precision auto|fp32|fp16] [--prompt 128,512] [--gen 128] [--long-context 1024] [--runs 5] [--warmup 1]
 //       [--gpu] [--headed] [--chromium /usr/bin/chromium] [--port 4392] [--dist /tmp/dist-browser-speed] [--no-build]
@@ -18,7 +19,7 @@ import { CHROMIUM_ARGS } from '../e2e/chromium-args';
 import { build, startPreview, stopPreview } from './browser-serve';
 import { log, machineInfo, parseFlags, printResult, round } from './common';
 import { presetFolderRow, weightDtypes, type WeightDtype } from './random-model';
-import { parseVariants, speedups, variantPlan, type SpeedFigures, type VariantId } from './speed-plan';
+import { decodeBound, parseVariants, speedups, variantPlan, type SpeedFigures, type VariantId } from './speed-plan';
 
 const GPU_ARGS = ['--enable-features=Vulkan,VulkanFromANGLE,DefaultANGLEVulkan', '--use-angle=vulkan', '--use-vulkan', '--ignore-gpu-blocklist', '--enable-gpu-rasterization'];
 const SOFTWARE_NOTE = "This adapter is software (SwiftShader or another CPU renderer): the timings say nothing about GPU speed, only that the harness works.";
@@ -52,7 +53,14 @@ function folderOf(preset: string, dtype: WeightDtype): { dir: string; error?: st
 type BenchApi = {
   backendInfo(): Promise<Record<string, unknown>>;
   setPrecision(p: string): Promise<unknown>;
-  modelSummary(): Promise<{ numLayers: number; parameters: number; maxPositionEmbeddings: number; name: string } | null>;
+  modelSummary(): Promise<{
+    numLayers: number;
+    parameters: number;
+    maxPositionEmbeddings: number;
+    name: string;
+    layers: { numKvHeads: number; headDim: number }[];
+    memory: { weightsBytes: number; precision: 'fp32' | 'fp16' };
+  } | null>;
   prune(request: unknown): Promise<{ layersAfter: number; parametersAfter: number }>;
   benchmark(request: unknown): Promise<{ prefillMs: Record<string, number>; prefillTokensPerS: Record<string, number>; decodeMsPerToken: Record<string, number>; decodeTokensPerS: Record<string, number> }>;
 };
@@ -65,11 +73,17 @@ function callApi<M extends keyof BenchApi>(page: Page, method: M, ...args: Param
   ) as ReturnType<BenchApi[M]>;
 }
 
-async function workerGpu(page: Page, call: 'bufferStats' | 'resetPeak'): Promise<{ peakBytes: number; liveBytes: number } | null> {
+type GpuHookResults = { bufferStats: { peakBytes: number; liveBytes: number }; resetPeak: void; readBandwidth: { gbPerS: { median: number; min: number; max: number } } };
+
+/** The lab worker's GPU hooks (runtime/gpu-device, exposed by lab.worker.ts); null without a worker or WebGPU. */
+async function workerGpu<K extends keyof GpuHookResults>(page: Page, call: K): Promise<GpuHookResults[K] | null> {
   const worker = page.workers().find((w) => w.url().includes('lab.worker'));
   if (!worker) return null;
-  return (await worker.evaluate((name) => (self as unknown as { prunelabGpu: Record<string, () => unknown> }).prunelabGpu[name](), call)) as { peakBytes: number; liveBytes: number } | null;
+  return (await worker
+    .evaluate((name) => (self as unknown as { prunelabGpu: Record<string, () => unknown> }).prunelabGpu[name](), call)
+    .catch(() => null)) as GpuHookResults[K] | null;
 }
+
 
 /** Prefill per prompt length and decode after a short and a long context, of the loaded (dense) or pruned model. */
 async function measure(page: Page, o: Options, which: 'loaded' | 'pruned', context: number): Promise<SpeedFigures & { peakGpuBytes: number | null }> {
@@ -105,18 +119,31 @@ async function runVariant(browser: Browser, o: Options, url: string, preset: str
     const summary = (await callApi(page, 'modelSummary'))!;
     const plan = variantPlan(variant, summary.numLayers);
     const contextTokens = summary.maxPositionEmbeddings;
-    const row: Record<string, unknown> = { preset, variant, backend, layers: summary.numLayers, parameters: summary.parameters };
+    const row: Record<string, unknown> = { preset, variant, backend, layers: summary.numLayers, parameters: summary.parameters, precision: summary.memory.precision };
+    // Bytes per element as the runtime holds them (fp16 weights and cache at fp16 precision).
+    const elementBytes = summary.memory.precision === 'fp16' ? 2 : 4;
+    const kvBytesPerBlock = 2 * summary.layers[0].numKvHeads * summary.layers[0].headDim * elementBytes;
+    const bandwidth = await workerGpu(page, 'readBandwidth');
+    row.bandwidthGBps = bandwidth?.gbPerS ?? null;
+    let prunedWeightsBytes = summary.memory.weightsBytes;
+    let prunedLayers = summary.numLayers;
     if (plan.prune) {
       const calibration = { text: { kind: 'bundled', id: 'tinystories' }, windows: 4, seqLen: 128 };
       const pruned = await callApi(page, 'prune', { methodId: plan.prune.methodId, params: plan.prune.params, calibration });
       Object.assign(row, { layersAfter: pruned.layersAfter, parametersAfter: pruned.parametersAfter, removedBlocks: plan.removedBlocks });
+      // Approximations for the bound: weights shrink with the parameters (zeros of unstructured sparsity are still read).
+      prunedWeightsBytes = (summary.memory.weightsBytes * pruned.parametersAfter) / summary.parameters;
+      prunedLayers = pruned.layersAfter;
     }
     // Dense and pruned in the same page, one after the other, so their ratio shares the page's conditions.
     const dense = await measure(page, o, 'loaded', contextTokens);
     row.dense = dense;
+    const gbPerS = bandwidth?.gbPerS.median ?? null;
+    row.denseBound = decodeBound(dense, gbPerS, summary.memory.weightsBytes, kvBytesPerBlock * summary.numLayers);
     if (plan.prune) {
       const pruned = await measure(page, o, 'pruned', contextTokens);
       row.pruned = pruned;
+      row.prunedBound = decodeBound(pruned, gbPerS, prunedWeightsBytes, kvBytesPerBlock * prunedLayers);
       row.speedups = speedups(pruned, dense, plan, summary.numLayers);
     }
     row.ttftMs = dense.prefill[0]?.ms.median ?? null;

@@ -1,7 +1,7 @@
 // What bench/browser-speed.ts measures, as plain data (unit-tested in test/bench/speed-plan.unit.test.ts):
 // the variants of a model (dense; 20% and 40% of its blocks removed; 25% of hidden channels removed; 50%
-// Wanda) as prune requests, and the summary of a variant's figures against the dense model's measured in
-// the same page: decode and prefill speed-ups beside the ideal N/(N−k) for removed blocks.
+// Wanda) as prune requests, the summary of a variant's figures against the dense model's measured in the
+// same page (decode and prefill speed-ups beside the ideal N/(N−k) for removed blocks), and decode's bound.
 
 export type VariantId = 'dense' | 'blocks-20' | 'blocks-40' | 'channels-25' | 'wanda-50';
 export const VARIANTS: VariantId[] = ['dense', 'blocks-20', 'blocks-40', 'channels-25', 'wanda-50'];
@@ -74,4 +74,14 @@ export function speedups(variant: SpeedFigures, dense: SpeedFigures, plan: Varia
     // The goal: decode speed-up ≥ 0.95 × N/(N−k) when k of N blocks are removed.
     decodeVsIdeal: ideal === null ? null : decode.map((d) => (d.speedup === null ? null : d.speedup / ideal)),
   };
+}
+
+/** Decode's physical bound at each context: bandwidth ÷ (weight bytes + KV bytes × context), and the measured share of it. */
+export function decodeBound(figures: SpeedFigures, gbPerS: number | null, weightsBytes: number, kvBytesPerToken: number): Record<string, unknown>[] {
+  if (!gbPerS) return [];
+  return figures.decode.map((d) => {
+    const bytesPerToken = weightsBytes + kvBytesPerToken * d.contextTokens;
+    const boundTokensPerS = (gbPerS * 1e9) / bytesPerToken;
+    return { contextTokens: d.contextTokens, bytesPerToken, boundTokensPerS: Math.round(boundTokensPerS * 10) / 10, fractionOfBound: Math.round((d.tokensPerS.median / boundTokensPerS) * 1000) / 1000 };
+  });
 }

@@ -3,7 +3,7 @@
 
 import { LabError } from '../errors';
 import { BUNDLED_FILES, type BundledId } from './bundled-data';
-import { destroyWebGpuDevice, resetWebGpuPeak, webGpuBufferStats } from '../runtime/gpu-device';
+import { destroyWebGpuDevice, resetWebGpuPeak, webGpuBufferStats, webGpuReadBandwidth } from '../runtime/gpu-device';
 import { Lab } from './lab';
 import { serveLabApi, type LabPort } from './lab-client';
 
@@ -26,7 +26,7 @@ const blockFault = Number(hooks.get('blockFault')) || undefined;
 
 // Test hooks for e2e (reachable only from the worker's own scope, e.g. Playwright's worker.evaluate): lose the
 // GPU device as a driver reset would, and count the buffers alive on it (with the peak, for bench/browser-speed).
-Object.assign(self, { prunelabGpu: { destroyDevice: destroyWebGpuDevice, bufferStats: webGpuBufferStats, resetPeak: resetWebGpuPeak } });
+Object.assign(self, { prunelabGpu: { destroyDevice: destroyWebGpuDevice, bufferStats: webGpuBufferStats, resetPeak: resetWebGpuPeak, readBandwidth: webGpuReadBandwidth } });
 
 const lab = new Lab({ loadText, preferWebGpu: true, ortWasmPaths: new URL('ort/', base).href, numThreads, adapterFault, blockFault });
 serveLabApi(lab, self as unknown as LabPort);

@@ -5,6 +5,7 @@
 // the device are counted (live count and bytes) so tests can check that cancelled jobs release them.
 
 import { LabError } from '../errors';
+import { measureReadBandwidth, type BandwidthResult } from './bandwidth-probe';
 import type { GpuBufferLike, GpuDeviceLike } from './device-weights';
 
 interface LostInfo {
@@ -142,6 +143,11 @@ export function webGpuBufferStats(): { live: number; liveBytes: number; created:
 /** Starts a new peak (a benchmark phase's peak GPU memory) at what is alive now. */
 export function resetWebGpuPeak(): void {
   buffers.peakBytes = buffers.liveBytes;
+}
+
+/** The lab device's read bandwidth (runtime/bandwidth-probe), for the decode bound of bench/browser-speed. */
+export async function webGpuReadBandwidth(): Promise<BandwidthResult> {
+  return measureReadBandwidth((await webGpuDevice()) as unknown as Parameters<typeof measureReadBandwidth>[0]);
 }
 
 /** Test hook (the worker exposes it to e2e tests): destroys the current device, as a driver reset would lose it. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { blocksToRemove, parseVariants, speedups, variantPlan, type SpeedFigures } from '../../bench/speed-plan';
+import { blocksToRemove, decodeBound, parseVariants, speedups, variantPlan, type SpeedFigures } from '../../bench/speed-plan';
 
 const stat = (median: number) => ({ median, min: median, max: median });
 
@@ -44,5 +44,12 @@ describe('browser speed bench plan', () => {
     expect(s.decodeVsIdeal[0]).toBeCloseTo(1, 12);
     expect(s.decodeVsIdeal[1]).toBeCloseTo(0.96, 12);
     expect((speedups(pruned, dense, variantPlan('wanda-50', 5), 5) as { idealBlockSpeedup: null }).idealBlockSpeedup).toBeNull();
+  });
+
+  it("decode's bound is bandwidth ÷ (weights + KV cache at the context), and the measured share of it", () => {
+    const figures: SpeedFigures = { prefill: [], decode: [{ contextTokens: 1000, genTokens: 128, msPerToken: stat(2), tokensPerS: stat(500) }] };
+    // 100 GB/s, 199 MB of weights, 1 kB of KV per token → 200 MB per token → 500 tokens/s bound.
+    expect(decodeBound(figures, 100, 199e6, 1000)).toEqual([{ contextTokens: 1000, bytesPerToken: 200e6, boundTokensPerS: 500, fractionOfBound: 1 }]);
+    expect(decodeBound(figures, null, 199e6, 1000)).toEqual([]);
   });
 });
