@@ -3,11 +3,12 @@
 // worker writes IndexedDB itself (database 'prunelab-plans', store 'plans'): the plan's arrays never
 // cross to the page. Node (the CLI) keeps none by default: a sweep would hold every run's plan in memory;
 // tests pass memoryPlanStorage(). Each put / delete is one readwrite transaction awaited to `complete`
-// (durability 'strict' where supported; as store/run-storage does for runs), so a plan is committed before
-// the run that names it is reported and stored; the database is opened at whatever version it has.
+// (indexed-db.ts, shared with store/run-storage), so a plan is committed before the run that names it is
+// reported and stored.
 
 import type { ModelCardRun } from '../export/model-card';
 import type { CompactPlan } from '../pruning/plan-compact';
+import { storeTransactions, transactionDone } from './indexed-db';
 
 export interface StoredPlan {
   id: string;
@@ -46,52 +47,8 @@ export function memoryPlanStorage(): PlanStorage {
   };
 }
 
-function requestDone<T>(request: IDBRequest<T>): Promise<T> {
-  return new Promise((resolve, reject) => {
-    request.onsuccess = () => resolve(request.result);
-    request.onerror = () => reject(request.error ?? new Error('IndexedDB request failed.'));
-  });
-}
-
-/** Resolves once the transaction has committed; rejects if it aborts. */
-function transactionDone(transaction: IDBTransaction): Promise<void> {
-  return new Promise((resolve, reject) => {
-    transaction.oncomplete = () => resolve();
-    transaction.onabort = () => reject(transaction.error ?? new Error('IndexedDB transaction aborted.'));
-  });
-}
-
-/** 'prunelab-plans' at whatever version it has (a later build must not lock this one out), store 'plans' created when missing. */
-async function openPlansDatabase(factory: IDBFactory, onClosed: () => void, version?: number): Promise<IDBDatabase> {
-  const request = version === undefined ? factory.open('prunelab-plans') : factory.open('prunelab-plans', version);
-  request.onupgradeneeded = () => {
-    if (!request.result.objectStoreNames.contains('plans')) request.result.createObjectStore('plans', { keyPath: 'id' });
-  };
-  const database = await requestDone(request);
-  if (!database.objectStoreNames.contains('plans')) {
-    database.close();
-    return openPlansDatabase(factory, onClosed, database.version + 1);
-  }
-  database.onversionchange = () => {
-    database.close();
-    onClosed();
-  };
-  database.onclose = onClosed;
-  return database;
-}
-
 export function indexedDbPlanStorage(factory: IDBFactory): PlanStorage {
-  let database: Promise<IDBDatabase> | null = null;
-  const transaction = async (mode: IDBTransactionMode) => {
-    database ??= openPlansDatabase(factory, () => (database = null));
-    const opened = database;
-    try {
-      return (await opened).transaction('plans', mode, { durability: 'strict' });
-    } catch (error) {
-      if (database === opened) database = null; // a failed open is retried next time
-      throw error;
-    }
-  };
+  const transaction = storeTransactions(factory, 'prunelab-plans', 'plans');
   return {
     async put(plan) {
       const tx = await transaction('readwrite');

@@ -7,9 +7,10 @@
 // written back, one from a newer build is hidden and left stored untouched, one that does not read as a run
 // (runs-import's field checks) is discarded; `load()` reports how many of each, for the Runs panel's notice.
 // Writes: each put / delete / clear is one readwrite transaction awaited to `complete` (durability
-// 'strict' where the browser has it), so a run the table shows as saved survives a tab crash.
+// 'strict' where the browser has it; lab/indexed-db.ts), so a run the table shows as saved survives a tab crash.
 
 import type { RunRecord } from './run-record';
+import { storeTransactions, transactionDone } from '../lab/indexed-db';
 import { runRecordFromJson } from './runs-import';
 
 /** The version of the stored record format this build writes. v1: no `schemaVersion`; v2: tagged, `fp32BytesAfter` always present. */
@@ -124,6 +125,28 @@ export function storedRunsNotice(report: Pick<StoredRuns, 'newer' | 'discarded'>
 }
 
 const byFinish = (a: RunRecord, b: RunRecord) => a.finishedAtMs - b.finishedAtMs;
+
+/**
+ * Counts one stored record into `report` (its run, when readable) and says what the storage must do with it:
+ * rewrite a migrated one in the current form, delete an unreadable one, leave the rest.
+ */
+function tally(report: StoredRuns, value: unknown): 'keep' | 'delete' | { rewrite: RunRecord } {
+  const check = checkStoredRun(value);
+  if (check.kind === 'newer') {
+    report.newer += 1;
+    return 'keep';
+  }
+  if (check.kind === 'invalid') {
+    report.discarded.push(check.problem);
+    return 'delete';
+  }
+  report.runs.push(check.run);
+  if (check.kind === 'current') return 'keep';
+  report.migrated += 1;
+  return { rewrite: storedFormOf(check.run) };
+}
+
+const emptyReport = (): StoredRuns => ({ runs: [], migrated: 0, newer: 0, discarded: [] });
 const isNewer = (value: unknown) => isObject(value) && typeof value.schemaVersion === 'number' && value.schemaVersion > RUNS_SCHEMA_VERSION;
 
 /**
@@ -134,22 +157,13 @@ export function memoryRunStorage(initial: readonly unknown[] = []): RunStorage {
   const records = new Map<unknown, unknown>(initial.map((r, i) => [isObject(r) && r.id !== undefined ? r.id : Symbol(`record ${i}`), structuredClone(r)]));
   const storage: RunStorage = {
     async load() {
-      const report: StoredRuns = { runs: [], migrated: 0, newer: 0, discarded: [] };
+      const report = emptyReport();
       for (const [key, value] of [...records]) {
-        const check = checkStoredRun(value);
-        if (check.kind === 'newer') report.newer += 1;
-        else if (check.kind === 'invalid') {
-          report.discarded.push(check.problem);
-          records.delete(key);
-        } else {
-          if (check.kind === 'migrated') {
-            report.migrated += 1;
-            records.set(key, structuredClone(storedFormOf(check.run)));
-          }
-          report.runs.push(structuredClone(check.run));
-        }
+        const action = tally(report, value);
+        if (action === 'delete') records.delete(key);
+        else if (action !== 'keep') records.set(key, structuredClone(action.rewrite));
       }
-      report.runs.sort(byFinish);
+      report.runs = report.runs.map((run) => structuredClone(run)).sort(byFinish);
       return report;
     },
     async loadAll() {
@@ -174,84 +188,21 @@ export function memoryRunStorage(initial: readonly unknown[] = []): RunStorage {
 export const runsDatabaseName = 'prunelab';
 export const runsStoreName = 'runs';
 
-function requestDone<T>(request: IDBRequest<T>): Promise<T> {
-  return new Promise((resolve, reject) => {
-    request.onsuccess = () => resolve(request.result);
-    request.onerror = () => reject(request.error ?? new Error('IndexedDB request failed.'));
-  });
-}
-
-/** Resolves when the transaction has committed (not merely when its requests succeeded); rejects if it aborts. */
-export function transactionDone(transaction: IDBTransaction): Promise<void> {
-  return new Promise((resolve, reject) => {
-    transaction.oncomplete = () => resolve();
-    transaction.onabort = () => reject(transaction.error ?? new Error('IndexedDB transaction aborted.'));
-  });
-}
-
-/** A transaction flushed to disk before `complete` where the browser supports durability hints (others ignore the option). */
-export function strictTransaction(database: IDBDatabase, store: string, mode: IDBTransactionMode): IDBTransaction {
-  return database.transaction(store, mode, { durability: 'strict' });
-}
-
-/**
- * Opens `name` at whatever version it has (a later build that raised it must not lock this one out with a
- * VersionError), creating `store` (keyPath 'id') when missing. Closes itself when another tab upgrades it;
- * `onClosed` then drops the cached connection so the next call reopens.
- */
-export async function openStoreDatabase(factory: IDBFactory, name: string, store: string, onClosed: () => void, version?: number): Promise<IDBDatabase> {
-  const request = version === undefined ? factory.open(name) : factory.open(name, version);
-  request.onupgradeneeded = () => {
-    if (!request.result.objectStoreNames.contains(store)) request.result.createObjectStore(store, { keyPath: 'id' });
-  };
-  const database = await requestDone(request);
-  if (!database.objectStoreNames.contains(store)) {
-    const next = database.version + 1;
-    database.close();
-    return openStoreDatabase(factory, name, store, onClosed, next);
-  }
-  database.onversionchange = () => {
-    database.close();
-    onClosed();
-  };
-  database.onclose = onClosed;
-  return database;
-}
-
 export function indexedDbRunStorage(factory: IDBFactory): RunStorage {
-  let database: Promise<IDBDatabase> | null = null;
-  const transaction = async (mode: IDBTransactionMode) => {
-    database ??= openStoreDatabase(factory, runsDatabaseName, runsStoreName, () => (database = null));
-    const opened = database;
-    try {
-      return strictTransaction(await opened, runsStoreName, mode);
-    } catch (error) {
-      if (database === opened) database = null; // a failed open is retried next time
-      throw error;
-    }
-  };
+  const transaction = storeTransactions(factory, runsDatabaseName, runsStoreName);
   const storage: RunStorage = {
     async load() {
       // One readwrite transaction: read every record, rewrite the migrated ones, delete the unreadable ones.
       const tx = await transaction('readwrite');
       const done = transactionDone(tx);
-      const report: StoredRuns = { runs: [], migrated: 0, newer: 0, discarded: [] };
+      const report = emptyReport();
       const cursorRequest = tx.objectStore(runsStoreName).openCursor();
       cursorRequest.onsuccess = () => {
         const cursor = cursorRequest.result;
         if (!cursor) return;
-        const check = checkStoredRun(cursor.value);
-        if (check.kind === 'newer') report.newer += 1;
-        else if (check.kind === 'invalid') {
-          report.discarded.push(check.problem);
-          cursor.delete();
-        } else {
-          if (check.kind === 'migrated') {
-            report.migrated += 1;
-            cursor.update(storedFormOf(check.run));
-          }
-          report.runs.push(check.run);
-        }
+        const action = tally(report, cursor.value);
+        if (action === 'delete') cursor.delete();
+        else if (action !== 'keep') cursor.update(action.rewrite);
         cursor.continue();
       };
       await done;
