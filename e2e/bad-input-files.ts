@@ -3,6 +3,7 @@
 
 import fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { editSafetensorsTensor } from '../test/helpers/bad-import-folders';
 
 export interface BadInputFile {
   path: string;
@@ -118,15 +119,9 @@ export function safetensorsDuplicateKey(): BadInputFile {
   });
 }
 
-/** Every float of tensor `name` in `values` positions set to `value` (NaN, Infinity). */
+/** model.safetensors with tensor `name`'s values at `positions` set to `value` (NaN, Infinity). */
 export function safetensorsWithValue(name: string, value: number, positions: number[]): BadInputFile {
-  const file = real('model.safetensors');
-  const headerLength = Number(new DataView(file.bytes.buffer, file.bytes.byteOffset).getBigUint64(0, true));
-  const header = JSON.parse(new TextDecoder().decode(file.bytes.subarray(8, 8 + headerLength))) as Header;
-  const [begin, end] = (header[name] as { data_offsets: number[] }).data_offsets;
-  const floats = new Float32Array(file.bytes.buffer, file.bytes.byteOffset + 8 + headerLength + begin, (end - begin) / 4);
-  for (const p of positions) floats[p] = value;
-  return file;
+  return { path: 'model.safetensors', bytes: editSafetensorsTensor(real('model.safetensors').bytes, name, (values) => positions.forEach((p) => (values[p] = value))) };
 }
 
 /** onnx/model.onnx with its ir_version (the first varint, field 1) set to `version`. */

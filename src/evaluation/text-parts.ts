@@ -38,3 +38,19 @@ export function partName(name: string, part: TextPart = 'all'): string {
   if (part === 'all') return name;
   return part === 'head' ? `${name} (first three quarters)` : `${name} (held-out last quarter)`;
 }
+
+/**
+ * The tokens an evaluation of `maxWindows` windows of `seqLen` on `part` scores, tokenizing the text only as far
+ * as they need (`encode(maxTokens)`: the text's first ids, `complete` when they are all of them; 'tail' and no
+ * `maxWindows` need the whole text). `complete: false`: only a prefix of the text was tokenized.
+ */
+export async function tokensForWindows(
+  encode: (maxTokens: number) => Promise<{ ids: Int32Array; complete: boolean }>,
+  part: TextPart,
+  seqLen: number,
+  maxWindows: number | undefined,
+): Promise<{ ids: Int32Array; complete: boolean }> {
+  const wanted = maxWindows !== undefined && maxWindows >= 1 ? Math.ceil(maxWindows) * seqLen : Infinity;
+  const { ids, complete } = await encode(tokensNeeded(part, wanted));
+  return { ids: complete ? tokensOfPart(ids, part) : ids.subarray(0, wanted), complete };
+}

@@ -51,7 +51,7 @@ import { runFirstBlockCheck } from './first-block-check';
 import { summarizeModel } from './model-summary';
 import { checkFiniteWeights, weightsHash } from './weights-hash';
 import { evaluatePerplexity } from '../evaluation/perplexity';
-import { partName, tokensNeeded, tokensOfPart } from '../evaluation/text-parts';
+import { partName, tokensForWindows } from '../evaluation/text-parts';
 import { evaluateMultipleChoice, parseChoiceItems, type ChoiceItem } from '../evaluation/multiple-choice';
 import { sourceName, type BundledId } from './bundled-data';
 import { runBenchmark } from '../evaluation/benchmark';
@@ -255,10 +255,9 @@ export class Lab implements LabApi {
       // The window is capped at the model's context (the papers use the model's own when shorter).
       const seqLen = Math.min(request.seqLen ?? 256, model.loaded.spec.config.maxPositionEmbeddings);
       // With maxWindows, only as many tokens as those windows need are tokenized ('tail' needs the whole text).
-      const part = request.part ?? 'all';
-      const wanted = request.maxWindows !== undefined && request.maxWindows >= 1 ? Math.ceil(request.maxWindows) * seqLen : Infinity;
-      const encoded = await this.encodeText(model, resolved.text, { maxTokens: tokensNeeded(part, wanted), signal: options.signal, onProgress: tokenizingProgress(options.onProgress) });
-      const tokens = encoded.complete ? tokensOfPart(encoded.ids, part) : encoded.ids.subarray(0, wanted);
+      const onProgress = tokenizingProgress(options.onProgress);
+      const encoded = await tokensForWindows((maxTokens) => this.encodeText(model, resolved.text, { maxTokens, signal: options.signal, onProgress }), request.part ?? 'all', seqLen, request.maxWindows);
+      const tokens = encoded.ids;
       await this.checkMemory(model, { kind: 'perplexity', seqLen, tokens: tokens.length, maxWindows: request.maxWindows });
       return evaluatePerplexity(model.engine, tokens, {
         seqLen,

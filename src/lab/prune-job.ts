@@ -19,7 +19,7 @@ import { checkExportable } from '../export/exportable';
 import type { TextTokenizer } from '../tokenizer/text-tokenizer';
 import { DEFAULT_NEW_TOKENS, generateText } from './generate-text';
 import type { AccuracySummary, BackendInfo, BenchRequest, BenchResult, ChoiceDataSource, JobOptions, PerplexityResult, PruneProgress, PruneRequest, PruneResult, TextSource } from './lab-api';
-import { partName, tokensOfPart, tokensNeeded } from '../evaluation/text-parts';
+import { partName, tokensForWindows, tokensOfPart } from '../evaluation/text-parts';
 import type { PruningPlan } from '../pruning/plan';
 
 export interface PruneJobContext {
@@ -135,9 +135,7 @@ export async function runPruneJob(ctx: PruneJobContext, request: PruneRequest, o
       const text = resolved.text;
       const evalSeqLen = Math.min(ev.seqLen ?? 256, spec.config.maxPositionEmbeddings);
       // With maxWindows only the tokens those windows need are tokenized (as Lab.evaluatePerplexity does).
-      const wanted = ev.maxWindows !== undefined && ev.maxWindows >= 1 ? Math.ceil(ev.maxWindows) * evalSeqLen : Infinity;
-      const encoded = await ctx.encodeText(text, { maxTokens: tokensNeeded(ev.part ?? 'all', wanted), signal });
-      const ids = encoded.complete ? tokensOfPart(encoded.ids, ev.part) : encoded.ids.subarray(0, wanted);
+      const { ids } = await tokensForWindows((maxTokens) => ctx.encodeText(text, { maxTokens, signal }), ev.part ?? 'all', evalSeqLen, ev.maxWindows);
       const key = `${evalSeqLen}|${ev.maxWindows ?? 'all'}|${name}|${text.length}\n${text}`;
       const evalOptions = (phase: Phase) => ({
         seqLen: evalSeqLen,

@@ -1,8 +1,9 @@
-// The adapter's memory bandwidth, measured: a compute kernel reads a large storage buffer (each invocation
-// sums a contiguous run of vec4<u32>, so the reads are coalesced) and writes one word per workgroup; the
-// bytes read over the wall time of a batch of dispatches (after a warm-up batch) is the read bandwidth. It is
-// the denominator of decode's physical bound: tokens/s ≤ bandwidth ÷ bytes read per token (weights + KV
-// cache). The WebGPU types are declared here (the DOM lib has none); browser only.
+// The adapter's memory bandwidth, measured: a compute kernel reads a large storage buffer once (invocation i
+// XORs elements i, i + n, i + 2n, … so neighbouring invocations read neighbouring vec4<u32>s) and writes only
+// when an impossible value turns up, so nothing but the reads costs; the bytes read over the wall time of a
+// batch of dispatches (after a warm-up batch) is the read bandwidth. It is the denominator of decode's
+// physical bound: tokens/s ≤ bandwidth ÷ bytes read per token (weights + KV cache; bench/speed-plan
+// decodeBound). The WebGPU types are declared here (the DOM lib has none); browser only.
 
 const WORKGROUP = 256;
 const VEC4_PER_INVOCATION = 16;
@@ -88,9 +89,4 @@ export async function measureReadBandwidth(device: ProbeDevice, { maxBytes = 256
     src.destroy();
     dst.destroy();
   }
-}
-
-/** Bytes one decode step reads: every weight once, and the K and V cache of every block at `contextTokens`. */
-export function bytesPerDecodeToken(weightsBytes: number, kvBytesPerToken: number, contextTokens: number): number {
-  return weightsBytes + kvBytesPerToken * contextTokens;
 }

@@ -3,7 +3,10 @@
 
 import { Tokenizer } from '@huggingface/tokenizers';
 import { LabError, throwIfCancelled } from '../errors';
+import { pieceEncoder, type BoundedEncoding, type EncodeBoundedOptions, type PieceCuts, type PieceEncoder } from './piece-encoder';
 import { tokenizerJsonMaxId } from './tokenizer-json';
+
+export { HARD_CUT_CHARS, PIECE_CHARS, pieceCutsOf, type BoundedEncoding, type EncodeBoundedOptions, type PieceCuts } from './piece-encoder';
 
 export interface TextTokenizer {
   /** Ids as the tokenizer's post-processor makes them (e.g. with <s> first for Llama). */
@@ -24,10 +27,6 @@ export interface TextTokenizer {
   /** Where this tokenizer's text may be cut into pieces without changing its ids ('none': never; encoded whole). */
   readonly pieceCuts: PieceCuts;
 }
-
-import { pieceEncoder, type BoundedEncoding, type EncodeBoundedOptions, type PieceCuts, type PieceEncoder } from './piece-encoder';
-
-export { HARD_CUT_CHARS, PIECE_CHARS, pieceCutsOf, type BoundedEncoding, type EncodeBoundedOptions, type PieceCuts } from './piece-encoder';
 
 export function createTextTokenizer(
   json: Record<string, unknown>,

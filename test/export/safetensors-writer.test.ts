@@ -1,15 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { float32ToFloat16, writeSafetensors } from '../../src/export/safetensors-writer';
-
-function concat(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let offset = 0;
-  for (const p of parts) {
-    out.set(p, offset);
-    offset += p.length;
-  }
-  return out;
-}
+import { concatBytes } from '../helpers/bytes';
 
 describe('writeSafetensors', () => {
   it('writes an 8-byte-aligned header whose offsets locate each tensor', () => {
@@ -19,7 +10,7 @@ describe('writeSafetensors', () => {
       { name: 'a', shape: [2, 3], data: a },
       { name: 'b', shape: [1], data: b },
     ]);
-    const bytes = concat(file.parts);
+    const bytes = concatBytes(file.parts);
     expect(bytes.length).toBe(file.byteLength);
     const headerLength = Number(new DataView(bytes.buffer).getBigUint64(0, true));
     expect((8 + headerLength) % 8).toBe(0);

@@ -90,16 +90,23 @@ export function writeImportFolder(kind: ImportFolderKind, root?: string, options
   return dir;
 }
 
-/** A copy of an F32 safetensors file with one tensor multiplied by `factor` (header unchanged). */
-export function scaleSafetensorsTensor(file: Uint8Array, tensor: string, factor: number): Uint8Array {
+/** A copy of an F32 safetensors file with `edit` applied to one tensor's values (header unchanged). */
+export function editSafetensorsTensor(file: Uint8Array, tensor: string, edit: (values: Float32Array) => void): Uint8Array {
   const out = file.slice();
   const view = new DataView(out.buffer, out.byteOffset, out.byteLength);
   const headerLen = Number(view.getBigUint64(0, true));
   const header = JSON.parse(new TextDecoder().decode(out.subarray(8, 8 + headerLen))) as Record<string, { dtype: string; data_offsets: [number, number] }>;
   const entry = header[tensor];
-  if (!entry) throw new Error(`scaleSafetensorsTensor: no tensor ${tensor}`);
-  if (entry.dtype !== 'F32') throw new Error(`scaleSafetensorsTensor: ${tensor} is ${entry.dtype}, expected F32`);
-  const [a, b] = entry.data_offsets;
-  for (let off = 8 + headerLen + a; off < 8 + headerLen + b; off += 4) view.setFloat32(off, view.getFloat32(off, true) * factor, true);
+  if (!entry) throw new Error(`editSafetensorsTensor: no tensor ${tensor}`);
+  if (entry.dtype !== 'F32') throw new Error(`editSafetensorsTensor: ${tensor} is ${entry.dtype}, expected F32`);
+  const start = 8 + headerLen + entry.data_offsets[0];
+  const values = new Float32Array((entry.data_offsets[1] - entry.data_offsets[0]) / 4).map((_, i) => view.getFloat32(start + 4 * i, true));
+  edit(values);
+  values.forEach((v, i) => view.setFloat32(start + 4 * i, v, true));
   return out;
+}
+
+/** A copy of an F32 safetensors file with one tensor multiplied by `factor` (header unchanged). */
+export function scaleSafetensorsTensor(file: Uint8Array, tensor: string, factor: number): Uint8Array {
+  return editSafetensorsTensor(file, tensor, (values) => values.forEach((v, i) => (values[i] = v * factor)));
 }

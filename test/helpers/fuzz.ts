@@ -15,6 +15,7 @@ import { LabError } from '../../src/errors';
 import type { ModelFileRef } from '../../src/model/loaded-model';
 import { loadModelFromFiles } from '../../src/model/load-model';
 import { createTextTokenizer } from '../../src/tokenizer/text-tokenizer';
+import { concatBytes } from './bytes';
 
 export type FuzzTarget = 'onnx' | 'safetensors' | 'config' | 'tokenizer';
 export const FUZZ_TARGETS: readonly FuzzTarget[] = ['onnx', 'safetensors', 'config', 'tokenizer'];
@@ -95,16 +96,6 @@ const BOUNDARY_BYTES = [0x00, 0xff, 0x7f, 0x80];
 const enc = new TextEncoder();
 const dec = new TextDecoder();
 
-function concat(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((a, p) => a + p.length, 0));
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
-}
-
 // ---------------------------------------------------------------------------------------------------
 // Byte mutators. `region` biases positions to [start, end) (headers, protobuf field headers).
 
@@ -154,13 +145,13 @@ export function mutateBytes(rng: Rng, input: Uint8Array, regions: Region[] = [],
         const n = 1 + rng.int(rng.chance(0.8) ? 16 : 4096);
         const fill = rng.chance(0.5) ? rng.pick(BOUNDARY_BYTES) : -1;
         const run = Uint8Array.from({ length: n }, () => (fill >= 0 ? fill : rng.int(256)));
-        b = concat([b.subarray(0, at), run, b.subarray(at)]);
+        b = concatBytes([b.subarray(0, at), run, b.subarray(at)]);
         what.push(`insert ${n}B @${at}`);
         break;
       }
       case 5: {
         const n = 1 + rng.int(rng.chance(0.8) ? 16 : 4096);
-        b = concat([b.subarray(0, at), b.subarray(Math.min(b.length, at + n))]);
+        b = concatBytes([b.subarray(0, at), b.subarray(Math.min(b.length, at + n))]);
         what.push(`delete ${n}B @${at}`);
         break;
       }
@@ -360,7 +351,7 @@ function mutateSafetensors(rng: Rng, file: Uint8Array): { bytes: Uint8Array; wha
   else if (mode === 2) declared = BigInt(Math.max(0, headerBytes.length + rng.pick([-8, -4, -1, 1, 4, 8])));
   else if (mode === 3) declared = rng.pick([0n, 1n, 2n ** 32n, 2n ** 63n, 2n ** 64n - 1n, BigInt(file.length)]);
   pv.setBigUint64(0, declared, true);
-  return { bytes: concat([prefix, headerBytes, data]), what: `header: ${what}; length prefix ${['consistent', 'old', 'off by a few', 'absurd'][mode]} (${declared})` };
+  return { bytes: concatBytes([prefix, headerBytes, data]), what: `header: ${what}; length prefix ${['consistent', 'old', 'off by a few', 'absurd'][mode]} (${declared})` };
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -421,7 +412,7 @@ function varintBytes(v: number | bigint): number[] {
   return out;
 }
 
-const lenField = (n: number, payload: Uint8Array) => concat([Uint8Array.from([...varintBytes(n * 8 + 2), ...varintBytes(payload.length)]), payload]);
+const lenField = (n: number, payload: Uint8Array) => concatBytes([Uint8Array.from([...varintBytes(n * 8 + 2), ...varintBytes(payload.length)]), payload]);
 const intField = (n: number, v: number | bigint) => Uint8Array.from([...varintBytes(n * 8), ...varintBytes(v)]);
 const strField = (n: number, s: string) => lenField(n, enc.encode(s));
 
@@ -454,8 +445,8 @@ function layoutOf(b: Uint8Array): OnnxLayout {
 
 /** The model with the graph's fields replaced (re-encoded lengths, other top-level fields kept). */
 function rebuildModel(b: Uint8Array, l: OnnxLayout, graphParts: Uint8Array[]): Uint8Array {
-  const graph = lenField(7, concat(graphParts));
-  return concat(l.top.map((f) => (f === l.graph ? graph : b.subarray(f.start, f.end))));
+  const graph = lenField(7, concatBytes(graphParts));
+  return concatBytes(l.top.map((f) => (f === l.graph ? graph : b.subarray(f.start, f.end))));
 }
 
 function initializerName(b: Uint8Array, f: PField): string {
@@ -478,7 +469,7 @@ function mutateOnnx(rng: Rng, b: Uint8Array, onnxPath: string): { files: ModelFi
   const idx = l.graphFields.indexOf(init);
   const initFields = fieldsOf(b, init.payloadStart, init.end);
   const rebuiltInit = (replace: (g: PField) => Uint8Array | null, extra: Uint8Array[] = []) =>
-    lenField(5, concat([...initFields.map((g) => replace(g) ?? b.subarray(g.start, g.end)), ...extra]));
+    lenField(5, concatBytes([...initFields.map((g) => replace(g) ?? b.subarray(g.start, g.end)), ...extra]));
   const extra: ModelFileRef[] = [];
   let what: string;
   switch (rng.int(7)) {
@@ -496,11 +487,11 @@ function mutateOnnx(rng: Rng, b: Uint8Array, onnxPath: string): { files: ModelFi
       const offset = rng.chance(0.5) ? '0' : rng.pick(EXT_VALUES);
       const length = rng.chance(0.3) ? null : rng.chance(0.5) ? String(rawBytes.length) : rng.pick(EXT_VALUES);
       const location = rng.pick(['model.onnx_data', 'model.onnx_data', '../model.onnx_data', '', 'missing.bin']);
-      const entry = (k: string, v: string) => lenField(13, concat([strField(1, k), strField(2, v)]));
+      const entry = (k: string, v: string) => lenField(13, concatBytes([strField(1, k), strField(2, v)]));
       const ext = [entry('location', location), entry('offset', offset), ...(length === null ? [] : [entry('length', length)]), intField(14, 1)];
       parts[idx] = rebuiltInit((g) => (g.field === 9 ? new Uint8Array(0) : null), ext);
       const dataSize = rng.pick([rawBytes.length, rawBytes.length - 1, 0, rawBytes.length + 4]);
-      if (rng.chance(0.8)) extra.push(ref(path.posix.join(path.posix.dirname(onnxPath), 'model.onnx_data'), concat([rawBytes, new Uint8Array(Math.max(0, dataSize - rawBytes.length))]).subarray(0, Math.max(0, dataSize))));
+      if (rng.chance(0.8)) extra.push(ref(path.posix.join(path.posix.dirname(onnxPath), 'model.onnx_data'), concatBytes([rawBytes, new Uint8Array(Math.max(0, dataSize - rawBytes.length))]).subarray(0, Math.max(0, dataSize))));
       what = `initializer '${name}' external: location '${location}' offset '${offset}' length ${length === null ? 'absent' : `'${length}'`} file ${extra.length ? `${Math.max(0, dataSize)}B` : 'absent'}`;
       break;
     }

@@ -10,7 +10,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { readModelDir } from '../../src/cli/read-model-dir';
 import { Lab } from '../../src/lab/lab';
 import { cleanOrtMessage } from '../../src/runtime/ort';
-import { writeImportFolder } from '../helpers/bad-import-folders';
+import { editSafetensorsTensor, writeImportFolder } from '../helpers/bad-import-folders';
 import { runCli } from '../helpers/run-cli';
 import { refOf, refsFrom, storiesDir } from '../model/helpers';
 
@@ -24,24 +24,12 @@ afterAll(async () => {
 const real = (name: string) => new Uint8Array(fs.readFileSync(path.join(storiesDir, name)));
 const base = () => refsFrom(storiesDir, ['config.json', 'tokenizer.json']);
 
-/** model.safetensors with `edit` applied to the bytes of tensor `name` (header unchanged). */
-function editedSafetensors(name: string, edit: (values: Float32Array) => void): Uint8Array {
-  const bytes = real('model.safetensors');
-  const headerLength = Number(new DataView(bytes.buffer).getBigUint64(0, true));
-  const header = JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + headerLength))) as Record<string, { dtype: string; data_offsets: [number, number] }>;
-  const [begin, end] = header[name].data_offsets;
-  expect(header[name].dtype).toBe('F32');
-  const copy = bytes.slice();
-  edit(new Float32Array(copy.buffer, 8 + headerLength + begin, (end - begin) / 4));
-  return copy;
-}
-
 describe('loads refused instead of silently wrong', () => {
   it('NaN and Inf weights are non-finite, naming the file and tensor; the previous model stays loaded', async () => {
     const loaded = await lab.loadModel([...base(), refOf('model.safetensors', real('model.safetensors'))]);
     const tensor = 'model.layers.1.mlp.up_proj.weight';
     for (const bad of [Number.NaN, Number.POSITIVE_INFINITY]) {
-      const files = [...base(), refOf('model.safetensors', editedSafetensors(tensor, (v) => ((v[7] = bad), (v[9] = bad))))];
+      const files = [...base(), refOf('model.safetensors', editSafetensorsTensor(real('model.safetensors'), tensor, (v) => ((v[7] = bad), (v[9] = bad))))];
       await expect(lab.loadModel(files)).rejects.toMatchObject({
         code: 'non-finite',
         message: `model.safetensors: tensor '${tensor}' holds 2 NaN or infinite values (first at index 7, ${bad}); the weights are damaged and every output would be NaN`,

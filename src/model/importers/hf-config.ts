@@ -84,6 +84,8 @@ export function parseHfConfig(
   refuseUnimplemented(raw, family, path);
   const eos = ids(generation?.eos_token_id ?? raw.eos_token_id);
   const bos = typeof raw.bos_token_id === 'number' ? raw.bos_token_id : null;
+  checkTokenIds('bos_token_id', bos === null ? [] : [bos], path);
+  checkTokenIds('eos_token_id', eos, path);
   if (family === 'gpt2') {
     const hidden = whole(raw, 'n_embd', path, 1, LIMITS.width);
     const heads = whole(raw, 'n_head', path, 1, LIMITS.heads);
@@ -103,8 +105,6 @@ export function parseHfConfig(
       raw,
     };
     checkHeads(hidden, heads, path);
-    checkTokenIds('bos_token_id', bos === null ? [] : [bos], path);
-    checkTokenIds('eos_token_id', eos, path);
     const layers = Array.from({ length: nLayers }, (_, i) => ({
       sourceIndex: i, numHeads: heads, numKvHeads: heads, headDim: hidden / heads, intermediateSize: inner,
     }));
@@ -134,8 +134,6 @@ export function parseHfConfig(
     eosTokenIds: eos,
     raw,
   };
-  checkTokenIds('bos_token_id', bos === null ? [] : [bos], path);
-  checkTokenIds('eos_token_id', eos, path);
   const layers = Array.from({ length: nLayers }, (_, i) => ({
     sourceIndex: i, numHeads: heads, numKvHeads: kvHeads, headDim, intermediateSize: intermediate,
   }));
