@@ -12,9 +12,9 @@ import { demoModelName, fetchDemoModelFiles } from './ui/demo-model';
 import './ui/styles.css';
 
 // ?adapterFault=0.01 / ?blockFault=0.01 (test hooks) reach the worker in its name: its adapter self-test, or
-// the first-block check at load, then sees perturbed values.
+// the first-block check at load, then sees perturbed values. ?kvCache=growing (bench hook): decode on the Concat cache.
 const page = new URLSearchParams(location.search);
-const hooks = new URLSearchParams([...page].filter(([key]) => key === 'adapterFault' || key === 'blockFault'));
+const hooks = new URLSearchParams([...page].filter(([key]) => key === 'adapterFault' || key === 'blockFault' || key === 'kvCache'));
 const workerName = hooks.size > 0 ? `prunelab-lab?${hooks}` : 'prunelab-lab';
 const worker = new Worker(new URL('./lab/lab.worker.ts', import.meta.url), { type: 'module', name: workerName });
 const client = new LabClient(worker);

@@ -75,7 +75,8 @@ export class GraphBuilder {
     inputs: string[],
     numOutputs: number,
     attrs: Record<string, AttrInput> = {},
-    outputNames?: string[],
+    outputNames?: (string | undefined)[],
+    domain?: string,
   ): string[] {
     const name = this.unique(`${this.scope}/${opType}`);
     const outputs: string[] = [];
@@ -88,7 +89,7 @@ export class GraphBuilder {
     }
     const attributes: Record<string, OnnxAttributeValue> = {};
     for (const [k, v] of Object.entries(attrs)) attributes[k] = toAttribute(v);
-    this.nodes.push({ opType, name, inputs, outputs, attributes });
+    this.nodes.push({ opType, name, inputs, outputs, attributes, ...(domain ? { domain } : {}) });
     return outputs;
   }
 
@@ -144,7 +145,8 @@ export class GraphBuilder {
   toModel(): OnnxModel {
     return {
       irVersion: IR_VERSION,
-      opsets: [{ domain: '', version: OPSET }],
+      // Contrib ops (GroupQueryAttention of the fixed-capacity decode cache) need their domain declared.
+      opsets: [{ domain: '', version: OPSET }, ...(this.nodes.some((n) => n.domain === 'com.microsoft') ? [{ domain: 'com.microsoft', version: 1 }] : [])],
       producerName: 'prunelab',
       graphName: this.graphName,
       nodes: this.nodes,

@@ -28,6 +28,15 @@ export interface GraphOptions {
    */
   precision?: ComputePrecision;
   /**
+   * decoder only. 'growing' (default): past and present KV are separate tensors, present = Concat(past,
+   * new), one position longer each step. 'fixed': GroupQueryAttention (com.microsoft) over KV buffers of a
+   * fixed capacity [batch, kvHeads, capacity, headDim]; the valid length comes from attention_mask (ones for
+   * the tokens so far, then the new ones; batch 1, right-aligned, no padding). Bound to the SAME device
+   * buffer as past and present (WebGPU), the kernel writes the new positions in place: no per-step
+   * allocation or copy of the cache. Needs headDim % 8 = 0 (the kernel's rule; `fixedKvCacheSupported`).
+   */
+  kvCache?: 'growing' | 'fixed';
+  /**
    * Applied to the finished model before encoding (export: fp16 weights, MatMulNBits). Node names
    * follow Optimum (`/model/layers.{i}/self_attn/q_proj/MatMul`), so rewrites can find the linears.
    */
@@ -104,6 +113,13 @@ export interface DecoderContext {
   seqLen: string;
   /** 'gated-nll' only: the `block_gates` input, float32 [L]; null otherwise. */
   blockGates: string | null;
+  /** kvCache 'fixed' only: GroupQueryAttention's seqlens_k (int32 [batch], valid tokens − 1) and total_sequence_length (int32 scalar). */
+  fixedKv: { seqlensK: string; totalLength: string } | null;
+}
+
+/** Whether every layer can use the fixed-capacity cache (GroupQueryAttention wants headDim % 8 = 0). */
+export function fixedKvCacheSupported(spec: ModelSpec): boolean {
+  return spec.layers.every((l) => l.headDim % 8 === 0 && l.numHeads % l.numKvHeads === 0);
 }
 
 export function declareInputs(spec: ModelSpec, options: GraphOptions, graphName: string): DecoderContext {
@@ -114,6 +130,7 @@ export function declareInputs(spec: ModelSpec, options: GraphOptions, graphName:
     lastLogitsOnly: options.lastLogitsOnly ?? false,
     precision: options.precision ?? 'fp32',
     rewrite: options.rewrite ?? ((m) => m),
+    kvCache: options.purpose === 'decoder' ? (options.kvCache ?? 'growing') : 'growing',
   };
   const b = new GraphBuilder(graphName);
   const inputIds = b.input('input_ids', TensorType.int64, ['batch_size', 'sequence_length']);
@@ -126,10 +143,19 @@ export function declareInputs(spec: ModelSpec, options: GraphOptions, graphName:
   if (opts.purpose === 'decoder') {
     const attn = b.input('attention_mask', TensorType.int64, ['batch_size', 'past_sequence_length + sequence_length']);
     positionIds = b.input('position_ids', TensorType.int64, ['batch_size', 'sequence_length']);
+    const cacheLength = opts.kvCache === 'fixed' ? 'cache_capacity' : 'past_sequence_length';
     spec.layers.forEach((l, i) => {
       for (const kv of ['key', 'value'])
-        b.input(`past_key_values.${i}.${kv}`, TensorType.float, ['batch_size', l.numKvHeads, 'past_sequence_length', l.headDim]);
+        b.input(`past_key_values.${i}.${kv}`, TensorType.float, ['batch_size', l.numKvHeads, cacheLength, l.headDim]);
     });
+    if (opts.kvCache === 'fixed') {
+      // GroupQueryAttention masks causally itself; it takes the valid length per sequence and the total.
+      const total = b.op('Slice', [b.op('Shape', [attn]), b.int64([1]), b.int64([2])]);
+      const totalLength = b.op('Cast', [b.op('Squeeze', [total, b.int64([0])])], { to: TensorType.int32 });
+      const valid = b.op('ReduceSum', [attn, b.int64([1])], { keepdims: 0 });
+      const seqlensK = b.op('Cast', [b.op('Sub', [valid, b.int64([1], [])])], { to: TensorType.int32 });
+      return { b, spec, opts, inputIds, positionIds, mask: '', seqLen, blockGates, fixedKv: { seqlensK, totalLength } };
+    }
     const total = b.op('Slice', [b.op('Shape', [attn]), b.int64([1]), b.int64([2])]);
     const past = b.op('Squeeze', [b.op('Sub', [total, seqLen]), b.int64([0])]);
     const ones = b.op('ConstantOfShape', [b.op('Concat', [seqLen, total], { axis: 0 })], { value: one });
@@ -140,7 +166,7 @@ export function declareInputs(spec: ModelSpec, options: GraphOptions, graphName:
   } else {
     mask = causalMask(b, seqLen); // [T,T]
   }
-  return { b, spec, opts, inputIds, positionIds, mask, seqLen, blockGates };
+  return { b, spec, opts, inputIds, positionIds, mask, seqLen, blockGates, fixedKv: null };
 }
 
 /** The additive causal mask [T,T] (0 on and below the diagonal, −1e9 above) for T = seqLen. */
@@ -166,6 +192,7 @@ export function residualAdd(ctx: DecoderContext, i: number, x: string, contribut
  */
 export function attention(ctx: DecoderContext, i: number, q: string, k: string, v: string): string {
   const { b } = ctx;
+  if (ctx.fixedKv) return fixedCacheAttention(ctx, i, q, k, v, ctx.fixedKv);
   let kT = b.op('Transpose', [k], { perm: [0, 2, 1, 3] }); // [B,KV,T,hd]
   let vT = b.op('Transpose', [v], { perm: [0, 2, 1, 3] });
   if (ctx.opts.purpose === 'decoder') {
@@ -173,6 +200,26 @@ export function attention(ctx: DecoderContext, i: number, q: string, k: string, 
     vT = b.op('Concat', [`past_key_values.${i}.value`, vT], { axis: 2 }, `present.${i}.value`);
   }
   return groupedAttention(b, ctx.mask, ctx.spec.layers[i], q, kT, vT);
+}
+
+/**
+ * Attention over the fixed-capacity cache: one GroupQueryAttention node reads past_key_values.{i}.* and
+ * writes present.{i}.* (the same buffers when the caller binds them so), q already scaled (scale 1) and
+ * rotated (no do_rotary). Returns [B,T,H·hd] like groupedAttention.
+ */
+function fixedCacheAttention(ctx: DecoderContext, i: number, q: string, k: string, v: string, kv: { seqlensK: string; totalLength: string }): string {
+  const { b } = ctx;
+  const { numHeads: H, numKvHeads: KV, headDim: hd } = ctx.spec.layers[i];
+  const flat = (t: string, heads: number) => b.op('Reshape', [t, b.int64([0, 0, heads * hd])]);
+  const [out] = b.opN(
+    'GroupQueryAttention',
+    [flat(q, H), flat(k, KV), flat(v, KV), `past_key_values.${i}.key`, `past_key_values.${i}.value`, kv.seqlensK, kv.totalLength],
+    3,
+    { num_heads: H, kv_num_heads: KV, scale: { float: 1 } },
+    [undefined, `present.${i}.key`, `present.${i}.value`],
+    'com.microsoft',
+  );
+  return out;
 }
 
 /**
@@ -230,7 +277,7 @@ export function finishGraph(ctx: DecoderContext, hidden: string, headWeight: str
         b.outputs.push({
           name: `present.${i}.${kv}`,
           elemType: TensorType.float,
-          dims: ['batch_size', l.numKvHeads, 'past_sequence_length + sequence_length', l.headDim],
+          dims: ['batch_size', l.numKvHeads, opts.kvCache === 'fixed' ? 'cache_capacity' : 'past_sequence_length + sequence_length', l.headDim],
         });
     });
   } else {

@@ -4,6 +4,7 @@
 import { LabError } from '../errors';
 import { BUNDLED_FILES, type BundledId } from './bundled-data';
 import { destroyWebGpuDevice, resetWebGpuPeak, webGpuBufferStats, webGpuReadBandwidth } from '../runtime/gpu-device';
+import { setDefaultKvCache } from '../runtime/engine';
 import { Lab } from './lab';
 import { serveLabApi, type LabPort } from './lab-client';
 
@@ -23,6 +24,9 @@ const numThreads = self.crossOriginIsolated ? Math.max(1, Math.min(4, navigator.
 const hooks = new URLSearchParams(self.name.split('?')[1] ?? '');
 const adapterFault = Number(hooks.get('adapterFault')) || undefined;
 const blockFault = Number(hooks.get('blockFault')) || undefined;
+// Bench hook: 'prunelab-lab?kvCache=growing' runs decode on the Concat cache instead of the fixed-capacity one (A/B).
+const kvCacheHook = hooks.get('kvCache');
+if (kvCacheHook === 'growing' || kvCacheHook === 'fixed') setDefaultKvCache(kvCacheHook);
 
 // Test hooks for e2e (reachable only from the worker's own scope, e.g. Playwright's worker.evaluate): lose the
 // GPU device as a driver reset would, and count the buffers alive on it (with the peak, for bench/browser-speed).

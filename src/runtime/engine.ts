@@ -6,9 +6,11 @@ import { buildModelProto } from '../graph/build-graph';
 import type { GraphOptions } from '../graph/graph-parts';
 import type { ComputePrecision } from '../graph/precision';
 import { parameterCount, type ModelSpec } from '../model/model-spec';
+import { fixedKvCacheSupported } from '../graph/graph-parts';
 import type { DeviceWeights } from './device-weights';
-import { deviceLostError, raceDeviceLoss, throwIfDeviceLostDuringJob, webGpuGeneration } from './gpu-device';
-import { createDeviceWeights, createSessionFromModel, float32Tensor, int64Tensor, ort, readFloat32, type Backend, type LabSession } from './ort';
+import { deviceLostError, raceDeviceLoss, throwIfDeviceLostDuringJob, webGpuDevice, webGpuGeneration } from './gpu-device';
+import { DeviceFixedKvCache, GrowingKvCache, HostFixedKvCache, layerShapes, type KvCache, type KvDevice } from './kv-cache';
+import { createDeviceWeights, createSessionFromModel, int64Tensor, ort, readFloat32, type Backend, type LabSession } from './ort';
 
 export interface EngineOptions {
   backend: Backend;
@@ -29,6 +31,20 @@ export interface EngineOptions {
    * true). false embeds them in each session's graph (through the wasm heap, one copy per session).
    */
   deviceWeights?: boolean;
+  /**
+   * The decode cache (runtime/kv-cache.ts): 'fixed' = GroupQueryAttention over fixed-capacity buffers
+   * (on WebGPU one device buffer per layer and key/value, written in place: no per-step allocation or
+   * copy); 'growing' = Concat(past, new). Default: 'fixed' on WebGPU when every layer's headDim % 8 = 0
+   * (the kernel's rule), else 'growing'. 'fixed' is refused for specs it cannot build.
+   */
+  kvCache?: 'growing' | 'fixed';
+}
+
+let defaultKvCache: 'growing' | 'fixed' | null = null;
+
+/** The cache form engines get when EngineOptions.kvCache is unset (null: the backend's default). A bench/test hook (`?kvCache=growing`). */
+export function setDefaultKvCache(kind: 'growing' | 'fixed' | null): void {
+  defaultKvCache = kind;
 }
 
 /** Above this many bytes of fp32 weights an engine keeps one session alive at a time. */
@@ -43,6 +59,8 @@ export interface Engine {
   readonly deviceWeightBytes: number;
   /** Tokens held in the KV cache. */
   readonly cacheLength: number;
+  /** The decode cache's form and its buffers' room (tokens) and bytes now allocated. */
+  readonly kvCache: { kind: 'growing' | 'fixed'; capacity: number; bytesAllocated: number };
   /** Logits [T, vocab] for one sequence, no cache. */
   logits(ids: number[]): Promise<Float32Array>;
   /** Mean NLL over positions 1..L−1 of each window (all windows the same length L), batched. */
@@ -55,6 +73,8 @@ export interface Engine {
   prefill(ids: number[]): Promise<Float32Array>;
   /** Appends one token to the cache; returns its logits [vocab]. */
   step(token: number): Promise<Float32Array>;
+  /** Appends several tokens to the cache in one run (a prompt in chunks); returns the last one's logits [vocab]. */
+  extend(ids: number[]): Promise<Float32Array>;
   resetCache(): void;
   /** Releases every session (and the cache) now; the engine stays usable and rebuilds what it needs. */
   releaseSessions(): Promise<void>;
@@ -72,8 +92,8 @@ class OrtEngine implements Engine {
   sessionsCreated = 0;
   private readonly sessions = new Map<Purpose, Promise<LabSession>>();
   private deviceWeights: DeviceWeights | null = null;
-  private past: Record<string, ort.Tensor> | null = null;
-  private pastLength = 0;
+  private readonly cache: KvCache;
+  private readonly kvKind: 'growing' | 'fixed';
   /** The WebGPU device generation the sessions and device weights were made on (gpu-device.ts). */
   private generation = webGpuGeneration();
   readonly backend: Backend;
@@ -83,10 +103,29 @@ class OrtEngine implements Engine {
     private readonly options: EngineOptions,
   ) {
     this.backend = options.backend;
+    const supported = fixedKvCacheSupported(spec);
+    if (options.kvCache === 'fixed' && !supported)
+      throw new LabError('bad-argument', 'the fixed-capacity KV cache needs every layer\'s head size to be a multiple of 8 (GroupQueryAttention)');
+    const asked = options.kvCache ?? defaultKvCache;
+    this.kvKind = asked === 'growing' || !supported ? 'growing' : asked === 'fixed' || this.backend === 'webgpu' ? 'fixed' : 'growing';
+    this.cache = this.makeCache();
+  }
+
+  private makeCache(): KvCache {
+    const layers = layerShapes(this.spec);
+    const context = this.spec.config.maxPositionEmbeddings;
+    if (this.kvKind === 'growing') return new GrowingKvCache(layers);
+    if (this.backend !== 'webgpu') return new HostFixedKvCache(layers, context);
+    const tensor = (buffer: unknown, dims: number[]) => ort.Tensor.fromGpuBuffer(buffer as ort.Tensor.GpuBufferType, { dataType: 'float32', dims });
+    return new DeviceFixedKvCache(layers, context, () => webGpuDevice() as Promise<KvDevice>, tensor);
   }
 
   get cacheLength(): number {
-    return this.pastLength;
+    return this.cache.length;
+  }
+
+  get kvCache(): { kind: 'growing' | 'fixed'; capacity: number; bytesAllocated: number } {
+    return { kind: this.kvKind, capacity: this.cache.capacity, bytesAllocated: this.cache.bytesAllocated };
   }
 
   get deviceWeightBytes(): number {
@@ -115,7 +154,13 @@ class OrtEngine implements Engine {
       const graph: GraphOptions =
         purpose === 'nll'
           ? { purpose: 'nll', fold: this.options.fold, precision: this.options.precision }
-          : { purpose: 'decoder', fold: this.options.fold, lastLogitsOnly: purpose === 'decode', precision: this.options.precision };
+          : {
+              purpose: 'decoder',
+              fold: this.options.fold,
+              lastLogitsOnly: purpose === 'decode',
+              precision: this.options.precision,
+              kvCache: purpose === 'decode' ? this.kvKind : 'growing',
+            };
       const gpuOutputs = purpose === 'decode' ? this.presentNames() : [];
       s = createSessionFromModel(buildModelProto(this.spec, graph), { backend: this.backend, gpuOutputs, deviceWeights: this.pool() });
       this.sessionsCreated++;
@@ -146,14 +191,6 @@ class OrtEngine implements Engine {
     return this.spec.layers.flatMap((_, i) => [`present.${i}.key`, `present.${i}.value`]);
   }
 
-  private emptyPast(): Record<string, ort.Tensor> {
-    const feeds: Record<string, ort.Tensor> = {};
-    this.spec.layers.forEach((l, i) => {
-      for (const kv of ['key', 'value']) feeds[`past_key_values.${i}.${kv}`] = float32Tensor(new Float32Array(0), [1, l.numKvHeads, 0, l.headDim]);
-    });
-    return feeds;
-  }
-
   private decoderFeeds(ids: number[], pastLength: number, past: Record<string, ort.Tensor>): Record<string, ort.Tensor> {
     const total = pastLength + ids.length;
     if (total > this.spec.config.maxPositionEmbeddings)
@@ -168,7 +205,8 @@ class OrtEngine implements Engine {
 
   async logits(ids: number[]): Promise<Float32Array> {
     const session = await this.session('logits');
-    const out = await run(session, this.decoderFeeds(ids, 0, this.emptyPast()), this.backend);
+    const empty = await new GrowingKvCache(layerShapes(this.spec)).prepare();
+    const out = await run(session, this.decoderFeeds(ids, 0, empty.feeds), this.backend);
     return readFloat32(out.logits as ort.Tensor);
   }
 
@@ -200,23 +238,30 @@ class OrtEngine implements Engine {
 
 
   resetCache(): void {
-    if (this.past) for (const t of Object.values(this.past)) if (t.location === 'gpu-buffer') t.dispose();
-    this.past = null;
-    this.pastLength = 0;
+    this.cache.reset();
+    this.prefilled = false;
   }
+
+  private prefilled = false;
 
   private async decode(ids: number[]): Promise<Float32Array> {
     const session = await this.session('decode');
-    const out = await run(session, this.decoderFeeds(ids, this.pastLength, this.past ?? this.emptyPast()), this.backend);
-    const next: Record<string, ort.Tensor> = {};
-    this.spec.layers.forEach((_, i) => {
-      for (const kv of ['key', 'value']) next[`past_key_values.${i}.${kv}`] = out[`present.${i}.${kv}`] as ort.Tensor;
-    });
+    const pastLength = this.cache.length;
+    const total = pastLength + ids.length;
+    const feeds = this.decoderFeeds(ids, pastLength, {}); // checks the context before the cache grows
+    const past = await this.cache.prepare(total);
+    // Fixed on the device: present.* are bound to the past buffers (written in place); every other output is fetched as usual.
+    const fetches = past.fetches ? { ...Object.fromEntries(session.outputNames.map((n) => [n, null])), ...past.fetches } : undefined;
+    let out: ort.InferenceSession.OnnxValueMapType;
+    try {
+      out = await run(session, { ...feeds, ...past.feeds }, this.backend, fetches);
+    } catch (error) {
+      this.resetCache(); // a half-written cache must not be extended
+      throw error;
+    }
     const logits = await readFloat32(out.logits as ort.Tensor);
-    const length = this.pastLength + ids.length;
-    this.resetCache();
-    this.past = next;
-    this.pastLength = length;
+    this.cache.commit(out, total);
+    this.prefilled = true;
     return logits;
   }
 
@@ -227,15 +272,21 @@ class OrtEngine implements Engine {
   }
 
   async step(token: number): Promise<Float32Array> {
-    if (!this.past) throw new LabError('bad-argument', 'step() before prefill()');
+    if (!this.prefilled) throw new LabError('bad-argument', 'step() before prefill()');
     return this.decode([token]);
+  }
+
+  async extend(ids: number[]): Promise<Float32Array> {
+    if (!this.prefilled) throw new LabError('bad-argument', 'extend() before prefill()');
+    if (ids.length === 0) throw new LabError('bad-argument', 'extend needs at least one token');
+    return this.decode(ids);
   }
 
   /** The device the sessions ran on is gone: forget them and their buffers (nothing to release there); the next call rebuilds on a new device. */
   private async dropLostDevice(): Promise<void> {
     this.generation = webGpuGeneration();
-    this.past = null;
-    this.pastLength = 0;
+    this.cache.dispose(); // its buffers went with the device
+    this.prefilled = false;
     const sessions = [...this.sessions.values()];
     this.sessions.clear();
     for (const s of sessions) await (await s.catch(() => null))?.release().catch(() => undefined);
@@ -244,6 +295,7 @@ class OrtEngine implements Engine {
 
   async releaseSessions(): Promise<void> {
     this.resetCache();
+    this.cache.dispose();
     const sessions = [...this.sessions.values()];
     this.sessions.clear();
     // A session that failed to build holds nothing to release (its error was reported when it failed).
@@ -257,12 +309,17 @@ class OrtEngine implements Engine {
   }
 }
 
-async function run(session: LabSession, feeds: Record<string, ort.Tensor>, backend: Backend): Promise<ort.InferenceSession.OnnxValueMapType> {
+async function run(
+  session: LabSession,
+  feeds: Record<string, ort.Tensor>,
+  backend: Backend,
+  fetches?: ort.InferenceSession.FetchesType,
+): Promise<ort.InferenceSession.OnnxValueMapType> {
   const generation = webGpuGeneration();
   try {
-    if (backend !== 'webgpu') return await session.run(feeds);
+    if (backend !== 'webgpu') return await session.run(feeds, fetches);
     // A device lost mid-run must fail the job, never leave it waiting on work the GPU will not finish.
-    return await raceDeviceLoss(session.run(feeds));
+    return await raceDeviceLoss(session.run(feeds, fetches));
   } catch (error) {
     if (backend === 'webgpu' && webGpuGeneration() !== generation) throw error instanceof LabError && error.code === 'device-lost' ? error : deviceLostError(error);
     throw new LabError('runtime', `onnxruntime run failed: ${error instanceof Error ? error.message : String(error)}`);

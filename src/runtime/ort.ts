@@ -192,7 +192,8 @@ export async function detectBackend(preferWebGpu: boolean): Promise<BackendInfo>
 export interface LabSession {
   readonly inputNames: readonly string[];
   readonly outputNames: readonly string[];
-  run(feeds: ort.InferenceSession.FeedsType, options?: ort.InferenceSession.RunOptions): Promise<ort.InferenceSession.ReturnType>;
+  /** `fetches`: the outputs to return, pre-allocated tensors bound as those outputs (null: allocated by onnxruntime). */
+  run(feeds: ort.InferenceSession.FeedsType, fetches?: ort.InferenceSession.FetchesType): Promise<ort.InferenceSession.ReturnType>;
   release(): Promise<void>;
 }
 
@@ -208,8 +209,8 @@ class BoundSession implements LabSession {
   get outputNames(): readonly string[] {
     return this.session.outputNames;
   }
-  run(feeds: ort.InferenceSession.FeedsType, options?: ort.InferenceSession.RunOptions): Promise<ort.InferenceSession.ReturnType> {
-    return this.session.run({ ...feeds, ...this.weights }, options);
+  run(feeds: ort.InferenceSession.FeedsType, fetches?: ort.InferenceSession.FetchesType): Promise<ort.InferenceSession.ReturnType> {
+    return fetches ? this.session.run({ ...feeds, ...this.weights }, fetches) : this.session.run({ ...feeds, ...this.weights });
   }
   release(): Promise<void> {
     return this.session.release();

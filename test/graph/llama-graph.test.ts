@@ -1,6 +1,8 @@
 // Built graphs (run in onnxruntime-web wasm) against the plain-TS oracle on tiny random specs.
 import { describe, expect, it } from 'vitest';
+import { fixedKvCacheSupported } from '../../src/graph/graph-parts';
 import { createEngine } from '../../src/runtime/engine';
+import { MIN_KV_CAPACITY } from '../../src/runtime/kv-cache';
 import { referenceLogits, tinySpec, type TinySpecOptions } from '../oracles/reference-forward';
 
 function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
@@ -25,6 +27,7 @@ const cases: [string, TinySpecOptions][] = [
   ['qwen2 q/k/v bias', { family: 'llama', qkvBias: true, seed: 3, layers: [{ numHeads: 4, numKvHeads: 2, headDim: 4, intermediateSize: 12 }, { numHeads: 2, numKvHeads: 1, headDim: 8, intermediateSize: 12 }] }],
   ['gpt2 tied', { family: 'gpt2', seed: 5, layers: [{ numHeads: 4, numKvHeads: 4, headDim: 4, intermediateSize: 64 }, { numHeads: 2, numKvHeads: 2, headDim: 4, intermediateSize: 30 }] }],
   ['gpt2 untied', { family: 'gpt2', tied: false, seed: 9, layers: [{ numHeads: 2, numKvHeads: 2, headDim: 8, intermediateSize: 40 }] }],
+  ['llama GQA head size 16', { family: 'llama', seed: 11, layers: [{ numHeads: 4, numKvHeads: 1, headDim: 16, intermediateSize: 20 }, { numHeads: 2, numKvHeads: 2, headDim: 8, intermediateSize: 9 }] }],
 ];
 
 describe.each(cases)('%s', (_, specOptions) => {
@@ -40,12 +43,32 @@ describe.each(cases)('%s', (_, specOptions) => {
 
   it('KV-cache incremental decode equals the full pass', async () => {
     const engine = await createEngine(spec, { backend: 'wasm' });
+    expect(engine.kvCache.kind).toBe('growing'); // wasm's default
     const V = spec.config.vocabSize;
     const last = (t: number) => expected.subarray(t * V, (t + 1) * V);
     expect(maxAbsDiff(await engine.prefill(ids.slice(0, 5)), last(4))).toBeLessThan(1e-4);
     for (let t = 5; t < ids.length; t++) expect(maxAbsDiff(await engine.step(ids[t]), last(t))).toBeLessThan(1e-4);
     expect(engine.cacheLength).toBe(ids.length);
     expect(engine.sessionsCreated).toBe(1);
+    await engine.dispose();
+  });
+
+  // GroupQueryAttention over fixed-capacity buffers (WebGPU's default), run here on wasm's kernel; it
+  // takes head sizes that are multiples of 8 only, and a spec with another is refused by name.
+  it.each([true, false])('fixed-capacity cache decode equals the full pass, or is refused for its head size (fold=%s)', async (fold) => {
+    if (!fixedKvCacheSupported(spec)) {
+      await expect(createEngine(spec, { backend: 'wasm', kvCache: 'fixed' })).rejects.toThrow(/head size to be a multiple of 8/);
+      expect(spec.layers.some((l) => l.headDim % 8 !== 0)).toBe(true);
+      return;
+    }
+    const engine = await createEngine(spec, { backend: 'wasm', fold, kvCache: 'fixed' });
+    expect(engine.kvCache.kind).toBe('fixed');
+    const V = spec.config.vocabSize;
+    const last = (t: number) => expected.subarray(t * V, (t + 1) * V);
+    expect(maxAbsDiff(await engine.prefill(ids.slice(0, 3)), last(2))).toBeLessThan(1e-4);
+    expect(maxAbsDiff(await engine.extend(ids.slice(3, 6)), last(5))).toBeLessThan(1e-4);
+    for (let t = 6; t < ids.length; t++) expect(maxAbsDiff(await engine.step(ids[t]), last(t))).toBeLessThan(1e-4);
+    expect(engine.kvCache.capacity).toBe(Math.min(MIN_KV_CAPACITY, spec.config.maxPositionEmbeddings));
     await engine.dispose();
   });
 

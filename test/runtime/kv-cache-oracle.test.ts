@@ -8,6 +8,8 @@ import { llamaNames, type LayerSpec, type ModelSpec, type WeightTensor } from '.
 import { applyPlan } from '../../src/pruning/apply-plan';
 import { emptyPlan } from '../../src/pruning/plan';
 import { argmax } from '../../src/evaluation/generate';
+import { syntheticPrompt } from '../../src/evaluation/benchmark';
+import { kvCapacityFor, MIN_KV_CAPACITY } from '../../src/runtime/kv-cache';
 import { createEngine, type Engine } from '../../src/runtime/engine';
 import { referenceLogits } from '../oracles/reference-forward';
 import { loadStories260K } from '../oracles/stories260k';
@@ -66,11 +68,13 @@ function sliceWidths(spec: ModelSpec, keep: { ffn: number[]; kvHeads: number[] }
  * Greedy decode with the cache; returns the sequence and, per step, max |Δ| between the engine's
  * logits and the oracle's full-sequence logits at the same position.
  */
-async function decodeAgainstOracle(spec: ModelSpec): Promise<{ ids: number[]; diffs: number[]; scale: number }> {
-  const engine = await createEngine(spec, { backend: 'wasm' });
+async function decodeAgainstOracle(spec: ModelSpec, kvCache: 'growing' | 'fixed' = 'growing'): Promise<{ ids: number[]; diffs: number[]; scale: number }> {
+  const engine = await createEngine(spec, { backend: 'wasm', kvCache });
   engines.push(engine);
+  expect(engine.kvCache.kind).toBe(kvCache);
   const V = spec.config.vocabSize;
-  const stepLogits: Float32Array[] = [await engine.prefill(PROMPT)];
+  // The fixed cache also takes the prompt in two runs (a prompt of 3, then 4 more tokens in one run).
+  const stepLogits: Float32Array[] = [kvCache === 'fixed' ? (await engine.prefill(PROMPT.slice(0, 3)), await engine.extend(PROMPT.slice(3))) : await engine.prefill(PROMPT)];
   const ids = [...PROMPT];
   expect(engine.cacheLength).toBe(PROMPT.length);
   for (let s = 0; s < NEW_TOKENS; s++) {
@@ -102,13 +106,13 @@ async function decodeAgainstOracle(spec: ModelSpec): Promise<{ ids: number[]; di
   return { ids, diffs, scale };
 }
 
-describe('KV-cache decoding = float64 full-sequence oracle, step by step', () => {
+describe.each(['growing', 'fixed'] as const)('KV-cache decoding (%s cache) = float64 full-sequence oracle, step by step', (kvCache) => {
   it('stories260K with block 2 removed (applyPlan)', async () => {
     const spec = applyPlan(dense, { ...emptyPlan('test', {}), removeBlocks: [2] });
     expect(spec.layers.map((l) => l.sourceIndex)).toEqual([0, 1, 3, 4]);
     expect(spec.weights.has('model.layers.4.mlp.up_proj.weight')).toBe(false);
-    const { diffs, scale } = await decodeAgainstOracle(spec);
-    console.log(`block 2 removed: max |Δlogit| per step ${Math.max(...diffs).toExponential(2)} (max |logit| ${scale.toFixed(1)})`);
+    const { diffs, scale } = await decodeAgainstOracle(spec, kvCache);
+    console.log(`${kvCache}, block 2 removed: max |Δlogit| per step ${Math.max(...diffs).toExponential(2)} (max |logit| ${scale.toFixed(1)})`);
     expect(scale).toBeGreaterThan(1);
     expect(diffs).toHaveLength(NEW_TOKENS + 1);
     for (const [s, d] of diffs.entries()) expect(d, `step ${s}`).toBeLessThan(TOLERANCE);
@@ -127,10 +131,53 @@ describe('KV-cache decoding = float64 full-sequence oracle, step by step', () =>
     const spec = sliceWidths(dense, keep);
     expect(spec.layers.map((l) => [l.numHeads, l.numKvHeads, l.intermediateSize])).toEqual([[8, 4, 86], [4, 2, 172], [6, 3, 100], [2, 1, 58], [8, 4, 167]]);
     expect(spec.weights.get(llamaNames.o(3))!.shape).toEqual([64, 16]);
-    const { diffs, scale } = await decodeAgainstOracle(spec);
-    console.log(`widths changed: max |Δlogit| per step ${Math.max(...diffs).toExponential(2)} (max |logit| ${scale.toFixed(1)})`);
+    const { diffs, scale } = await decodeAgainstOracle(spec, kvCache);
+    console.log(`${kvCache}, widths changed: max |Δlogit| per step ${Math.max(...diffs).toExponential(2)} (max |logit| ${scale.toFixed(1)})`);
     expect(scale).toBeGreaterThan(1);
     expect(diffs).toHaveLength(NEW_TOKENS + 1);
     for (const [s, d] of diffs.entries()) expect(d, `step ${s}`).toBeLessThan(TOLERANCE);
+  });
+});
+
+describe('the fixed cache grows by doubling and keeps what it held', () => {
+  it('kvCapacityFor: powers of two from MIN_KV_CAPACITY, at most the context, never shrinking', () => {
+    expect(kvCapacityFor(1, 8192)).toBe(MIN_KV_CAPACITY);
+    expect(kvCapacityFor(MIN_KV_CAPACITY + 1, 8192)).toBe(2 * MIN_KV_CAPACITY);
+    expect(kvCapacityFor(3000, 8192)).toBe(4096);
+    expect(kvCapacityFor(3000, 3500)).toBe(3500);
+    expect(kvCapacityFor(10, 8192, 1024)).toBe(1024);
+    expect(kvCapacityFor(1025, 8192, 1024)).toBe(2048);
+    expect(kvCapacityFor(50, 64)).toBe(64);
+    expect(() => kvCapacityFor(65, 64)).toThrow(/exceed the model's context of 64/);
+  });
+
+  it('stories260K past the first capacity (prefill 200, extend 100, 4 steps) = the growing cache', async () => {
+    const ids = syntheticPrompt(300, dense.config.vocabSize);
+    const fixed = await createEngine(dense, { backend: 'wasm', kvCache: 'fixed' });
+    const growing = await createEngine(dense, { backend: 'wasm', kvCache: 'growing' });
+    engines.push(fixed, growing);
+    const run = async (engine: Engine) => {
+      const logits = [await engine.prefill(ids.slice(0, 200))];
+      const capacityAfterPrefill = engine.kvCache.capacity;
+      logits.push(await engine.extend(ids.slice(200)));
+      for (let s = 0; s < 4; s++) logits.push(await engine.step(argmax(logits[logits.length - 1])));
+      return { logits, capacityAfterPrefill };
+    };
+    const a = await run(fixed);
+    const b = await run(growing);
+    expect(a.capacityAfterPrefill).toBe(MIN_KV_CAPACITY);
+    expect(fixed.kvCache.capacity).toBe(Math.min(2 * MIN_KV_CAPACITY, dense.config.maxPositionEmbeddings));
+    expect(fixed.cacheLength).toBe(304);
+    expect(growing.kvCache.capacity).toBe(304);
+    a.logits.forEach((l, s) => {
+      let d = 0;
+      for (let v = 0; v < l.length; v++) d = Math.max(d, Math.abs(l[v] - b.logits[s][v]));
+      expect(d, `run ${s}`).toBeLessThan(1e-4);
+    });
+    // A prompt after a reset reuses the buffers; one past the context is refused before anything runs.
+    await fixed.prefill(ids.slice(0, 10));
+    expect(fixed.kvCache.capacity).toBe(2 * MIN_KV_CAPACITY);
+    await expect(fixed.extend(new Array(dense.config.maxPositionEmbeddings).fill(5))).rejects.toThrow(/exceed the model's context/);
+    expect(fixed.cacheLength).toBe(10);
   });
 });
