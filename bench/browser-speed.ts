@@ -7,9 +7,12 @@
 // Writes JSON with the adapter, the browser version, the speed-ups against the dense model beside the
 // ideal N/(N−k) for removed blocks, and each decode figure's share of its physical bound: the adapter's read
 // bandwidth (runtime/bandwidth-probe, measured in the page) ÷ the bytes a decode step reads (weights + KV cache).
+// --peer transformers.js (default): the dense row also gets transformers.js on the lab's own export of the same
+// folder, in a fresh context of the same browser (bench/browser-speed-peer.ts), ours ÷ theirs and greedy agreement.
 //   npm run bench:browser -- [--presets stories260k,smollm2-135m] [--variants dense,blocks-20,blocks-40,channels-25,wanda-50]
 //       [--dtype f16|f32] [--precision auto|fp32|fp16] [--prompt 128,512] [--gen 128] [--long-context 1024] [--runs 5] [--warmup 1]
 //       [--gpu] [--headed] [--chromium /usr/bin/chromium] [--port 4392] [--dist /tmp/dist-browser-speed] [--no-build]
+//       [--peer transformers.js|none] [--peer-port 4393] [--peer-dist /tmp/dist-transformers-page]
 // --gpu adds Chromium's Vulkan switches for Linux GPU servers (run under Xvfb with --headed where headless has
 // no GPU). Without a GPU, Chromium's WebGPU is SwiftShader, a CPU renderer: its timings say nothing about GPUs.
 
@@ -17,6 +20,7 @@ import path from 'node:path';
 import { chromium, type Browser, type Page } from '@playwright/test';
 import { CHROMIUM_ARGS } from '../e2e/chromium-args';
 import { build, startPreview, stopPreview } from './browser-serve';
+import { measurePeer, peerFields, planPeer, startPeer, type PeerId, type PeerSession } from './browser-speed-peer';
 import { log, machineInfo, parseFlags, printResult, round } from './common';
 import { presetFolderRow, weightDtypes, type WeightDtype } from './random-model';
 import { decodeBound, parseVariants, speedups, variantPlan, type SpeedFigures, type VariantId } from './speed-plan';
@@ -41,6 +45,9 @@ interface Options {
   dist: string;
   build: boolean;
   timeoutS: number;
+  peer: PeerId;
+  peerPort: number;
+  peerDist: string;
 }
 
 /** The model folder of a preset: stories260K as bundled, or a random-weight folder with a real release's shape. */
@@ -157,20 +164,45 @@ async function runVariant(browser: Browser, o: Options, url: string, preset: str
   }
 }
 
+/** The dense row with transformers.js beside it: ours then theirs on even presets, theirs then ours on odd ones. */
+async function denseWithPeer(browser: Browser, o: Options, url: string, peer: PeerSession, presetIndex: number, preset: string, dir: string): Promise<Record<string, unknown>> {
+  let plan;
+  try {
+    plan = await planPeer(peer, o, preset, dir);
+  } catch (error) {
+    const row = await runVariant(browser, o, url, preset, dir, 'dense');
+    return { ...row, transformersJs: { error: (error as Error).message.split('\n')[0] } };
+  }
+  const theirsFirst = presetIndex % 2 === 1;
+  const theirs = () => measurePeer(browser, peer, o, plan).catch((error: Error) => ({ error: error.message.split('\n')[0] }));
+  const first = theirsFirst ? await theirs() : null;
+  log(`${preset} dense`);
+  const row = await runVariant(browser, o, url, preset, dir, 'dense');
+  const second = theirsFirst ? first! : await theirs();
+  const order = theirsFirst ? 'transformers.js page first, then ours' : 'ours page first, then transformers.js';
+  return { ...row, ...(await peerFields(dir, plan, second, row.dense as SpeedFigures | undefined, order)) };
+}
+
 export async function runBrowserSpeed(o: Options): Promise<Record<string, unknown>> {
   if (o.build) build(o);
   const preview = await startPreview(o);
   const url = `http://127.0.0.1:${o.port}/`;
   const browser = await chromium.launch({ executablePath: o.chromiumPath, headless: !o.headed, args: [...CHROMIUM_ARGS, ...(o.gpu ? GPU_ARGS : [])] });
+  let peer: PeerSession | null = null;
   const rows: Record<string, unknown>[] = [];
   try {
-    for (const preset of o.presets) {
+    if (o.peer === 'transformers.js' && o.variants.includes('dense')) peer = await startPeer(o);
+    for (const [presetIndex, preset] of o.presets.entries()) {
       const { dir, error } = folderOf(preset, o.dtype);
       if (error) {
         rows.push({ preset, error });
         continue;
       }
       for (const variant of o.variants) {
+        if (variant === 'dense' && peer) {
+          rows.push(await denseWithPeer(browser, o, url, peer, presetIndex, preset, dir));
+          continue;
+        }
         log(`${preset} ${variant}`);
         rows.push(await runVariant(browser, o, url, preset, dir, variant));
       }
@@ -178,6 +210,7 @@ export async function runBrowserSpeed(o: Options): Promise<Record<string, unknow
   } finally {
     await browser.close();
     stopPreview(preview);
+    await peer?.close();
   }
   const software = rows.some((r) => (r.backend as { isSoftwareAdapter?: boolean } | undefined)?.isSoftwareAdapter);
   return {
@@ -202,6 +235,8 @@ async function main(): Promise<void> {
   if (!weightDtypes.includes(dtype)) throw new Error(`--dtype must be one of ${weightDtypes.join(', ')}, got ${dtype}`);
   const precision = (flags.get('precision') ?? 'auto') as Options['precision'];
   if (!['auto', 'fp32', 'fp16'].includes(precision)) throw new Error(`--precision must be auto, fp32 or fp16, got ${precision}`);
+  const peer = (flags.get('peer') ?? 'transformers.js') as PeerId;
+  if (peer !== 'transformers.js' && peer !== 'none') throw new Error(`--peer must be transformers.js or none, got ${peer}`);
   const result = await runBrowserSpeed({
     presets: list('presets', 'stories260k,smollm2-135m'),
     variants: parseVariants(flags.get('variants') ?? 'dense,blocks-20,blocks-40,channels-25,wanda-50'),
@@ -219,6 +254,9 @@ async function main(): Promise<void> {
     dist: path.resolve(flags.get('dist') ?? '/tmp/dist-browser-speed'),
     build: flags.get('no-build') !== 'true',
     timeoutS: num('timeout-s', 1800),
+    peer,
+    peerPort: num('peer-port', 4393),
+    peerDist: path.resolve(flags.get('peer-dist') ?? '/tmp/dist-transformers-page'),
   });
   printResult('browser-speed', result);
 }
