@@ -6,7 +6,7 @@
 // JSON: per point both medians and growing ÷ fixed, the largest jump between neighbouring points of each
 // curve (a cache that allocates in steps shows one), the cache bytes, the adapter and browser.
 //   npx tsx bench/kv-cache-ab.ts [--contexts 16,64,128,256,384,480] [--gen 16] [--runs 3] [--warmup 1]
-//       [--model public/models/stories260K] [--gpu] [--chromium /usr/bin/chromium] [--port 4394] [--no-build]
+//       [--model public/models/stories260K] [--gpu] [--chromium /usr/bin/chromium] [--port 4396] [--no-build]
 // On SwiftShader (no GPU) the figures only show the harness works; they say nothing about GPUs.
 
 import path from 'node:path';
@@ -56,7 +56,7 @@ async function main(): Promise<void> {
   const runs = Number(flags.get('runs') ?? 3);
   const warmupRuns = Number(flags.get('warmup') ?? 1);
   const modelDir = flags.get('model') ? path.resolve(flags.get('model')!) : null;
-  const o = { port: Number(flags.get('port') ?? 4394), dist: path.resolve(flags.get('dist') ?? '/tmp/dist-kv-cache-ab') };
+  const o = { port: Number(flags.get('port') ?? 4396), dist: path.resolve(flags.get('dist') ?? '/tmp/dist-kv-cache-ab') };
   const chromiumPath = flags.get('chromium') ?? process.env.CHROME_PATH ?? '/usr/bin/chromium';
   if (flags.get('no-build') !== 'true') build(o);
   const preview = await startPreview(o);

@@ -3,6 +3,8 @@
 // Wanda) as prune requests, the summary of a variant's figures against the dense model's measured in the
 // same page (decode and prefill speed-ups beside the ideal N/(N−k) for removed blocks), and decode's bound.
 
+import { decodeBoundAt } from '../src/evaluation/decode-bound';
+
 export type VariantId = 'dense' | 'blocks-20' | 'blocks-40' | 'channels-25' | 'wanda-50';
 export const VARIANTS: VariantId[] = ['dense', 'blocks-20', 'blocks-40', 'channels-25', 'wanda-50'];
 
@@ -76,12 +78,11 @@ export function speedups(variant: SpeedFigures, dense: SpeedFigures, plan: Varia
   };
 }
 
-/** Decode's physical bound at each context: bandwidth ÷ (weight bytes + KV bytes × context), and the measured share of it. */
+/** Decode's physical bound at each context (src/evaluation/decode-bound: bandwidth ÷ (weight bytes + KV bytes × context)), and the measured share of it, rounded for the report. */
 export function decodeBound(figures: SpeedFigures, gbPerS: number | null, weightsBytes: number, kvBytesPerToken: number): Record<string, unknown>[] {
-  if (!gbPerS) return [];
-  return figures.decode.map((d) => {
-    const bytesPerToken = weightsBytes + kvBytesPerToken * d.contextTokens;
-    const boundTokensPerS = (gbPerS * 1e9) / bytesPerToken;
-    return { contextTokens: d.contextTokens, bytesPerToken, boundTokensPerS: Math.round(boundTokensPerS * 10) / 10, fractionOfBound: Math.round((d.tokensPerS.median / boundTokensPerS) * 1000) / 1000 };
+  return figures.decode.flatMap((d) => {
+    const bound = decodeBoundAt(d.tokensPerS.median, gbPerS, weightsBytes, kvBytesPerToken, d.contextTokens);
+    if (!bound) return [];
+    return [{ contextTokens: d.contextTokens, bytesPerToken: bound.bytesPerToken, boundTokensPerS: Math.round(bound.boundTokensPerS * 10) / 10, fractionOfBound: Math.round(bound.fractionOfBound * 1000) / 1000 }];
   });
 }

@@ -1,7 +1,7 @@
 // The app end to end on the bundled demo model, each test in its own page (the `lab` fixture opens the
 // lab and waits for the demo model; after the test it checks that no request left the origin): load +
 // import check, conversion of the loaded model to a transformers.js folder, perplexity (checked against the
-// engine in Node on the same windows), generation, speed, cancel. The import check's failing case is in import-check.spec.ts.
+// engine in Node on the same windows), generation, speed (and the GPU benchmark, saved and exported), cancel. The import check's failing case is in import-check.spec.ts.
 
 import { expect, nodeLab, readDownload, runEvaluation, saveScreenshot, test, unzip } from './helpers';
 
@@ -90,6 +90,21 @@ test.describe('Prunelab on the demo model', () => {
     await expect(page.getByTestId('gen-output')).toHaveText(/^Once upon a time, there was a little girl named Lily/);
     await saveScreenshot(page, '03-generate');
 
+    // The decode cache lives in fixed-capacity device buffers written in place (runtime/kv-cache): a generation
+    // three times as long allocates no more GPU memory. (The growing Concat cache, ?kvCache=growing, left
+    // 0.84 MB more buffers alive after 200 tokens than after 40 when measured.)
+    const worker = page.workers().find((w) => w.url().includes('lab.worker'));
+    expect(worker, 'the lab worker').toBeDefined();
+    const liveGpuBytes = () => worker!.evaluate(() => (self as unknown as { prunelabGpu: { bufferStats(): { liveBytes: number } } }).prunelabGpu.bufferStats().liveBytes);
+    await expect(page.getByTestId('backend-name')).toHaveText(/WebGPU/);
+    const before = await liveGpuBytes();
+    expect(before).toBeGreaterThan(0);
+    await page.getByTestId('gen-max-tokens').fill('120');
+    await page.getByTestId('gen-run').click();
+    await expect(page.getByTestId('gen-status')).toHaveAttribute('data-status', 'done');
+    await expect(page.getByTestId('gen-output')).toHaveText(/^Once upon a time, there was a little girl named Lily/);
+    expect(await liveGpuBytes(), 'GPU bytes alive after 120 new tokens vs after 40').toBe(before);
+
     // Then a speed run, in the same page (a page load per test is the suite's largest cost).
     await page.getByTestId('bench-prompt-tokens').fill('32');
     await page.getByTestId('bench-gen-tokens').fill('16');
@@ -103,5 +118,46 @@ test.describe('Prunelab on the demo model', () => {
       expect(value, id).toBeGreaterThan(0);
     }
     await saveScreenshot(page, '04-speed');
+
+    // "Benchmark this model on my GPU", same page, small settings: decode against context up to 256 tokens, the
+    // bandwidth and bound (WebGPU), the measurement saved in the list and in Export JSON.
+    await test.step('GPU benchmark: decode against context, bandwidth, saved and exported', async () => {
+      await page.getByTestId('gpu-bench-prompt-tokens').fill('32');
+      await page.getByTestId('gpu-bench-gen-tokens').fill('4');
+      await page.getByTestId('gpu-bench-runs').fill('2');
+      await page.getByTestId('gpu-bench-up-to').fill('256');
+      await expect(page.getByTestId('speed-saved-row')).toHaveCount(0);
+      await page.getByTestId('gpu-bench-run').click();
+      await expect(page.getByTestId('gpu-bench-status')).toHaveAttribute('data-status', 'done');
+      const chart = page.getByTestId('gpu-bench-chart');
+      const contexts = ((await chart.getAttribute('data-contexts')) ?? '').split(',').map(Number);
+      const msPerToken = ((await chart.getAttribute('data-ms-per-token')) ?? '').split(',').map(Number);
+      expect(contexts.length).toBeGreaterThanOrEqual(8);
+      expect(msPerToken).toHaveLength(contexts.length);
+      expect(contexts[0]).toBe(16);
+      expect(contexts.at(-1)).toBe(256);
+      for (let i = 1; i < contexts.length; i++) expect(contexts[i], `context ${i}`).toBeGreaterThan(contexts[i - 1]);
+      for (const ms of msPerToken) expect(Number.isFinite(ms) && ms > 0, `ms/token ${ms}`).toBe(true);
+      await expect(page.getByTestId('gpu-bench-sweep-row')).toHaveCount(contexts.length);
+      expect(Number(await page.getByTestId('gpu-bench-decode-tps').getAttribute('data-value'))).toBeGreaterThan(0);
+      expect(Number(await page.getByTestId('gpu-bench-bandwidth').getAttribute('data-value'))).toBeGreaterThan(0);
+      expect(Number(await page.getByTestId('gpu-bench-decode-fraction').getAttribute('data-value'))).toBeGreaterThan(0);
+      expect(Number(await page.getByTestId('gpu-bench-peak').getAttribute('data-value'))).toBeGreaterThan(0);
+      await expect(page.getByTestId('gpu-bench-adapter')).not.toBeEmpty();
+      const adapter = (await page.getByTestId('adapter').textContent()) ?? '';
+      if (/swiftshader/i.test(adapter)) await expect(page.getByTestId('gpu-bench-software-note')).toContainText('say nothing about GPU speed');
+      await saveScreenshot(page, '05-gpu-benchmark');
+
+      const row = page.getByTestId('speed-saved-row');
+      await expect(row).toHaveCount(1);
+      await expect(page.getByTestId('speed-saved')).toHaveAttribute('data-saving', '0');
+      const recordId = await row.getAttribute('data-record-id');
+      const saved = await readDownload(page, () => page.getByTestId('speed-export-json').click());
+      expect(saved.name).toMatch(/^prunelab-gpu-benchmarks-.*\.json$/);
+      const records = JSON.parse(saved.bytes.toString('utf8')) as { id: string; which: string; schemaVersion: number; sweep: { contextTokens: number }[] }[];
+      expect(records).toHaveLength(1);
+      expect(records[0]).toMatchObject({ id: recordId, which: 'loaded', schemaVersion: 1 });
+      expect(records[0].sweep.map((p) => p.contextTokens)).toEqual(contexts);
+    });
   });
 });

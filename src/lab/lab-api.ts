@@ -16,6 +16,11 @@ import type { Backend, BackendInfo, PrecisionRequest } from '../runtime/ort';
 
 // Types owned by the layers below, re-exported so the UI, store and CLI keep one import.
 export type { BenchProgress, BenchRequest, BenchResult, Stat } from '../evaluation/benchmark';
+import type { Stat } from '../evaluation/benchmark';
+import type { DecodeBound } from '../evaluation/decode-bound';
+import type { SweepPoint } from '../evaluation/context-sweep';
+export type { DecodeBound } from '../evaluation/decode-bound';
+export type { SweepPoint } from '../evaluation/context-sweep';
 export type { GenerateProgress } from '../evaluation/generate';
 export type { PerplexityProgress, PerplexityResult } from '../evaluation/perplexity';
 import type { TextPart } from '../evaluation/text-parts';
@@ -398,6 +403,80 @@ export interface ExportRequest {
   maxShardBytes?: number;
 }
 
+/**
+ * "Benchmark this model on my GPU" (Lab.benchmarkGpu): prefill and decode (runBenchmark), decode ms/token against
+ * context length (evaluation/context-sweep), the adapter's read bandwidth and each decode figure's bound.
+ */
+export interface GpuBenchRequest {
+  /** The model as loaded (default) or the last pruning run's. */
+  which?: 'loaded' | 'pruned';
+  /** Prefill and decode: P prompt tokens, then G timed steps (defaults 128 and 64); G is also the sweep's. */
+  promptTokens?: number;
+  genTokens?: number;
+  /** Timed runs per figure (default 3) after warmupRuns (default 1). */
+  runs?: number;
+  warmupRuns?: number;
+  /** Decode contexts; default `points` (10) spread geometrically from 16 to `upToTokens` (default 4096, at most the model's limit − G). */
+  contexts?: number[];
+  upToTokens?: number;
+  points?: number;
+}
+
+export interface GpuBenchProgress {
+  phase: 'bandwidth' | 'prefill-decode' | 'sweep';
+  /** 0..1 over the whole job. */
+  fraction: number;
+  message: string;
+  /** Sweep: point i (1-based) of n. */
+  point?: number;
+  points?: number;
+  contextTokens?: number;
+}
+
+/** One decode figure with its physical bound (null without a bandwidth: wasm). */
+export interface DecodeFigure {
+  contextTokens: number;
+  msPerToken: Stat;
+  tokensPerS: Stat;
+  bound: DecodeBound | null;
+}
+
+export interface GpuBenchResult {
+  which: 'loaded' | 'pruned';
+  modelName: string;
+  /** ModelSummary.weightsHash of the loaded (dense) model, also when which = 'pruned'. */
+  weightsHash: string;
+  parameters: number;
+  layers: number;
+  maxPositionEmbeddings: number;
+  backend: string;
+  precision: 'fp32' | 'fp16';
+  adapter: { vendor: string; architecture: string; description: string } | null;
+  isSoftwareAdapter: boolean;
+  /** navigator.userAgent where the lab runs (the worker), null in Node without one. */
+  userAgent: string | null;
+  /** Weights as the runtime holds them (read once per token). */
+  weightsBytes: number;
+  /** KV cache bytes per cached token: 2 × Σ kvHeads × headDim × element bytes. */
+  kvBytesPerToken: number;
+  /** Read bandwidth (runtime/bandwidth-probe), WebGPU only; null on wasm and native backends. */
+  bandwidth: { gbPerS: Stat; bytesPerBatch: number; batches: number } | null;
+  /** Why there is no bandwidth (not WebGPU, or the probe failed); null when measured. */
+  bandwidthNote: string | null;
+  /** Most GPU buffer bytes alive at once while measuring (WebGPU only), weights included. */
+  peakGpuBytes: number | null;
+  promptTokens: number;
+  genTokens: number;
+  runs: number;
+  prefillMs: Stat;
+  prefillTokensPerS: Stat;
+  /** Decode after the prompt (context = promptTokens), with its bound. */
+  decode: DecodeFigure;
+  /** Decode against context length, ascending, with the bound at each. */
+  sweep: (DecodeFigure & Pick<SweepPoint, 'fillMs' | 'chunkTokens'>)[];
+  elapsedMs: number;
+}
+
 export interface LabApi {
   backendInfo(): Promise<BackendInfo>;
   /** Loads a model from dropped files. On failure the previous model stays loaded. */
@@ -415,6 +494,8 @@ export interface LabApi {
   /** Zero-shot multiple-choice accuracy (acc, acc_norm) of the loaded, pruned or fine-tuned model. */
   evaluateAccuracy(request: AccuracyRequest, options?: JobOptions<AccuracyProgress>): Promise<AccuracyResult>;
   benchmark(request: BenchRequest, options?: JobOptions<BenchProgress>): Promise<BenchResult>;
+  /** Prefill, decode, decode against context, the adapter's read bandwidth and each decode figure's bound (see GpuBenchRequest). */
+  benchmarkGpu(request: GpuBenchRequest, options?: JobOptions<GpuBenchProgress>): Promise<GpuBenchResult>;
   generate(request: GenerateRequest, options?: JobOptions<GenerateProgress>): Promise<GenerateResult>;
   /** The pruning methods with their declared parameters. */
   methods(): Promise<MethodInfo[]>;

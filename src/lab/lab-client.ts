@@ -15,6 +15,9 @@ import type {
   BenchProgress,
   BenchRequest,
   BenchResult,
+  GpuBenchProgress,
+  GpuBenchRequest,
+  GpuBenchResult,
   ExportedFile,
   ExportRequest,
   GenerateProgress,
@@ -55,6 +58,7 @@ const dataArgCount: Record<keyof LabApi, number> = {
   evaluateAccuracy: 1,
   lawExperiment: 1,
   benchmark: 1,
+  benchmarkGpu: 1,
   generate: 1,
   methods: 0,
   prune: 1,
@@ -62,7 +66,7 @@ const dataArgCount: Record<keyof LabApi, number> = {
   exportModel: 1,
   deletePlan: 1,
 };
-const jobMethods = new Set<keyof LabApi>(['loadModel', 'evaluatePerplexity', 'evaluateAccuracy', 'lawExperiment', 'benchmark', 'generate', 'prune', 'finetune']);
+const jobMethods = new Set<keyof LabApi>(['loadModel', 'evaluatePerplexity', 'evaluateAccuracy', 'lawExperiment', 'benchmark', 'benchmarkGpu', 'generate', 'prune', 'finetune']);
 
 interface PendingCall {
   resolve: (value: unknown) => void;
@@ -117,6 +121,9 @@ export class LabClient implements LabApi {
   }
   benchmark(request: BenchRequest, options?: JobOptions<BenchProgress>): Promise<BenchResult> {
     return this.call('benchmark', [request], options);
+  }
+  benchmarkGpu(request: GpuBenchRequest, options?: JobOptions<GpuBenchProgress>): Promise<GpuBenchResult> {
+    return this.call('benchmarkGpu', [request], options);
   }
   generate(request: GenerateRequest, options?: JobOptions<GenerateProgress>): Promise<GenerateResult> {
     return this.call('generate', [request], options);

@@ -31,6 +31,9 @@ import type {
   PruneResult,
   BenchRequest,
   BenchResult,
+  GpuBenchProgress,
+  GpuBenchRequest,
+  GpuBenchResult,
   GenerateProgress,
   GenerateRequest,
   GenerateResult,
@@ -55,6 +58,8 @@ import { partName, tokensForWindows } from '../evaluation/text-parts';
 import { evaluateMultipleChoice, parseChoiceItems, type ChoiceItem } from '../evaluation/multiple-choice';
 import { sourceName, type BundledId } from './bundled-data';
 import { runBenchmark } from '../evaluation/benchmark';
+import { chunkTokensFor, plannedContexts } from '../evaluation/context-sweep';
+import { MAX_FILL_CHUNK, MAX_FILL_SCORES, numHeadsOf, runGpuBenchJob } from './gpu-bench-job';
 import { generateText } from './generate-text';
 import type { ModelSpec } from '../model/model-spec';
 import { methodInfo } from '../pruning/registry';
@@ -377,6 +382,39 @@ export class Lab implements LabApi {
           signal: options.signal,
           onProgress: options.onProgress,
         });
+      } finally {
+        await own?.dispose();
+      }
+    });
+  }
+
+  benchmarkGpu(request: GpuBenchRequest, options: JobOptions<GpuBenchProgress> = {}): Promise<GpuBenchResult> {
+    return this.exclusive(async () => {
+      const model = this.requireModel();
+      const which = request.which ?? 'loaded';
+      if (which !== 'loaded' && which !== 'pruned') throw new LabError('bad-argument', `benchmarkGpu: which must be 'loaded' or 'pruned', got '${String(which)}'`);
+      if (which === 'pruned' && !model.pruned) throw new LabError('bad-argument', 'benchmarkGpu: there is no pruned model yet; run a pruning method first');
+      const backend = await this.backendInfo();
+      const spec = which === 'pruned' ? model.pruned!.spec : model.loaded.spec;
+      const context = spec.config.maxPositionEmbeddings;
+      const P = request.promptTokens ?? 128;
+      const G = request.genTokens ?? 64;
+      const runs = request.runs ?? 3;
+      const warmupRuns = request.warmupRuns ?? 1;
+      // Checked before anything runs (bad counts, a context past the model's): LabError 'bad-argument'.
+      const contexts = plannedContexts({ contexts: request.contexts, upToTokens: request.upToTokens, points: request.points, genTokens: G, runs, warmupRuns }, context);
+      if (!(Number.isInteger(P) && P >= 1 && P + G <= context))
+        throw new LabError('bad-argument', `benchmarkGpu: promptTokens must be a whole number ≥ 1 with promptTokens + genTokens (${P} + ${G}) within the model's context of ${context}`);
+      const maxContext = contexts[contexts.length - 1];
+      const chunkTokens = chunkTokensFor(maxContext, MAX_FILL_CHUNK, numHeadsOf(spec), MAX_FILL_SCORES);
+      await this.checkMemory(model, { kind: 'bench-gpu', promptTokens: P, genTokens: G, maxContextTokens: maxContext, chunkTokens });
+      // The pruned model gets an engine of its own for the run; the dense sessions make room for it.
+      if (which === 'pruned') await model.engine.releaseSessions();
+      const own: Engine | null = which === 'pruned' ? await createEngine(spec, { backend: backend.backend, precision: backend.precision }) : null;
+      try {
+        const weightsBytes = which === 'loaded' ? model.summary.memory.weightsBytes : (await modelMemory(spec, backend.backend, this.options, backend.precision)).weightsBytes;
+        const job = { which, spec, engine: own ?? model.engine, backend, model: model.summary, weightsBytes, promptTokens: P, genTokens: G, runs, warmupRuns, contexts } as const;
+        return await runGpuBenchJob(job, options);
       } finally {
         await own?.dispose();
       }

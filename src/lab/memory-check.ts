@@ -69,6 +69,8 @@ export interface MemoryCheckContext {
 export type LabJob =
   | { kind: 'perplexity'; seqLen: number; tokens: number; maxWindows?: number }
   | { kind: 'bench'; request: BenchRequest }
+  /** Lab.benchmarkGpu: prefill P + G steps, then the context sweep up to maxContextTokens (cache filled `chunkTokens` at a time). */
+  | { kind: 'bench-gpu'; promptTokens: number; genTokens: number; maxContextTokens: number; chunkTokens: number }
   | { kind: 'generate'; request: GenerateRequest }
   | { kind: 'prune'; request: PruneRequest }
   | { kind: 'export'; request: ExportRequest; spec: ModelSpec }
@@ -169,6 +171,13 @@ function phasesOf(ctx: MemoryCheckContext, job: LabJob): Phase[] {
     }
     case 'bench':
       return bench('bench', job.request, cap);
+    case 'bench-gpu': {
+      const { promptTokens: P, genTokens: G, maxContextTokens: C, chunkTokens: K } = job;
+      // The sweep's largest point: the cache holds C + G tokens; one fill run attends K new tokens (at most C; the lab
+      // keeps heads × K × C small) — the decode job's attention term is K × K, the cache term exact.
+      const sweep = isCount(C) && isCount(K) && C + G <= context ? decode(`GPU benchmark (decode after ${C} tokens of context)`, Math.min(K, C), C + G - Math.min(K, C), cap) : [];
+      return [...bench('GPU benchmark (prefill and decode)', { promptTokens: P, genTokens: G }, cap), ...sweep];
+    }
     case 'generate':
       return generate('generate', job.request, cap);
     case 'prune': {
@@ -221,7 +230,7 @@ export function webSessionNeeds(shape: MemoryShape, precision: WeightPrecision, 
   return { graphBytes, precision, largestTensor, largestTensorBytes, otherSessionsBytes: otherSessions * graphBytes };
 }
 
-const cliCommand: Record<LabJob['kind'], string> = { perplexity: 'eval', bench: 'bench', generate: 'generate', prune: 'prune', export: 'prune', finetune: 'finetune' };
+const cliCommand: Record<LabJob['kind'], string> = { perplexity: 'eval', bench: 'bench', 'bench-gpu': 'bench', generate: 'generate', prune: 'prune', export: 'prune', finetune: 'finetune' };
 
 /** What would let onnxruntime-web's session fit: fp16 weights (WebGPU with shader-f16), or the CLI's native runtime. */
 function webSessionSuggestions(shape: MemoryShape, precision: WeightPrecision, otherSessions: number, job: LabJob['kind']): string[] {

@@ -2,8 +2,7 @@
 // XORs elements i, i + n, i + 2n, … so neighbouring invocations read neighbouring vec4<u32>s) and writes only
 // when an impossible value turns up, so nothing but the reads costs; the bytes read over the wall time of a
 // batch of dispatches (after a warm-up batch) is the read bandwidth. It is the denominator of decode's
-// physical bound: tokens/s ≤ bandwidth ÷ bytes read per token (weights + KV cache; bench/speed-plan
-// decodeBound). The WebGPU types are declared here (the DOM lib has none); browser only.
+// physical bound: tokens/s ≤ bandwidth ÷ bytes read per token (weights + KV cache; evaluation/decode-bound). The WebGPU types are declared here (the DOM lib has none); browser only.
 
 const WORKGROUP = 256;
 const VEC4_PER_INVOCATION = 16;

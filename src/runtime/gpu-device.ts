@@ -146,8 +146,8 @@ export function resetWebGpuPeak(): void {
 }
 
 /** The lab device's read bandwidth (runtime/bandwidth-probe), for the decode bound of bench/browser-speed. */
-export async function webGpuReadBandwidth(): Promise<BandwidthResult> {
-  return measureReadBandwidth((await webGpuDevice()) as unknown as Parameters<typeof measureReadBandwidth>[0]);
+export async function webGpuReadBandwidth(probe: Parameters<typeof measureReadBandwidth>[1] = {}): Promise<BandwidthResult> {
+  return measureReadBandwidth((await webGpuDevice()) as unknown as Parameters<typeof measureReadBandwidth>[0], probe);
 }
 
 /** Test hook (the worker exposes it to e2e tests): destroys the current device, as a driver reset would lose it. */

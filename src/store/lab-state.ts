@@ -12,6 +12,8 @@ import type {
   PrecisionRequest,
   BenchProgress,
   BenchResult,
+  GpuBenchProgress,
+  GpuBenchResult,
   FinetuneProgress,
   FinetuneResult,
   FinetuneStep,
@@ -24,9 +26,10 @@ import type {
 } from '../lab/lab-api';
 import { initialPruningState, type ExportState, type PruningState } from './pruning-state';
 import { initialRunsState, type RunsState } from './runs-actions';
+import { initialSpeedRecordsState, type SpeedRecordsState } from './speed-actions';
 
 export type JobStatus = 'idle' | 'running' | 'done' | 'cancelled' | 'failed';
-export type JobKind = 'load' | 'evaluation' | 'accuracy' | 'laws' | 'speed' | 'generation' | 'tuning';
+export type JobKind = 'load' | 'evaluation' | 'accuracy' | 'laws' | 'speed' | 'gpuBench' | 'generation' | 'tuning';
 
 export interface JobState<P, R> {
   status: JobStatus;
@@ -68,6 +71,10 @@ export interface LabState {
   /** The compression-law experiment: its points as they are measured, then the fitted result. */
   laws: JobState<LawProgress, LawResult> & { points: LawPointResult[] };
   speed: JobState<BenchProgress, BenchResult>;
+  /** "Benchmark this model on my GPU" (Lab.benchmarkGpu); recordId: its saved measurement in speedRecords. */
+  gpuBench: JobState<GpuBenchProgress, GpuBenchResult> & { recordId: string | null };
+  /** Every finished GPU benchmark, kept between visits (speed-actions.ts). */
+  speedRecords: SpeedRecordsState;
   generation: JobState<GenerateProgress, GenerateResult>;
   /** Recovery fine-tuning: the live steps (loss curve) and the export of the fine-tuned model. */
   tuning: JobState<FinetuneProgress, FinetuneResult> & { trace: FinetuneStep[]; exported: JobStatus };
@@ -97,6 +104,8 @@ export function initialLabState(): LabState {
     accuracy: idleJob(),
     laws: { ...idleJob<LawProgress, LawResult>(), points: [] },
     speed: idleJob(),
+    gpuBench: { ...idleJob<GpuBenchProgress, GpuBenchResult>(), recordId: null },
+    speedRecords: initialSpeedRecordsState(),
     generation: idleJob(),
     tuning: { ...idleJob<FinetuneProgress, FinetuneResult>(), trace: [], exported: 'idle' },
     loadedExport: { status: 'idle', files: [], savedTo: null },
@@ -109,7 +118,7 @@ export function initialLabState(): LabState {
 
 /** True while any job runs: the worker runs one job at a time, so the UI starts one at a time. */
 export function isBusy(state: LabState): boolean {
-  const jobs = [state.load, state.evaluation, state.accuracy, state.laws, state.speed, state.generation, state.tuning, state.pruning.job, state.pruning.exported, state.loadedExport];
+  const jobs = [state.load, state.evaluation, state.accuracy, state.laws, state.speed, state.gpuBench, state.generation, state.tuning, state.pruning.job, state.pruning.exported, state.loadedExport];
   return jobs.some((job) => job.status === 'running') || state.tuning.exported === 'running';
 }
 

@@ -3,17 +3,19 @@
 
 import { createStore, type StoreApi } from 'zustand/vanilla';
 import { toLabErrorData } from '../errors';
-import type { AccuracyRequest, LawRequest, BenchRequest, ExportedFile, ExportRequest, FinetuneRequest, GenerateRequest, LabApi, PerplexityRequest, PrecisionRequest } from '../lab/lab-api';
+import type { AccuracyRequest, LawRequest, BenchRequest, GpuBenchRequest, ExportedFile, ExportRequest, FinetuneRequest, GenerateRequest, LabApi, PerplexityRequest, PrecisionRequest } from '../lab/lab-api';
 import type { ModelFileRef } from '../model/loaded-model';
 import { appendPoint, idleJob, initialLabState, isBusy, pointsFromResult, type JobKind, type LabState } from './lab-state';
 import { createPruningActions, type PruningActions } from './pruning-actions';
 import { idlePruneJob } from './pruning-state';
 import { defaultRunStorage, type RunStorage } from './run-storage';
 import { createRunsActions, type RunsActions } from './runs-actions';
+import { createSpeedActions, type SpeedActions } from './speed-actions';
+import { defaultSpeedStorage, type SpeedStorage } from './speed-storage';
 import { exportAndSave, exportRunning } from './export-and-save';
 import { readLocal, writeLocal } from './local-storage';
 
-export interface LabActions extends PruningActions, RunsActions {
+export interface LabActions extends PruningActions, RunsActions, SpeedActions {
   /** Reads the saved runs, asks the backend what it runs on and which pruning methods it has, then loads the first model (the bundled demo). */
   start(demoFiles: () => Promise<ModelFileRef[]>, demoName: string): Promise<void>;
   /**
@@ -29,6 +31,8 @@ export interface LabActions extends PruningActions, RunsActions {
   /** Zero-shot multiple-choice accuracy, live per item. */
   evaluateAccuracy(request: AccuracyRequest): Promise<void>;
   benchmark(request: BenchRequest): Promise<void>;
+  /** "Benchmark this model on my GPU": prefill, decode, decode against context, bandwidth and bounds; saved when done. */
+  benchmarkGpu(request: GpuBenchRequest): Promise<void>;
   generate(request: GenerateRequest): Promise<void>;
   /** Recovery fine-tuning of the pruned (or loaded) model, with its loss curve live. */
   finetune(request: FinetuneRequest): Promise<void>;
@@ -53,6 +57,7 @@ const jobLabels: Record<JobKind, string> = {
   accuracy: 'Measuring zero-shot accuracy',
   laws: 'Running the compression-law experiment',
   speed: 'Measuring speed',
+  gpuBench: 'Benchmarking the model on this GPU',
   generation: 'Generating text',
   tuning: 'Fine-tuning',
 };
@@ -60,8 +65,8 @@ const jobLabels: Record<JobKind, string> = {
 /** The name of the model last loaded, across reloads. */
 const LAST_MODEL_KEY = 'prunelab.lastModel';
 
-/** `runStorage`: where finished runs are kept (default: IndexedDB in a browser, memory elsewhere). */
-export function createLabStore(api: LabApi, runStorage: RunStorage = defaultRunStorage()): LabStore {
+/** `runStorage` / `speedStorage`: where finished runs and GPU benchmarks are kept (default: IndexedDB in a browser, memory elsewhere). */
+export function createLabStore(api: LabApi, runStorage: RunStorage = defaultRunStorage(), speedStorage: SpeedStorage = defaultSpeedStorage()): LabStore {
   // AbortControllers are not state (not plain data); they live beside the store.
   const controllers = new Map<JobKind, AbortController>();
 
@@ -93,13 +98,21 @@ export function createLabStore(api: LabApi, runStorage: RunStorage = defaultRunS
       }
     }
 
+    const runsActions = createRunsActions(runStorage, set, get, api);
     return {
       ...initialLabState(),
-      ...createRunsActions(runStorage, set, get, api),
+      ...runsActions,
+      ...createSpeedActions(speedStorage, set, get),
+      // "Clear runs" clears the saved GPU benchmarks too (what the lab keeps in this browser).
+      async clearRuns() {
+        await runsActions.clearRuns();
+        await get().clearSpeedRecords();
+      },
       ...createPruningActions(api, set, get, () => isBusy(get()), (result, method, request) => get().recordRun(result, method, request)),
 
       async start(demoFiles, demoName) {
         void get().loadRuns();
+        void get().loadSpeedRecords();
         const previous = readLocal(LAST_MODEL_KEY);
         if (previous && previous !== demoName) set({ previousModel: previous });
         try {
@@ -128,7 +141,7 @@ export function createLabStore(api: LabApi, runStorage: RunStorage = defaultRunS
           const backend = await api.setPrecision(request);
           const model = await api.modelSummary(); // its memory line follows the precision
           // Results measured at the other precision stay in the runs table; the panels start afresh.
-          set({ backend, precisionRequest: request, model, evaluation: { ...idleJob(), points: [] }, speed: idleJob(), generation: idleJob() });
+          set({ backend, precisionRequest: request, model, evaluation: { ...idleJob(), points: [] }, speed: idleJob(), gpuBench: { ...idleJob(), recordId: null }, generation: idleJob() });
         } catch (error) {
           get().showError(error, 'Changing the precision');
         }
@@ -154,6 +167,7 @@ export function createLabStore(api: LabApi, runStorage: RunStorage = defaultRunS
                 accuracy: idleJob(),
                 laws: { ...idleJob(), points: [] },
                 speed: idleJob(),
+                gpuBench: { ...idleJob(), recordId: null },
                 generation: idleJob(),
                 tuning: { ...idleJob(), trace: [], exported: 'idle' },
                 pruning: { ...state.pruning, job: idlePruneJob(), exported: { status: 'idle', files: [], savedTo: null } },
@@ -223,6 +237,20 @@ export function createLabStore(api: LabApi, runStorage: RunStorage = defaultRunS
           (signal) =>
             api.benchmark(request, { signal, onProgress: (progress) => set((s) => ({ speed: { ...s.speed, progress } })) }),
           (result) => set((s) => ({ speed: { ...s.speed, status: 'done', result } })),
+        );
+      },
+
+      async benchmarkGpu(request) {
+        if (isBusy(get())) return;
+        set({ gpuBench: { status: 'running', progress: null, result: null, recordId: null }, error: null });
+        await runJob(
+          'gpuBench',
+          (signal) => api.benchmarkGpu(request, { signal, onProgress: (progress) => set((s) => ({ gpuBench: { ...s.gpuBench, progress } })) }),
+          async (result) => {
+            set((s) => ({ gpuBench: { ...s.gpuBench, status: 'done', result } }));
+            const recordId = await get().recordSpeed(result);
+            set((s) => ({ gpuBench: { ...s.gpuBench, recordId } }));
+          },
         );
       },
 

@@ -1,10 +1,13 @@
-// Latency and throughput: prefill and per-token decode measured apart, median/min/max over runs.
+// Latency and throughput: prefill and per-token decode measured apart, median/min/max over runs ("Measure"); then
+// "Benchmark this model on my GPU" (speed/GpuBench: decode against context, bandwidth bound) and its saved measurements.
 
 import type { Stat } from '../lab/lab-api';
 import { isBusy } from '../store/lab-state';
 import { useCancelling, useLab } from '../store/use-lab';
 import { formatNumber } from './format';
 import { useStoredSetting } from './use-stored-setting';
+import { GpuBench } from './speed/GpuBench';
+import { SavedBenchmarks } from './speed/SavedBenchmarks';
 
 function StatRow({ label, stat, id, digits }: { label: string; stat: Stat; id: string; digits: number }) {
   return (
@@ -95,6 +98,8 @@ export function SpeedPanel() {
           </p>
         </>
       )}
+      <GpuBench />
+      <SavedBenchmarks />
     </section>
   );
 }

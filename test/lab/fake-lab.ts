@@ -13,6 +13,9 @@ import type {
   AccuracyResult,
   BackendInfo,
   BenchResult,
+  GpuBenchProgress,
+  GpuBenchRequest,
+  GpuBenchResult,
   ExportedFile,
   ExportRequest,
   GenerateResult,
@@ -151,6 +154,32 @@ export class FakeLab implements LabApi {
     return {
       promptTokens: 4, genTokens: 4, runs: 1, prefillMs: stat, prefillTokensPerS: stat, decodeMsPerToken: stat,
       decodeTokensPerS: stat, backend: 'wasm', adapter: null, isSoftwareAdapter: false,
+    };
+  }
+  /** GPU benchmark of the fake: decode takes 1 + context / 1000 ms per token, bandwidth 100 GB/s; progress per point, honours the signal. */
+  async benchmarkGpu(request: GpuBenchRequest, options: JobOptions<GpuBenchProgress> = {}): Promise<GpuBenchResult> {
+    if (!this.model) throw new LabError('no-model', 'No model loaded.');
+    const contexts = request.contexts ?? [16, 64, 256];
+    const figure = (contextTokens: number) => {
+      const ms = 1 + contextTokens / 1000;
+      const bytesPerToken = 4000 + 128 * contextTokens;
+      const boundTokensPerS = 100e9 / bytesPerToken;
+      return { contextTokens, msPerToken: { median: ms, min: ms, max: ms }, tokensPerS: { median: 1000 / ms, min: 1000 / ms, max: 1000 / ms }, bound: { contextTokens, bytesPerToken, boundTokensPerS, fractionOfBound: 1000 / ms / boundTokensPerS } };
+    };
+    const sweep = [];
+    for (const [i, c] of contexts.entries()) {
+      await tick(this.windowDelayMs);
+      throwIfCancelled(options.signal);
+      options.onProgress?.({ phase: 'sweep', fraction: (i + 1) / contexts.length, message: `point ${i + 1}`, point: i + 1, points: contexts.length, contextTokens: c });
+      sweep.push({ ...figure(c), fillMs: { median: c / 10, min: c / 10, max: c / 10 }, chunkTokens: Math.min(512, c) });
+    }
+    const stat = { median: 2, min: 1, max: 3 };
+    const P = request.promptTokens ?? 128;
+    return {
+      which: request.which ?? 'loaded', modelName: this.model.name, weightsHash: this.model.weightsHash, parameters: 1000, layers: 5, maxPositionEmbeddings: 512,
+      backend: 'webgpu', precision: 'fp32', adapter: { vendor: 'acme', architecture: 'fast', description: '' }, isSoftwareAdapter: false, userAgent: 'FakeBrowser/1',
+      weightsBytes: 4000, kvBytesPerToken: 128, bandwidth: { gbPerS: { median: 100, min: 90, max: 110 }, bytesPerBatch: 1, batches: 5 }, bandwidthNote: null, peakGpuBytes: 8000,
+      promptTokens: P, genTokens: request.genTokens ?? 64, runs: request.runs ?? 3, prefillMs: stat, prefillTokensPerS: stat, decode: figure(P), sweep, elapsedMs: 1,
     };
   }
   async generate(request: { prompt: string }, options: JobOptions<{ tokens: number; text: string }> = {}): Promise<GenerateResult> {
