@@ -154,8 +154,8 @@ function phasesOf(ctx: MemoryCheckContext, job: LabJob): Phase[] {
   const splitWeights = ctx.backend === 'webgpu'; // engines bind device weights, split to fit a binding
   const perplexity = (label: string, seqLen: number, windows: number, sessions: number): Phase[] =>
     isCount(seqLen, 2) && windows >= 1 ? [{ label, job: { kind: 'perplexity', seqLen, windows, batchWindows: engine.windowsPerBatch(seqLen), sessions, splitWeights } }] : [];
-  const decode = (label: string, promptTokens: number, newTokens: number, sessions: number): Phase[] =>
-    isCount(promptTokens) && isCount(newTokens) ? [{ label, job: { kind: 'decode', promptTokens: Math.min(promptTokens, context), newTokens, sessions, splitWeights } }] : [];
+  const decode = (label: string, promptTokens: number, newTokens: number, sessions: number, pastTokens = 0): Phase[] =>
+    isCount(promptTokens) && isCount(newTokens) ? [{ label, job: { kind: 'decode', promptTokens: Math.min(promptTokens, context), newTokens, pastTokens, sessions, splitWeights } }] : [];
   const bench = (label: string, r: BenchRequest, sessions: number): Phase[] => {
     const P = r.promptTokens ?? 128;
     const G = r.genTokens ?? 64;
@@ -173,9 +173,10 @@ function phasesOf(ctx: MemoryCheckContext, job: LabJob): Phase[] {
       return bench('bench', job.request, cap);
     case 'bench-gpu': {
       const { promptTokens: P, genTokens: G, maxContextTokens: C, chunkTokens: K } = job;
-      // The sweep's largest point: the cache holds C + G tokens; one fill run attends K new tokens (at most C; the lab
-      // keeps heads × K × C small) — the decode job's attention term is K × K, the cache term exact.
-      const sweep = isCount(C) && isCount(K) && C + G <= context ? decode(`GPU benchmark (decode after ${C} tokens of context)`, Math.min(K, C), C + G - Math.min(K, C), cap) : [];
+      // The sweep's largest point: its last fill run attends K new tokens to the C − K cached before them (the lab keeps
+      // heads × K × C small), then G steps: the cache holds C + G tokens.
+      const k = Math.min(K, C);
+      const sweep = isCount(C) && isCount(K) && C + G <= context ? decode(`GPU benchmark (decode after ${C} tokens of context)`, k, G, cap, C - k) : [];
       return [...bench('GPU benchmark (prefill and decode)', { promptTokens: P, genTokens: G }, cap), ...sweep];
     }
     case 'generate':

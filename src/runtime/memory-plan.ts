@@ -74,8 +74,11 @@ export type StatsKind = 'none' | 'norms' | 'gram';
 export type MemoryJob =
   /** Batched NLL windows (Engine.scoreWindows): `batchWindows` per run, `windows` in all. */
   | { kind: 'perplexity'; seqLen: number; windows: number; batchWindows: number; sessions?: number; splitWeights?: boolean }
-  /** Prefill of `promptTokens` then KV-cache steps (generate, bench). */
-  | { kind: 'decode'; promptTokens: number; newTokens: number; sessions?: number; splitWeights?: boolean }
+  /**
+   * Prefill of `promptTokens` then KV-cache steps (generate, bench). `pastTokens` (default 0): tokens already
+   * cached when the prompt runs (a cache filled in chunks: the chunk's attention spans past + prompt keys).
+   */
+  | { kind: 'decode'; promptTokens: number; newTokens: number; pastTokens?: number; sessions?: number; splitWeights?: boolean }
   /**
    * Calibration runs (runtime/calibration-runner.ts): 'blocks' = sequential block runs with statistics
    * (Wanda, SparseGPT, OWL, NeuroAL), 'gated-nll' = full model with logits (SLEB), 'block-influence' =
@@ -199,12 +202,13 @@ export function estimateJobMemory(shape: MemoryShape, job: MemoryJob, precision:
     case 'decode': {
       const sessions = job.sessions ?? 1;
       const P = job.promptTokens;
-      const tokens = Math.min(P + job.newTokens, shape.maxPositions);
+      const past = job.pastTokens ?? 0;
+      const tokens = Math.min(past + P + job.newTokens, shape.maxPositions);
       const kv = 2 * kvCacheBytes(shape, tokens, 1, bytes);
-      const a = forwardActivations(shape, 1, P, P, { tokens: 1, logSoftmax: false });
+      const a = forwardActivations(shape, 1, P, Math.min(past + P, shape.maxPositions), { tokens: 1, logSoftmax: false });
       const { kvHeads, headDim } = maxLayer(shape);
       const present = { name: `KV cache [1, ${kvHeads}, ${tokens}, ${headDim}] per layer`, bytes: kvHeads * tokens * headDim * bytes };
-      return make(sessions, sessions * model, kv, a.bytes, [...a.tensors, present], `prompt ${P} + ${job.newTokens} new tokens`);
+      return make(sessions, sessions * model, kv, a.bytes, [...a.tensors, present], `${past > 0 ? `${past} cached + ` : ''}prompt ${P} + ${job.newTokens} new tokens`);
     }
     case 'train': {
       // Per trainable value, fp32: the weight, m and v (×2 on the device while the AdamW graph swaps them)

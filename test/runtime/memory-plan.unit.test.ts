@@ -93,6 +93,16 @@ describe('estimateJobMemory on a Qwen2.5-0.5B shape', () => {
     expect(long.kvCacheBytes).toBe(2 * 24 * 2 * 2 * 64 * 32_768 * 4);
   });
 
+  it('decode after a cache filled in chunks: the chunk attends to past + chunk keys, the cache holds past + chunk + new', () => {
+    const e = estimateJobMemory(qwen, { kind: 'decode', promptTokens: 512, newTokens: 64, pastTokens: 3584 });
+    expect(e.kvCacheBytes).toBe(2 * (24 * 2 * 2 * 64 * (3584 + 512 + 64) * 4));
+    // Scores [14 heads, 512 queries, 4096 keys], twice (scores and softmax): 8× the 512-key figure.
+    const scores = (keys: number) => 2 * 14 * 512 * keys * 4;
+    const alone = estimateJobMemory(qwen, { kind: 'decode', promptTokens: 512, newTokens: 64 });
+    expect(e.activationBytes - alone.activationBytes).toBe(scores(4096) - scores(512));
+    expect(e.batch).toBe('3584 cached + prompt 512 + 64 new tokens');
+  });
+
   it('SparseGPT calibration: 16 windows per run, all 64 windows of stream, Gram matrices and the solver copies', () => {
     expect(calibrationWindowsPerRun(qwen, 256, false)).toBe(16); // 4096 tokens per run
     expect(calibrationWindowsPerRun(qwen, 256, true)).toBe(1); // 64 Mi logits per run
