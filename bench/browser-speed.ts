@@ -12,7 +12,9 @@
 //   npm run bench:browser -- [--presets stories260k,smollm2-135m] [--variants dense,blocks-20,blocks-40,channels-25,wanda-50]
 //       [--dtype f16|f32] [--precision auto|fp32|fp16] [--prompt 128,512] [--gen 128] [--long-context 1024] [--runs 5] [--warmup 1]
 //       [--gpu] [--headed] [--chromium /usr/bin/chromium] [--port 4392] [--dist /tmp/dist-browser-speed] [--no-build]
-//       [--peer transformers.js|none] [--peer-port 4393] [--peer-dist /tmp/dist-transformers-page]
+//       [--peer transformers.js|none] [--peer-port 4393] [--peer-dist /tmp/dist-transformers-page] [--sweep-up-to 4096] [--sweep-gen 16]
+// Each dense and pruned figure also gets decode ms/token against context (Lab.benchmarkGpu's sweep, up to
+// --sweep-up-to tokens or the model's limit; 0: none) and the sweep's largest jump between neighbouring points.
 // --gpu adds Chromium's Vulkan switches for Linux GPU servers (run under Xvfb with --headed where headless has
 // no GPU). Without a GPU, Chromium's WebGPU is SwiftShader, a CPU renderer: its timings say nothing about GPUs.
 
@@ -48,6 +50,9 @@ interface Options {
   peer: PeerId;
   peerPort: number;
   peerDist: string;
+  /** Decode-against-context sweep up to this many tokens (0: none), timing sweepGen steps per point. */
+  sweepUpTo: number;
+  sweepGen: number;
 }
 
 /** The model folder of a preset: stories260K as bundled, or a random-weight folder with a real release's shape. */
@@ -70,7 +75,22 @@ type BenchApi = {
   } | null>;
   prune(request: unknown): Promise<{ layersAfter: number; parametersAfter: number }>;
   benchmark(request: unknown): Promise<{ prefillMs: Record<string, number>; prefillTokensPerS: Record<string, number>; decodeMsPerToken: Record<string, number>; decodeTokensPerS: Record<string, number> }>;
+  benchmarkGpu(request: unknown): Promise<{ sweep: { contextTokens: number; msPerToken: { median: number; min: number; max: number }; tokensPerS: { median: number }; bound: { fractionOfBound: number } | null }[] }>;
 };
+
+/**
+ * Decode ms/token against context (the lab's "Benchmark this model on my GPU" sweep, Lab.benchmarkGpu) up to
+ * --sweep-up-to tokens (at most the model's limit), with the largest jump between neighbouring points: a cache
+ * that allocates in steps shows one.
+ */
+async function contextSweep(page: Page, o: Options, which: 'loaded' | 'pruned'): Promise<Record<string, unknown> | null> {
+  if (o.sweepUpTo <= 0) return null;
+  const r = await callApi(page, 'benchmarkGpu', { which, promptTokens: Math.min(...o.promptTokens), genTokens: o.sweepGen, runs: o.runs, warmupRuns: o.warmupRuns, upToTokens: o.sweepUpTo });
+  const points = r.sweep.map((p) => ({ contextTokens: p.contextTokens, msPerToken: p.msPerToken, tokensPerS: round(p.tokensPerS.median, 2), fractionOfBound: p.bound ? round(p.bound.fractionOfBound, 4) : null }));
+  let largestJump = 1;
+  for (let i = 1; i < points.length; i++) largestJump = Math.max(largestJump, points[i].msPerToken.median / points[i - 1].msPerToken.median);
+  return { genTokens: o.sweepGen, points, largestJump: round(largestJump, 3) };
+}
 
 /** Calls the page's LabClient (window.prunelabBench, set by ?bench): `method(...args)`, structured-cloned back. */
 function callApi<M extends keyof BenchApi>(page: Page, method: M, ...args: Parameters<BenchApi[M]>): ReturnType<BenchApi[M]> {
@@ -145,11 +165,13 @@ async function runVariant(browser: Browser, o: Options, url: string, preset: str
     // Dense and pruned in the same page, one after the other, so their ratio shares the page's conditions.
     const dense = await measure(page, o, 'loaded', contextTokens);
     row.dense = dense;
+    row.denseSweep = await contextSweep(page, o, 'loaded');
     const gbPerS = bandwidth?.gbPerS.median ?? null;
     row.denseBound = decodeBound(dense, gbPerS, summary.memory.weightsBytes, kvBytesPerBlock * summary.numLayers);
     if (plan.prune) {
       const pruned = await measure(page, o, 'pruned', contextTokens);
       row.pruned = pruned;
+      row.prunedSweep = await contextSweep(page, o, 'pruned');
       row.prunedBound = decodeBound(pruned, gbPerS, prunedWeightsBytes, kvBytesPerBlock * prunedLayers);
       row.speedups = speedups(pruned, dense, plan, summary.numLayers);
     }
@@ -257,6 +279,8 @@ async function main(): Promise<void> {
     peer,
     peerPort: num('peer-port', 4393),
     peerDist: path.resolve(flags.get('peer-dist') ?? '/tmp/dist-transformers-page'),
+    sweepUpTo: Number(flags.get('sweep-up-to') ?? 4096),
+    sweepGen: num('sweep-gen', 16),
   });
   printResult('browser-speed', result);
 }

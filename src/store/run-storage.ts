@@ -10,7 +10,7 @@
 // 'strict' where the browser has it; lab/indexed-db.ts), so a run the table shows as saved survives a tab crash.
 
 import type { RunRecord } from './run-record';
-import { storeTransactions, transactionDone } from '../lab/indexed-db';
+import { indexedDbKeyedStore, memoryKeyedStore, type KeyedStore } from '../lab/keyed-store';
 import { runRecordFromJson } from './runs-import';
 
 /** The version of the stored record format this build writes. v1: no `schemaVersion`; v2: tagged, `fp32BytesAfter` always present. */
@@ -149,63 +149,13 @@ function tally(report: StoredRuns, value: unknown): 'keep' | 'delete' | { rewrit
 const emptyReport = (): StoredRuns => ({ runs: [], migrated: 0, newer: 0, discarded: [] });
 const isNewer = (value: unknown) => isObject(value) && typeof value.schemaVersion === 'number' && value.schemaVersion > RUNS_SCHEMA_VERSION;
 
-/**
- * Keeps stored records in a Map (a structured clone on the way in and out, as IndexedDB would); `initial` are
- * records as found in storage (any version, or not runs at all).
- */
-export function memoryRunStorage(initial: readonly unknown[] = []): RunStorage {
-  const records = new Map<unknown, unknown>(initial.map((r, i) => [isObject(r) && r.id !== undefined ? r.id : Symbol(`record ${i}`), structuredClone(r)]));
+/** Runs kept in `store`: loads check (and migrate, or discard) what is stored; writes store the tagged form. */
+export function keyedRunStorage(store: KeyedStore): RunStorage {
   const storage: RunStorage = {
     async load() {
+      // One pass (one readwrite transaction in IndexedDB): read every record, rewrite the migrated ones, delete the unreadable ones.
       const report = emptyReport();
-      for (const [key, value] of [...records]) {
-        const action = tally(report, value);
-        if (action === 'delete') records.delete(key);
-        else if (action !== 'keep') records.set(key, structuredClone(action.rewrite));
-      }
-      report.runs = report.runs.map((run) => structuredClone(run)).sort(byFinish);
-      return report;
-    },
-    async loadAll() {
-      return (await storage.load()).runs;
-    },
-    async put(run) {
-      records.set(run.id, structuredClone(storedFormOf(run)));
-    },
-    async putAll(runs) {
-      for (const run of runs) records.set(run.id, structuredClone(storedFormOf(run)));
-    },
-    async delete(id) {
-      records.delete(id);
-    },
-    async clear() {
-      for (const [key, value] of [...records]) if (!isNewer(value)) records.delete(key);
-    },
-  };
-  return storage;
-}
-
-export const runsDatabaseName = 'prunelab';
-export const runsStoreName = 'runs';
-
-export function indexedDbRunStorage(factory: IDBFactory): RunStorage {
-  const transaction = storeTransactions(factory, runsDatabaseName, runsStoreName);
-  const storage: RunStorage = {
-    async load() {
-      // One readwrite transaction: read every record, rewrite the migrated ones, delete the unreadable ones.
-      const tx = await transaction('readwrite');
-      const done = transactionDone(tx);
-      const report = emptyReport();
-      const cursorRequest = tx.objectStore(runsStoreName).openCursor();
-      cursorRequest.onsuccess = () => {
-        const cursor = cursorRequest.result;
-        if (!cursor) return;
-        const action = tally(report, cursor.value);
-        if (action === 'delete') cursor.delete();
-        else if (action !== 'keep') cursor.update(action.rewrite);
-        cursor.continue();
-      };
-      await done;
+      await store.scan((value) => tally(report, value));
       report.runs.sort(byFinish);
       return report;
     },
@@ -213,35 +163,31 @@ export function indexedDbRunStorage(factory: IDBFactory): RunStorage {
       return (await storage.load()).runs;
     },
     async put(run) {
-      const tx = await transaction('readwrite');
-      tx.objectStore(runsStoreName).put(storedFormOf(run));
-      await transactionDone(tx);
+      await store.putAll([storedFormOf(run)]);
     },
     async putAll(runs) {
-      if (runs.length === 0) return;
-      const tx = await transaction('readwrite');
-      const store = tx.objectStore(runsStoreName);
-      for (const run of runs) store.put(storedFormOf(run));
-      await transactionDone(tx);
+      await store.putAll(runs.map(storedFormOf));
     },
     async delete(id) {
-      const tx = await transaction('readwrite');
-      tx.objectStore(runsStoreName).delete(id);
-      await transactionDone(tx);
+      await store.delete(id);
     },
     async clear() {
-      const tx = await transaction('readwrite');
-      const cursorRequest = tx.objectStore(runsStoreName).openCursor();
-      cursorRequest.onsuccess = () => {
-        const cursor = cursorRequest.result;
-        if (!cursor) return;
-        if (!isNewer(cursor.value)) cursor.delete();
-        cursor.continue();
-      };
-      await transactionDone(tx);
+      await store.scan((value) => (isNewer(value) ? 'keep' : 'delete'));
     },
   };
   return storage;
+}
+
+/** Records in memory (a structured clone on the way in and out, as IndexedDB would); `initial` as found in storage (any version, or not runs at all). */
+export function memoryRunStorage(initial: readonly unknown[] = []): RunStorage {
+  return keyedRunStorage(memoryKeyedStore(initial));
+}
+
+export const runsDatabaseName = 'prunelab';
+export const runsStoreName = 'runs';
+
+export function indexedDbRunStorage(factory: IDBFactory): RunStorage {
+  return keyedRunStorage(indexedDbKeyedStore(factory, runsDatabaseName, runsStoreName));
 }
 
 /** IndexedDB where the environment has it (the browser), else memory (Node tests, private modes without it). */

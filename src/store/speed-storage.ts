@@ -4,7 +4,7 @@
 // build's record is hidden and left stored, an unreadable one is deleted and counted. Every write is one readwrite
 // transaction awaited to `complete` (lab/indexed-db.ts). Must not import React, the worker or the engine.
 
-import { storeTransactions, transactionDone } from '../lab/indexed-db';
+import { indexedDbKeyedStore, memoryKeyedStore, type KeyedStore } from '../lab/keyed-store';
 import { SPEED_SCHEMA_VERSION, speedRecordFromJson, type SpeedRecord } from './speed-record';
 
 export interface StoredSpeedRecords {
@@ -73,71 +73,37 @@ export function storedSpeedNotice(report: Pick<StoredSpeedRecords, 'newer' | 'di
   return parts.length > 0 ? parts.join(' ') : null;
 }
 
-/** Records in a Map, structured-cloned on the way in and out as IndexedDB would; `initial` as found in storage (any form). */
-export function memorySpeedStorage(initial: readonly unknown[] = []): SpeedStorage {
-  const records = new Map<unknown, unknown>(initial.map((r, i) => [isObject(r) && r.id !== undefined ? r.id : Symbol(`record ${i}`), structuredClone(r)]));
+/** Saved measurements kept in `store`: loads check (or discard) what is stored; writes store the tagged form. */
+export function keyedSpeedStorage(store: KeyedStore): SpeedStorage {
   return {
     async load() {
       const report = emptyReport();
-      for (const [key, value] of [...records]) if (tally(report, value)) records.delete(key);
+      await store.scan((value) => (tally(report, value) ? 'delete' : 'keep'));
       report.records.sort(bySaved);
       return report;
     },
     async put(record) {
-      records.set(record.id, structuredClone(storedSpeedFormOf(record)));
+      await store.putAll([storedSpeedFormOf(record)]);
     },
     async delete(id) {
-      records.delete(id);
+      await store.delete(id);
     },
     async clear() {
-      for (const [key, value] of [...records]) if (!isNewer(value)) records.delete(key);
+      await store.scan((value) => (isNewer(value) ? 'keep' : 'delete'));
     },
   };
+}
+
+/** Records in memory (structured-cloned as IndexedDB would); `initial` as found in storage (any form). */
+export function memorySpeedStorage(initial: readonly unknown[] = []): SpeedStorage {
+  return keyedSpeedStorage(memoryKeyedStore(initial));
 }
 
 export const speedDatabaseName = 'prunelab-benchmarks';
 export const speedStoreName = 'benchmarks';
 
 export function indexedDbSpeedStorage(factory: IDBFactory): SpeedStorage {
-  const transaction = storeTransactions(factory, speedDatabaseName, speedStoreName);
-  return {
-    async load() {
-      const tx = await transaction('readwrite');
-      const done = transactionDone(tx);
-      const report = emptyReport();
-      const cursorRequest = tx.objectStore(speedStoreName).openCursor();
-      cursorRequest.onsuccess = () => {
-        const cursor = cursorRequest.result;
-        if (!cursor) return;
-        if (tally(report, cursor.value)) cursor.delete();
-        cursor.continue();
-      };
-      await done;
-      report.records.sort(bySaved);
-      return report;
-    },
-    async put(record) {
-      const tx = await transaction('readwrite');
-      tx.objectStore(speedStoreName).put(storedSpeedFormOf(record));
-      await transactionDone(tx);
-    },
-    async delete(id) {
-      const tx = await transaction('readwrite');
-      tx.objectStore(speedStoreName).delete(id);
-      await transactionDone(tx);
-    },
-    async clear() {
-      const tx = await transaction('readwrite');
-      const cursorRequest = tx.objectStore(speedStoreName).openCursor();
-      cursorRequest.onsuccess = () => {
-        const cursor = cursorRequest.result;
-        if (!cursor) return;
-        if (!isNewer(cursor.value)) cursor.delete();
-        cursor.continue();
-      };
-      await transactionDone(tx);
-    },
-  };
+  return keyedSpeedStorage(indexedDbKeyedStore(factory, speedDatabaseName, speedStoreName));
 }
 
 /** IndexedDB in a browser, else memory. */
