@@ -25,6 +25,7 @@ import { build, startPreview, stopPreview } from './browser-serve';
 import { measurePeer, peerFields, planPeer, startPeer, type PeerId, type PeerSession } from './browser-speed-peer';
 import { log, machineInfo, parseFlags, printResult, round } from './common';
 import { presetFolderRow, weightDtypes, type WeightDtype } from './random-model';
+import { KV_CACHE_ELEMENT_BYTES } from '../src/evaluation/decode-bound';
 import { decodeBound, parseVariants, speedups, variantPlan, type SpeedFigures, type VariantId } from './speed-plan';
 
 const GPU_ARGS = ['--enable-features=Vulkan,VulkanFromANGLE,DefaultANGLEVulkan', '--use-angle=vulkan', '--use-vulkan', '--ignore-gpu-blocklist', '--enable-gpu-rasterization'];
@@ -147,9 +148,7 @@ async function runVariant(browser: Browser, o: Options, url: string, preset: str
     const plan = variantPlan(variant, summary.numLayers);
     const contextTokens = summary.maxPositionEmbeddings;
     const row: Record<string, unknown> = { preset, variant, backend, layers: summary.numLayers, parameters: summary.parameters, precision: summary.memory.precision };
-    // Bytes per element as the runtime holds them (fp16 weights and cache at fp16 precision).
-    const elementBytes = summary.memory.precision === 'fp16' ? 2 : 4;
-    const kvBytesPerBlock = 2 * summary.layers[0].numKvHeads * summary.layers[0].headDim * elementBytes;
+    const kvBytesPerBlock = 2 * summary.layers[0].numKvHeads * summary.layers[0].headDim * KV_CACHE_ELEMENT_BYTES;
     const bandwidth = await workerGpu(page, 'readBandwidth');
     row.bandwidthGBps = bandwidth?.gbPerS ?? null;
     let prunedWeightsBytes = summary.memory.weightsBytes;

@@ -42,7 +42,7 @@ async function openPage(browser: import('@playwright/test').Browser, url: string
   return page;
 }
 
-/** The largest ratio between neighbouring points' ms/token, over the ratio their contexts alone would explain (≥ 1). */
+/** The largest ratio between neighbouring points' ms/token (≥ 1): a cache that allocates in steps shows one. */
 function largestJump(points: { contextTokens: number; msPerToken: number }[]): number {
   let worst = 1;
   for (let i = 1; i < points.length; i++) worst = Math.max(worst, points[i].msPerToken / points[i - 1].msPerToken);

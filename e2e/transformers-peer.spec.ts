@@ -2,7 +2,7 @@
 // demo model and continues a prompt exactly as our engine does in Node: the export is correct where users
 // load it. The peer page (bench/transformers-page, built here with vite in ~1 s) and the exported folder are
 // served by the spec's own server (bench/transformers-page/serve.ts, COOP/COEP) on PRUNELAB_PEER_PORT
-// (default 4394); nothing may be fetched from elsewhere.
+// (default: a free port); nothing may be fetched from elsewhere.
 
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -13,12 +13,13 @@ import { startPeerServer } from '../bench/transformers-page/serve';
 import { runPeer } from '../bench/transformers-peer';
 import { nodeLab, writeFolder } from './helpers';
 
-const port = Number(process.env.PRUNELAB_PEER_PORT ?? 4394);
+// A free port unless PRUNELAB_PEER_PORT names one.
+const port = Number(process.env.PRUNELAB_PEER_PORT ?? 0);
 const PROMPT = 'Once upon a time';
 const NEW_TOKENS = 12;
 
 base('transformers.js on WebGPU continues the lab\'s transformers.js export of the demo model as our engine does in Node; nothing leaves the origin', async ({ browser }) => {
-  base.setTimeout(180_000);
+  base.setTimeout(300_000);
   // Ours: the engine in Node (WASM EP) on the demo model; the same lab then exports it unpruned.
   const lab = await nodeLab();
   const ours = await lab.generate({ prompt: PROMPT, maxNewTokens: NEW_TOKENS });

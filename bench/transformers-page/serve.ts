@@ -80,8 +80,10 @@ export function startPeerServer(o: PeerServeOptions): Promise<PeerServer> {
   return new Promise((resolve, reject) => {
     server.once('error', reject);
     server.listen(o.port, '127.0.0.1', () => {
+      // Port 0: the system picks a free one (tests running side by side never collide).
+      const port = (server.address() as { port: number }).port;
       resolve({
-        url: `http://127.0.0.1:${o.port}/`,
+        url: `http://127.0.0.1:${port}/`,
         requests,
         close: () => new Promise<void>((done) => {
           server.closeAllConnections();

@@ -84,6 +84,7 @@ export async function runBenchmark(decoder: Decoder, request: BenchRequest, opti
     const run = warm ? r + 1 : r - warmupRuns + 1;
     throwIfCancelled(options.signal);
     options.onProgress?.({ run, runs: warm ? warmupRuns : runs, phase: warm ? 'warmup' : 'prefill' });
+    await decoder.reserve?.(P + G); // the cache holds P + G tokens from the start: no growth inside the timed steps
     const t0 = performance.now();
     let logits = await decoder.prefill(prompt);
     const t1 = performance.now();

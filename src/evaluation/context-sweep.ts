@@ -154,6 +154,7 @@ export async function runContextSweep(decoder: ContextDecoder, request: SweepReq
       const run = isWarm ? r + 1 : r - warm + 1;
       const base = { point: p + 1, points: contexts.length, contextTokens: c, run, runs: isWarm ? warm : runs };
       options.onProgress?.({ phase: isWarm ? 'warmup' : 'filling', ...base });
+      await decoder.reserve?.(c + G); // room for the timed steps too: a fixed cache must not grow inside them
       const t0 = performance.now();
       let logits = await fill(c, chunk);
       const t1 = performance.now();

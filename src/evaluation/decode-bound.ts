@@ -18,10 +18,8 @@ export function kvBytesPerToken(layers: readonly { numKvHeads: number; headDim: 
   return layers.reduce((sum, l) => sum + 2 * l.numKvHeads * l.headDim * elementBytes, 0);
 }
 
-/** Bytes of a KV cache element at a compute precision (the runtime holds the cache at the weights' precision). */
-export function kvElementBytes(precision: 'fp32' | 'fp16'): number {
-  return precision === 'fp16' ? 2 : 4;
-}
+/** Bytes of a KV cache element: the runtime holds the cache in float32 at every weight precision (graph/graph-parts). */
+export const KV_CACHE_ELEMENT_BYTES = 4;
 
 /** Bytes read for one new token with `contextTokens` cached: every weight once, the whole cache once. */
 export function decodeBytesPerToken(weightsBytes: number, kvBytesPerCachedToken: number, contextTokens: number): number {

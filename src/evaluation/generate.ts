@@ -11,6 +11,8 @@ export interface GenerateProgress {
 export interface Decoder {
   prefill(ids: number[]): Promise<Float32Array>;
   step(token: number): Promise<Float32Array>;
+  /** Makes room for `tokens` tokens in the cache before they come (so a fixed cache does not grow mid-measurement). */
+  reserve?(tokens: number): Promise<void>;
 }
 
 export interface GenerateOptions {

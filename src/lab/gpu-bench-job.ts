@@ -6,7 +6,7 @@
 import { throwIfCancelled } from '../errors';
 import { runBenchmark } from '../evaluation/benchmark';
 import { runContextSweep } from '../evaluation/context-sweep';
-import { decodeBoundAt, kvBytesPerToken, kvElementBytes } from '../evaluation/decode-bound';
+import { decodeBoundAt, KV_CACHE_ELEMENT_BYTES, kvBytesPerToken } from '../evaluation/decode-bound';
 import { parameterCount, type ModelSpec } from '../model/model-spec';
 import type { Engine } from '../runtime/engine';
 import { resetWebGpuPeak, webGpuBufferStats, webGpuReadBandwidth } from '../runtime/gpu-device';
@@ -87,7 +87,7 @@ export async function runGpuBenchJob(job: GpuBenchJob, options: JobOptions<GpuBe
     throwIfCancelled(options.signal);
   }
   const precision = heldPrecision(backend.backend, backend.precision);
-  const kvBytes = kvBytesPerToken(spec.layers, kvElementBytes(precision));
+  const kvBytes = kvBytesPerToken(spec.layers, KV_CACHE_ELEMENT_BYTES);
   const gbPerS = bandwidth?.gbPerS.median ?? null;
   const bound = (tokensPerS: number, contextTokens: number) => decodeBoundAt(tokensPerS, gbPerS, job.weightsBytes, kvBytes, contextTokens);
   const nav = (globalThis as { navigator?: { userAgent?: string } }).navigator;

@@ -417,6 +417,8 @@ export class Lab implements LabApi {
         return await runGpuBenchJob(job, options);
       } finally {
         await own?.dispose();
+        // The sweep grew the loaded model's cache up to its longest context: give that memory back.
+        model.engine.releaseCache();
       }
     });
   }

@@ -75,6 +75,10 @@ export interface Engine {
   step(token: number): Promise<Float32Array>;
   /** Appends several tokens to the cache in one run (a prompt in chunks); returns the last one's logits [vocab]. */
   extend(ids: number[]): Promise<Float32Array>;
+  /** Makes room for `tokens` tokens in the cache now (a fixed cache grows here, not during a timed or later step). */
+  reserve(tokens: number): Promise<void>;
+  /** Frees the cache's buffers (a fixed cache keeps them across prompts otherwise); the next prefill makes new ones. */
+  releaseCache(): void;
   resetCache(): void;
   /** Releases every session (and the cache) now; the engine stays usable and rebuilds what it needs. */
   releaseSessions(): Promise<void>;
@@ -244,42 +248,53 @@ class OrtEngine implements Engine {
 
   private prefilled = false;
 
-  private async decode(ids: number[]): Promise<Float32Array> {
+  /** Runs `ids` through the decode session: a new prompt (`append` null) or appended to it by step() / extend(). */
+  private async decode(ids: number[], append: 'step' | 'extend' | null): Promise<Float32Array> {
+    if (append && !this.prefilled) throw new LabError('bad-argument', `${append}() before prefill()`);
     const session = await this.session('decode');
+    // The device may have been lost since the prefill (session() then drops the cache with it).
+    if (append && !this.prefilled) throw new LabError('device-lost', 'the GPU device was lost since the prompt was run, and the KV cache with it: run the prompt again');
     const pastLength = this.cache.length;
     const total = pastLength + ids.length;
     const feeds = this.decoderFeeds(ids, pastLength, {}); // checks the context before the cache grows
     const past = await this.cache.prepare(total);
     // Fixed on the device: present.* are bound to the past buffers (written in place); every other output is fetched as usual.
     const fetches = past.fetches ? { ...Object.fromEntries(session.outputNames.map((n) => [n, null])), ...past.fetches } : undefined;
-    let out: ort.InferenceSession.OnnxValueMapType;
+    let logits: Float32Array;
     try {
-      out = await run(session, { ...feeds, ...past.feeds }, this.backend, fetches);
+      const out = await run(session, { ...feeds, ...past.feeds }, this.backend, fetches);
+      this.cache.commit(out, total); // the growing cache takes (and later disposes) the new present tensors
+      logits = await readFloat32(out.logits as ort.Tensor);
     } catch (error) {
-      this.resetCache(); // a half-written cache must not be extended
+      this.releaseCache(); // a half-written (or lost) cache must not be extended
       throw error;
     }
-    const logits = await readFloat32(out.logits as ort.Tensor);
-    this.cache.commit(out, total);
     this.prefilled = true;
     return logits;
+  }
+
+  async reserve(tokens: number): Promise<void> {
+    await this.cache.reserve(tokens);
+  }
+
+  releaseCache(): void {
+    this.resetCache();
+    this.cache.dispose();
   }
 
   async prefill(ids: number[]): Promise<Float32Array> {
     if (ids.length === 0) throw new LabError('bad-argument', 'prefill needs at least one token');
     this.resetCache();
-    return this.decode(ids);
+    return this.decode(ids, null);
   }
 
   async step(token: number): Promise<Float32Array> {
-    if (!this.prefilled) throw new LabError('bad-argument', 'step() before prefill()');
-    return this.decode([token]);
+    return this.decode([token], 'step');
   }
 
   async extend(ids: number[]): Promise<Float32Array> {
-    if (!this.prefilled) throw new LabError('bad-argument', 'extend() before prefill()');
     if (ids.length === 0) throw new LabError('bad-argument', 'extend needs at least one token');
-    return this.decode(ids);
+    return this.decode(ids, 'extend');
   }
 
   /** The device the sessions ran on is gone: forget them and their buffers (nothing to release there); the next call rebuilds on a new device. */
@@ -294,8 +309,7 @@ class OrtEngine implements Engine {
   }
 
   async releaseSessions(): Promise<void> {
-    this.resetCache();
-    this.cache.dispose();
+    this.releaseCache();
     const sessions = [...this.sessions.values()];
     this.sessions.clear();
     // A session that failed to build holds nothing to release (its error was reported when it failed).

@@ -23,6 +23,8 @@ export interface KvCache {
   readonly capacity: number;
   /** Bytes of the cache buffers now allocated (both key and value, every layer). */
   readonly bytesAllocated: number;
+  /** Makes room for `total` tokens now, keeping what is held (fixed caches; growing ones grow per run anyway). */
+  reserve(total: number): Promise<void>;
   /** Feeds for past_key_values.* with room for `total` tokens, and the outputs to bind (fixed on the device). */
   prepare(total: number): Promise<{ feeds: Record<string, ort.Tensor>; fetches: Record<string, ort.Tensor> | null }>;
   /** The run finished with `total` tokens held; `outputs` are its present.* values. */
@@ -64,6 +66,8 @@ export class GrowingKvCache implements KvCache {
     return this.layers.reduce((n, l) => n + 2 * l.numKvHeads * l.headDim * this.length * 4, 0);
   }
 
+  async reserve(): Promise<void> {}
+
   async prepare(): Promise<{ feeds: Record<string, ort.Tensor>; fetches: null }> {
     if (this.past) return { feeds: this.past, fetches: null };
     const feeds: Record<string, ort.Tensor> = {};
@@ -103,6 +107,10 @@ export class HostFixedKvCache implements KvCache {
 
   get bytesAllocated(): number {
     return this.layers.reduce((n, l) => n + 2 * l.numKvHeads * l.headDim * this.capacity * 4, 0);
+  }
+
+  async reserve(total: number): Promise<void> {
+    await this.prepare(total);
   }
 
   async prepare(total: number): Promise<{ feeds: Record<string, ort.Tensor>; fetches: null }> {
@@ -149,6 +157,8 @@ function copyHeads(from: Float32Array, to: Float32Array, KV: number, fromCapacit
 export interface KvDevice extends GpuDeviceLike {
   createCommandEncoder(): { copyBufferToBuffer(src: GpuBufferLike, srcOffset: number, dst: GpuBufferLike, dstOffset: number, size: number): void; finish(): unknown };
   queue: GpuDeviceLike['queue'] & { submit(commands: unknown[]): void };
+  pushErrorScope(filter: 'out-of-memory'): void;
+  popErrorScope(): Promise<{ message: string } | null>;
 }
 
 // GPUBufferUsage.STORAGE | COPY_SRC | COPY_DST
@@ -173,9 +183,13 @@ export class DeviceFixedKvCache implements KvCache {
     return this.buffers ? [...this.buffers.values()].reduce((n, b) => n + b.buffer.size, 0) : 0;
   }
 
-  async prepare(total: number): Promise<{ feeds: Record<string, ort.Tensor>; fetches: Record<string, ort.Tensor> }> {
+  async reserve(total: number): Promise<void> {
     const capacity = kvCapacityFor(total, this.contextLength, this.capacity);
     if (!this.buffers || capacity !== this.capacity) await this.allocate(capacity);
+  }
+
+  async prepare(total: number): Promise<{ feeds: Record<string, ort.Tensor>; fetches: Record<string, ort.Tensor> }> {
+    await this.reserve(total);
     const feeds: Record<string, ort.Tensor> = {};
     const fetches: Record<string, ort.Tensor> = {};
     for (const { past, present } of names(this.layers)) {
@@ -191,6 +205,9 @@ export class DeviceFixedKvCache implements KvCache {
     const device = await this.device();
     const next = new Map<string, { buffer: GpuBufferLike; tensor: ort.Tensor }>();
     const encoder = this.buffers && this.length > 0 ? device.createCommandEncoder() : null;
+    // WebGPU does not throw when memory runs out: createBuffer returns an invalid buffer and the error scope says so.
+    device.pushErrorScope('out-of-memory');
+    let failure: unknown = null;
     try {
       for (const { i, past } of names(this.layers)) {
         const { numKvHeads: KV, headDim: hd } = this.layers[i];
@@ -201,8 +218,14 @@ export class DeviceFixedKvCache implements KvCache {
           for (let h = 0; h < KV; h++) encoder.copyBufferToBuffer(old.buffer, h * this.capacity * hd * 4, buffer, h * capacity * hd * 4, this.length * hd * 4);
       }
     } catch (error) {
+      failure = error;
+    }
+    const outOfMemory = await device.popErrorScope();
+    if (failure || outOfMemory) {
       for (const b of next.values()) b.buffer.destroy();
-      throw error;
+      if (failure) throw failure;
+      const bytes = this.layers.reduce((n, l) => n + 2 * l.numKvHeads * l.headDim * capacity * 4, 0);
+      throw new LabError('insufficient-memory', `the GPU could not hold a KV cache of ${capacity} tokens (${(bytes / 2 ** 20).toFixed(1)} MiB): ${outOfMemory!.message}`, { bytes, capacity });
     }
     if (encoder) device.queue.submit([encoder.finish()]);
     this.destroyBuffers();

@@ -204,10 +204,10 @@ export function estimateJobMemory(shape: MemoryShape, job: MemoryJob, precision:
       const P = job.promptTokens;
       const past = job.pastTokens ?? 0;
       const tokens = Math.min(past + P + job.newTokens, shape.maxPositions);
-      const kv = 2 * kvCacheBytes(shape, tokens, 1, bytes);
+      const kv = 2 * kvCacheBytes(shape, tokens, 1, F32); // the cache is float32 at every weight precision
       const a = forwardActivations(shape, 1, P, Math.min(past + P, shape.maxPositions), { tokens: 1, logSoftmax: false });
       const { kvHeads, headDim } = maxLayer(shape);
-      const present = { name: `KV cache [1, ${kvHeads}, ${tokens}, ${headDim}] per layer`, bytes: kvHeads * tokens * headDim * bytes };
+      const present = { name: `KV cache [1, ${kvHeads}, ${tokens}, ${headDim}] per layer`, bytes: kvHeads * tokens * headDim * F32 };
       return make(sessions, sessions * model, kv, a.bytes, [...a.tensors, present], `${past > 0 ? `${past} cached + ` : ''}prompt ${P} + ${job.newTokens} new tokens`);
     }
     case 'train': {

@@ -2,7 +2,7 @@
 // bandwidth ÷ bytes, the measured share of it; no bound without a bandwidth.
 
 import { describe, expect, it } from 'vitest';
-import { decodeBoundAt, decodeBytesPerToken, kvBytesPerToken, kvElementBytes } from '../../src/evaluation/decode-bound';
+import { decodeBoundAt, decodeBytesPerToken, KV_CACHE_ELEMENT_BYTES, kvBytesPerToken } from '../../src/evaluation/decode-bound';
 
 describe('decode bound', () => {
   it('KV bytes per cached token: 2 × Σ kvHeads × headDim × element bytes, per block (pruned blocks may differ)', () => {
@@ -10,8 +10,7 @@ describe('decode bound', () => {
     expect(kvBytesPerToken(new Array(30).fill({ numKvHeads: 3, headDim: 64 }), 4)).toBe(46080);
     expect(kvBytesPerToken([{ numKvHeads: 4, headDim: 8 }, { numKvHeads: 2, headDim: 8 }], 2)).toBe(2 * (32 + 16) * 2);
     expect(kvBytesPerToken([], 4)).toBe(0);
-    expect(kvElementBytes('fp16')).toBe(2);
-    expect(kvElementBytes('fp32')).toBe(4);
+    expect(KV_CACHE_ELEMENT_BYTES).toBe(4); // float32 at every weight precision (the decode graph's past/present inputs)
   });
 
   it('bytes per token grow with the context; the bound is bandwidth ÷ bytes; the fraction measured ÷ bound', () => {

@@ -180,4 +180,21 @@ describe('the fixed cache grows by doubling and keeps what it held', () => {
     await expect(fixed.extend(new Array(dense.config.maxPositionEmbeddings).fill(5))).rejects.toThrow(/exceed the model's context/);
     expect(fixed.cacheLength).toBe(10);
   });
+
+  it('reserve() makes the room before the tokens come (no growth inside a timed run); releaseCache() frees it', async () => {
+    const engine = await createEngine(dense, { backend: 'wasm', kvCache: 'fixed' });
+    engines.push(engine);
+    await engine.reserve(300);
+    expect(engine.kvCache.capacity).toBe(2 * MIN_KV_CAPACITY);
+    const bytes = engine.kvCache.bytesAllocated;
+    expect(bytes).toBe(dense.layers.reduce((n, l) => n + 2 * l.numKvHeads * l.headDim * 4 * 2 * MIN_KV_CAPACITY, 0));
+    await engine.prefill([1, 2, 3]);
+    for (let s = 0; s < 3; s++) await engine.step(5);
+    expect(engine.kvCache.capacity).toBe(2 * MIN_KV_CAPACITY);
+    engine.releaseCache();
+    expect(engine.kvCache.bytesAllocated).toBe(0);
+    expect(engine.cacheLength).toBe(0);
+    await expect(engine.step(5)).rejects.toThrow(/step\(\) before prefill\(\)/);
+    await expect(engine.reserve(dense.config.maxPositionEmbeddings + 1)).rejects.toThrow(/exceed the model's context/);
+  });
 });

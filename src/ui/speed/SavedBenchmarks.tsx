@@ -1,6 +1,6 @@
 // The saved GPU benchmarks (store speedRecords, kept in IndexedDB): model, which, adapter, date, decode tokens/s and
 // its share of the bound; Delete per row; Export JSON (every saved measurement, as stored) and CSV (a row per decode
-// figure). Cleared with "Clear runs".
+// figure); Clear (these only), also done by the Runs panel's "Clear runs" (they are kept with the runs).
 
 import { adapterText, speedRecordsToCsv, speedRecordsToJson } from '../../store/speed-record';
 import { useLab } from '../../store/use-lab';
@@ -12,6 +12,7 @@ export function SavedBenchmarks() {
   const saved = useLab((s) => s.speedRecords);
   const deleteRecord = useLab((s) => s.deleteSpeedRecord);
   const dismiss = useLab((s) => s.dismissSpeedNotice);
+  const clear = useLab((s) => s.clearSpeedRecords);
   const stamp = () => new Date().toISOString().replace(/[:.]/g, '-');
   const records = saved.records;
   return (
@@ -34,9 +35,12 @@ export function SavedBenchmarks() {
           onClick={() => downloadText(`prunelab-gpu-benchmarks-${stamp()}.csv`, speedRecordsToCsv(records), 'text/csv')}>
           Export CSV
         </button>
+        <button type="button" className="button" disabled={records.length === 0} data-testid="speed-clear" onClick={() => void clear()}>
+          Clear saved benchmarks
+        </button>
       </div>
       {records.length === 0 ? (
-        <p className="muted small">None yet: each finished GPU benchmark is kept here (in this browser) until you delete it or clear the runs.</p>
+        <p className="muted small">None yet: each finished GPU benchmark is kept here (in this browser) until you delete it, clear them, or clear the runs.</p>
       ) : (
         <div className="table-scroll" role="region" aria-label="Saved GPU benchmarks" tabIndex={0}>
           <table className="table compact">
