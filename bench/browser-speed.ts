@@ -26,7 +26,7 @@ import { measurePeer, peerFields, planPeer, startPeer, type PeerId, type PeerSes
 import { log, machineInfo, parseFlags, printResult, round } from './common';
 import { presetFolderRow, weightDtypes, type WeightDtype } from './random-model';
 import { KV_CACHE_ELEMENT_BYTES } from '../src/evaluation/decode-bound';
-import { decodeBound, parseVariants, speedups, variantPlan, type SpeedFigures, type VariantId } from './speed-plan';
+import { decodeBound, largestJump, parseVariants, speedups, variantPlan, type SpeedFigures, type VariantId } from './speed-plan';
 
 const GPU_ARGS = ['--enable-features=Vulkan,VulkanFromANGLE,DefaultANGLEVulkan', '--use-angle=vulkan', '--use-vulkan', '--ignore-gpu-blocklist', '--enable-gpu-rasterization'];
 const SOFTWARE_NOTE = "This adapter is software (SwiftShader or another CPU renderer): the timings say nothing about GPU speed, only that the harness works.";
@@ -88,9 +88,7 @@ async function contextSweep(page: Page, o: Options, which: 'loaded' | 'pruned'):
   if (o.sweepUpTo <= 0) return null;
   const r = await callApi(page, 'benchmarkGpu', { which, promptTokens: Math.min(...o.promptTokens), genTokens: o.sweepGen, runs: o.runs, warmupRuns: o.warmupRuns, upToTokens: o.sweepUpTo });
   const points = r.sweep.map((p) => ({ contextTokens: p.contextTokens, msPerToken: p.msPerToken, tokensPerS: round(p.tokensPerS.median, 2), fractionOfBound: p.bound ? round(p.bound.fractionOfBound, 4) : null }));
-  let largestJump = 1;
-  for (let i = 1; i < points.length; i++) largestJump = Math.max(largestJump, points[i].msPerToken.median / points[i - 1].msPerToken.median);
-  return { genTokens: o.sweepGen, points, largestJump: round(largestJump, 3) };
+  return { genTokens: o.sweepGen, points, largestJump: largestJump(points.map((p) => p.msPerToken.median)) };
 }
 
 /** Calls the page's LabClient (window.prunelabBench, set by ?bench): `method(...args)`, structured-cloned back. */

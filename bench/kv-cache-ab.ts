@@ -14,6 +14,7 @@ import { chromium, type Page } from '@playwright/test';
 import { CHROMIUM_ARGS } from '../e2e/chromium-args';
 import { build, startPreview, stopPreview } from './browser-serve';
 import { log, machineInfo, parseFlags, printResult, round } from './common';
+import { largestJump } from './speed-plan';
 
 const GPU_ARGS = ['--enable-features=Vulkan,VulkanFromANGLE,DefaultANGLEVulkan', '--use-angle=vulkan', '--use-vulkan', '--ignore-gpu-blocklist'];
 type Kind = 'fixed' | 'growing';
@@ -42,12 +43,6 @@ async function openPage(browser: import('@playwright/test').Browser, url: string
   return page;
 }
 
-/** The largest ratio between neighbouring points' ms/token (≥ 1): a cache that allocates in steps shows one. */
-function largestJump(points: { contextTokens: number; msPerToken: number }[]): number {
-  let worst = 1;
-  for (let i = 1; i < points.length; i++) worst = Math.max(worst, points[i].msPerToken / points[i - 1].msPerToken);
-  return round(worst, 3);
-}
 
 async function main(): Promise<void> {
   const flags = parseFlags();
@@ -90,7 +85,7 @@ async function main(): Promise<void> {
       settings: { contexts, genTokens: gen, runs, warmupRuns },
       note: software ? 'Software adapter (SwiftShader or another CPU renderer): these timings say nothing about GPU speed.' : "A hardware adapter: see backend.adapter.",
       points,
-      largestJump: { fixed: largestJump(curves.fixed), growing: largestJump(curves.growing) },
+      largestJump: { fixed: largestJump(curves.fixed.map((p) => p.msPerToken)), growing: largestJump(curves.growing.map((p) => p.msPerToken)) },
     });
   } finally {
     await browser.close();

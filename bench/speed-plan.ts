@@ -86,3 +86,10 @@ export function decodeBound(figures: SpeedFigures, gbPerS: number | null, weight
     return [{ contextTokens: d.contextTokens, bytesPerToken: bound.bytesPerToken, boundTokensPerS: Math.round(bound.boundTokensPerS * 10) / 10, fractionOfBound: Math.round(bound.fractionOfBound * 1000) / 1000 }];
   });
 }
+
+/** The largest ratio between neighbouring points' ms/token along a decode-vs-context curve (≥ 1), to 3 decimals: a cache that allocates in steps shows one. */
+export function largestJump(msPerToken: number[]): number {
+  let worst = 1;
+  for (let i = 1; i < msPerToken.length; i++) worst = Math.max(worst, msPerToken[i] / msPerToken[i - 1]);
+  return Math.round(worst * 1000) / 1000;
+}

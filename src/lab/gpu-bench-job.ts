@@ -10,6 +10,7 @@ import { decodeBoundAt, KV_CACHE_ELEMENT_BYTES, kvBytesPerToken } from '../evalu
 import { parameterCount, type ModelSpec } from '../model/model-spec';
 import type { Engine } from '../runtime/engine';
 import { resetWebGpuPeak, webGpuBufferStats, webGpuReadBandwidth } from '../runtime/gpu-device';
+import { adapterLabel } from '../runtime/ort';
 import type { BackendInfo, GpuBenchProgress, GpuBenchResult, JobOptions } from './lab-api';
 import { heldPrecision } from './memory-check';
 
@@ -45,12 +46,11 @@ export async function runGpuBenchJob(job: GpuBenchJob, options: JobOptions<GpuBe
   const onGpu = backend.backend === 'webgpu';
   // The peak of GPU buffers alive while measuring (the measured model's weights, cache, activations); the bandwidth probe comes after.
   if (onGpu) resetWebGpuPeak();
-  const adapterName = backend.adapter ? `${backend.adapter.vendor} ${backend.adapter.architecture}`.trim() : null;
   const bench = await runBenchmark(engine, { promptTokens: P, genTokens: G, runs, warmupRuns }, {
     vocabSize: config.vocabSize,
     contextLength: config.maxPositionEmbeddings,
     backend: backend.backend,
-    adapter: adapterName,
+    adapter: adapterLabel(backend),
     isSoftwareAdapter: backend.isSoftwareAdapter,
     signal: options.signal,
     onProgress: (p) => report({ phase: 'prefill-decode', fraction: (0.2 * (p.phase === 'warmup' ? 0 : p.run - 1)) / p.runs, message: `prefill and decode: ${p.phase}, run ${p.run} of ${p.runs}` }),

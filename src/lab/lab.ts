@@ -6,7 +6,7 @@ import { LabError, throwIfCancelled } from '../errors';
 import type { LoadedModel, ModelFileRef } from '../model/loaded-model';
 import { loadModelFromFiles } from '../model/load-model';
 import { createTextTokenizer, type TextTokenizer } from '../tokenizer/text-tokenizer';
-import { configureOrt, detectBackend, detectNativeBackend, PRECISION_REQUESTS, precisionFor, wasmFallback, type NativeBackend } from '../runtime/ort';
+import { adapterLabel, configureOrt, detectBackend, detectNativeBackend, PRECISION_REQUESTS, precisionFor, wasmFallback, type NativeBackend } from '../runtime/ort';
 import { runAdapterSelfTest, type AdapterSelfTest } from '../runtime/adapter-self-test';
 import { createEngine, type Engine } from '../runtime/engine';
 import type {
@@ -137,6 +137,13 @@ function tokenizingProgress(onProgress: ((p: PerplexityProgress) => void) | unde
     last = now;
     onProgress({ phase: 'tokenizing', charsDone, charsTotal, windowsDone: 0, windows: 0, tokensScored: 0, runningNll: 0, runningPpl: Number.NaN });
   };
+}
+
+/** The model a speed job measures (`which`, default 'loaded'), checked: 'pruned' needs a pruning run first. */
+function measuredModel(model: CurrentModel, which: unknown, job: string): 'loaded' | 'pruned' {
+  if (which !== undefined && which !== 'loaded' && which !== 'pruned') throw new LabError('bad-argument', `${job}: which must be 'loaded' or 'pruned', got '${String(which)}'`);
+  if (which === 'pruned' && !model.pruned) throw new LabError('bad-argument', `${job}: there is no pruned model yet; run a pruning method first`);
+  return which ?? 'loaded';
 }
 
 export class Lab implements LabApi {
@@ -360,40 +367,43 @@ export class Lab implements LabApi {
   benchmark(request: BenchRequest, options: JobOptions<BenchProgress> = {}): Promise<BenchResult> {
     return this.exclusive(async () => {
       const model = this.requireModel();
-      if (request.which !== undefined && request.which !== 'loaded' && request.which !== 'pruned')
-        throw new LabError('bad-argument', `benchmark: which must be 'loaded' or 'pruned', got '${String(request.which)}'`);
-      if (request.which === 'pruned' && !model.pruned) throw new LabError('bad-argument', 'benchmark: there is no pruned model yet; run a pruning method first');
+      const which = measuredModel(model, request.which, 'benchmark');
       await this.checkMemory(model, { kind: 'bench', request });
       const backend = await this.backendInfo();
       const { config } = model.loaded.spec;
-      // The pruned model gets an engine of its own for the run; the dense sessions make room for it.
-      let own: Engine | null = null;
-      if (request.which === 'pruned') {
-        await model.engine.releaseSessions();
-        own = await createEngine(model.pruned!.spec, { backend: backend.backend, precision: backend.precision });
-      }
-      try {
-        return await runBenchmark(own ?? model.engine, request, {
+      return this.onEngineOf(model, which, backend, (engine) =>
+        runBenchmark(engine, request, {
           vocabSize: config.vocabSize,
           contextLength: config.maxPositionEmbeddings,
           backend: backend.backend,
-          adapter: backend.adapter ? `${backend.adapter.vendor} ${backend.adapter.architecture}`.trim() : null,
+          adapter: adapterLabel(backend),
           isSoftwareAdapter: backend.isSoftwareAdapter,
           signal: options.signal,
           onProgress: options.onProgress,
-        });
-      } finally {
-        await own?.dispose();
-      }
+        }),
+      );
     });
+  }
+
+  /**
+   * Runs `measure` on the loaded model's engine, or for 'pruned' on an engine of its own (disposed after;
+   * the dense sessions are released first to make room for it).
+   */
+  private async onEngineOf<T>(model: CurrentModel, which: 'loaded' | 'pruned', backend: BackendInfo, measure: (engine: Engine) => Promise<T>): Promise<T> {
+    if (which === 'loaded') return measure(model.engine);
+    await model.engine.releaseSessions();
+    const own = await createEngine(model.pruned!.spec, { backend: backend.backend, precision: backend.precision });
+    try {
+      return await measure(own);
+    } finally {
+      await own.dispose();
+    }
   }
 
   benchmarkGpu(request: GpuBenchRequest, options: JobOptions<GpuBenchProgress> = {}): Promise<GpuBenchResult> {
     return this.exclusive(async () => {
       const model = this.requireModel();
-      const which = request.which ?? 'loaded';
-      if (which !== 'loaded' && which !== 'pruned') throw new LabError('bad-argument', `benchmarkGpu: which must be 'loaded' or 'pruned', got '${String(which)}'`);
-      if (which === 'pruned' && !model.pruned) throw new LabError('bad-argument', 'benchmarkGpu: there is no pruned model yet; run a pruning method first');
+      const which = measuredModel(model, request.which, 'benchmarkGpu');
       const backend = await this.backendInfo();
       const spec = which === 'pruned' ? model.pruned!.spec : model.loaded.spec;
       const context = spec.config.maxPositionEmbeddings;
@@ -408,15 +418,12 @@ export class Lab implements LabApi {
       const maxContext = contexts[contexts.length - 1];
       const chunkTokens = chunkTokensFor(maxContext, MAX_FILL_CHUNK, numHeadsOf(spec), MAX_FILL_SCORES);
       await this.checkMemory(model, { kind: 'bench-gpu', promptTokens: P, genTokens: G, maxContextTokens: maxContext, chunkTokens });
-      // The pruned model gets an engine of its own for the run; the dense sessions make room for it.
-      if (which === 'pruned') await model.engine.releaseSessions();
-      const own: Engine | null = which === 'pruned' ? await createEngine(spec, { backend: backend.backend, precision: backend.precision }) : null;
+      const weightsBytes = which === 'loaded' ? model.summary.memory.weightsBytes : (await modelMemory(spec, backend.backend, this.options, backend.precision)).weightsBytes;
       try {
-        const weightsBytes = which === 'loaded' ? model.summary.memory.weightsBytes : (await modelMemory(spec, backend.backend, this.options, backend.precision)).weightsBytes;
-        const job = { which, spec, engine: own ?? model.engine, backend, model: model.summary, weightsBytes, promptTokens: P, genTokens: G, runs, warmupRuns, contexts } as const;
-        return await runGpuBenchJob(job, options);
+        return await this.onEngineOf(model, which, backend, (engine) =>
+          runGpuBenchJob({ which, spec, engine, backend, model: model.summary, weightsBytes, promptTokens: P, genTokens: G, runs, warmupRuns, contexts }, options),
+        );
       } finally {
-        await own?.dispose();
         // The sweep grew the loaded model's cache up to its longest context: give that memory back.
         model.engine.releaseCache();
       }

@@ -12,6 +12,7 @@ import { measureSparsity } from '../pruning/sparsity';
 import { createCalibrationRunner } from '../runtime/calibration-runner';
 import { createEngine, type Engine } from '../runtime/engine';
 import { createTrainer } from '../runtime/trainer';
+import { adapterLabel } from '../runtime/ort';
 import { evaluatePerplexity } from '../evaluation/perplexity';
 import { choiceSummary, evaluateMultipleChoice, type ChoiceItem } from '../evaluation/multiple-choice';
 import { runBenchmark, stat } from '../evaluation/benchmark';
@@ -245,7 +246,7 @@ export function speedNote(kind: 'blocks' | 'sparsity' | 'width', layersBefore: n
 async function alternatingSpeed(ctx: PruneJobContext, dense: Engine, pruned: Engine, request: BenchRequest, signal: AbortSignal | undefined, report: (within: number, message: string) => void): Promise<[BenchResult, BenchResult]> {
   const runs = request.runs ?? 5;
   const { config } = ctx.loaded.spec;
-  const adapter = ctx.backend.adapter ? `${ctx.backend.adapter.vendor} ${ctx.backend.adapter.architecture}`.trim() : null;
+  const adapter = adapterLabel(ctx.backend);
   const options = { vocabSize: config.vocabSize, contextLength: config.maxPositionEmbeddings, backend: ctx.backend.backend, adapter, isSoftwareAdapter: ctx.backend.isSoftwareAdapter, signal };
   const sides = [dense, pruned].map((engine) => ({ engine, results: [] as BenchResult[] }));
   for (let r = 0; r < runs; r++) {

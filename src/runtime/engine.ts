@@ -9,7 +9,7 @@ import { parameterCount, type ModelSpec } from '../model/model-spec';
 import { fixedKvCacheSupported } from '../graph/graph-parts';
 import type { DeviceWeights } from './device-weights';
 import { deviceLostError, raceDeviceLoss, throwIfDeviceLostDuringJob, webGpuDevice, webGpuGeneration } from './gpu-device';
-import { DeviceFixedKvCache, GrowingKvCache, HostFixedKvCache, layerShapes, type KvCache, type KvDevice } from './kv-cache';
+import { DeviceFixedKvCache, emptyPastFeeds, GrowingKvCache, HostFixedKvCache, layerShapes, type KvCache, type KvDevice } from './kv-cache';
 import { createDeviceWeights, createSessionFromModel, int64Tensor, ort, readFloat32, type Backend, type LabSession } from './ort';
 
 export interface EngineOptions {
@@ -195,7 +195,8 @@ class OrtEngine implements Engine {
     return this.spec.layers.flatMap((_, i) => [`present.${i}.key`, `present.${i}.value`]);
   }
 
-  private decoderFeeds(ids: number[], pastLength: number, past: Record<string, ort.Tensor>): Record<string, ort.Tensor> {
+  /** input_ids, attention_mask and position_ids for `ids` after `pastLength` cached tokens (the past.* feeds come from the cache). */
+  private decoderFeeds(ids: number[], pastLength: number): Record<string, ort.Tensor> {
     const total = pastLength + ids.length;
     if (total > this.spec.config.maxPositionEmbeddings)
       throw new LabError('bad-argument', `${total} tokens exceed the model's context of ${this.spec.config.maxPositionEmbeddings}`);
@@ -203,14 +204,12 @@ class OrtEngine implements Engine {
       input_ids: int64Tensor(ids, [1, ids.length]),
       attention_mask: int64Tensor(new Array<number>(total).fill(1), [1, total]),
       position_ids: int64Tensor(Array.from(ids, (_, t) => pastLength + t), [1, ids.length]),
-      ...past,
     };
   }
 
   async logits(ids: number[]): Promise<Float32Array> {
     const session = await this.session('logits');
-    const empty = await new GrowingKvCache(layerShapes(this.spec)).prepare();
-    const out = await run(session, this.decoderFeeds(ids, 0, empty.feeds), this.backend);
+    const out = await run(session, { ...this.decoderFeeds(ids, 0), ...emptyPastFeeds(layerShapes(this.spec)) }, this.backend);
     return readFloat32(out.logits as ort.Tensor);
   }
 
@@ -243,20 +242,18 @@ class OrtEngine implements Engine {
 
   resetCache(): void {
     this.cache.reset();
-    this.prefilled = false;
   }
-
-  private prefilled = false;
 
   /** Runs `ids` through the decode session: a new prompt (`append` null) or appended to it by step() / extend(). */
   private async decode(ids: number[], append: 'step' | 'extend' | null): Promise<Float32Array> {
-    if (append && !this.prefilled) throw new LabError('bad-argument', `${append}() before prefill()`);
+    // A prompt leaves ≥ 1 token cached; reset, release, a failed run and a lost device leave none.
+    if (append && this.cache.length === 0) throw new LabError('bad-argument', `${append}() before prefill()`);
     const session = await this.session('decode');
     // The device may have been lost since the prefill (session() then drops the cache with it).
-    if (append && !this.prefilled) throw new LabError('device-lost', 'the GPU device was lost since the prompt was run, and the KV cache with it: run the prompt again');
+    if (append && this.cache.length === 0) throw new LabError('device-lost', 'the GPU device was lost since the prompt was run, and the KV cache with it: run the prompt again');
     const pastLength = this.cache.length;
     const total = pastLength + ids.length;
-    const feeds = this.decoderFeeds(ids, pastLength, {}); // checks the context before the cache grows
+    const feeds = this.decoderFeeds(ids, pastLength); // checks the context before the cache grows
     const past = await this.cache.prepare(total);
     // Fixed on the device: present.* are bound to the past buffers (written in place); every other output is fetched as usual.
     const fetches = past.fetches ? { ...Object.fromEntries(session.outputNames.map((n) => [n, null])), ...past.fetches } : undefined;
@@ -269,7 +266,6 @@ class OrtEngine implements Engine {
       this.releaseCache(); // a half-written (or lost) cache must not be extended
       throw error;
     }
-    this.prefilled = true;
     return logits;
   }
 
@@ -301,7 +297,6 @@ class OrtEngine implements Engine {
   private async dropLostDevice(): Promise<void> {
     this.generation = webGpuGeneration();
     this.cache.dispose(); // its buffers went with the device
-    this.prefilled = false;
     const sessions = [...this.sessions.values()];
     this.sessions.clear();
     for (const s of sessions) await (await s.catch(() => null))?.release().catch(() => undefined);

@@ -11,6 +11,7 @@
 import { LabError } from '../errors';
 import type { ModelSpec } from '../model/model-spec';
 import type { GpuBufferLike, GpuDeviceLike } from './device-weights';
+import { kvCacheBytes } from './memory-plan';
 import { float32Tensor, ort } from './ort';
 
 /** The smallest capacity a fixed cache starts with (tokens); it doubles from there as needed. */
@@ -42,6 +43,13 @@ interface LayerShape {
 
 const names = (layers: LayerShape[]) => layers.flatMap((_, i) => ['key', 'value'].map((kv) => ({ i, kv, past: `past_key_values.${i}.${kv}`, present: `present.${i}.${kv}` })));
 
+/** past_key_values.* holding no tokens: a prompt's first run on the growing cache, and the cache-free logits run. */
+export function emptyPastFeeds(layers: LayerShape[]): Record<string, ort.Tensor> {
+  const feeds: Record<string, ort.Tensor> = {};
+  for (const { i, past } of names(layers)) feeds[past] = float32Tensor(new Float32Array(0), [1, layers[i].numKvHeads, 0, layers[i].headDim]);
+  return feeds;
+}
+
 /** Capacity for `total` tokens: a power of two from MIN_KV_CAPACITY, at most the context. */
 export function kvCapacityFor(total: number, contextLength: number, current = 0): number {
   if (total > contextLength) throw new LabError('bad-argument', `${total} tokens exceed the model's context of ${contextLength}`);
@@ -63,16 +71,13 @@ export class GrowingKvCache implements KvCache {
   }
 
   get bytesAllocated(): number {
-    return this.layers.reduce((n, l) => n + 2 * l.numKvHeads * l.headDim * this.length * 4, 0);
+    return kvCacheBytes(this.layers, this.length);
   }
 
   async reserve(): Promise<void> {}
 
   async prepare(): Promise<{ feeds: Record<string, ort.Tensor>; fetches: null }> {
-    if (this.past) return { feeds: this.past, fetches: null };
-    const feeds: Record<string, ort.Tensor> = {};
-    for (const { i, past } of names(this.layers)) feeds[past] = float32Tensor(new Float32Array(0), [1, this.layers[i].numKvHeads, 0, this.layers[i].headDim]);
-    return { feeds, fetches: null };
+    return { feeds: this.past ?? emptyPastFeeds(this.layers), fetches: null };
   }
 
   commit(outputs: ort.InferenceSession.OnnxValueMapType, total: number): void {
@@ -106,7 +111,7 @@ export class HostFixedKvCache implements KvCache {
   ) {}
 
   get bytesAllocated(): number {
-    return this.layers.reduce((n, l) => n + 2 * l.numKvHeads * l.headDim * this.capacity * 4, 0);
+    return kvCacheBytes(this.layers, this.capacity);
   }
 
   async reserve(total: number): Promise<void> {
@@ -224,7 +229,7 @@ export class DeviceFixedKvCache implements KvCache {
     if (failure || outOfMemory) {
       for (const b of next.values()) b.buffer.destroy();
       if (failure) throw failure;
-      const bytes = this.layers.reduce((n, l) => n + 2 * l.numKvHeads * l.headDim * capacity * 4, 0);
+      const bytes = kvCacheBytes(this.layers, capacity);
       throw new LabError('insufficient-memory', `the GPU could not hold a KV cache of ${capacity} tokens (${(bytes / 2 ** 20).toFixed(1)} MiB): ${outOfMemory!.message}`, { bytes, capacity });
     }
     if (encoder) device.queue.submit([encoder.finish()]);

@@ -166,8 +166,9 @@ function statGroupChannels(shape: MemoryShape): number[] {
   return [shape.hidden, heads * headDim, shape.hidden, ffn];
 }
 
-function kvCacheBytes(shape: MemoryShape, tokens: number, batch: number, bytes: number): number {
-  return shape.layers.reduce((sum, l) => sum + 2 * l.numKvHeads * l.headDim * tokens * batch * bytes, 0);
+/** Bytes of a KV cache (key and value, every layer) of `tokens` × `batch` at `bytes` per element (runtime/kv-cache sizes its buffers with it). */
+export function kvCacheBytes(layers: readonly { numKvHeads: number; headDim: number }[], tokens: number, batch = 1, bytes = F32): number {
+  return layers.reduce((sum, l) => sum + 2 * l.numKvHeads * l.headDim * tokens * batch * bytes, 0);
 }
 
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
@@ -204,7 +205,7 @@ export function estimateJobMemory(shape: MemoryShape, job: MemoryJob, precision:
       const P = job.promptTokens;
       const past = job.pastTokens ?? 0;
       const tokens = Math.min(past + P + job.newTokens, shape.maxPositions);
-      const kv = 2 * kvCacheBytes(shape, tokens, 1, F32); // the cache is float32 at every weight precision
+      const kv = 2 * kvCacheBytes(shape.layers, tokens); // the cache is float32 at every weight precision
       const a = forwardActivations(shape, 1, P, Math.min(past + P, shape.maxPositions), { tokens: 1, logSoftmax: false });
       const { kvHeads, headDim } = maxLayer(shape);
       const present = { name: `KV cache [1, ${kvHeads}, ${tokens}, ${headDim}] per layer`, bytes: kvHeads * tokens * headDim * F32 };

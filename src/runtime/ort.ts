@@ -188,6 +188,11 @@ export async function detectBackend(preferWebGpu: boolean): Promise<BackendInfo>
   };
 }
 
+/** "vendor architecture" of the adapter (what benchmark results name), null without one. */
+export function adapterLabel(info: Pick<BackendInfo, 'adapter'>): string | null {
+  return info.adapter ? `${info.adapter.vendor} ${info.adapter.architecture}`.trim() : null;
+}
+
 /** What the lab calls on a session (onnxruntime's InferenceSession, or one with device weights bound). */
 export interface LabSession {
   readonly inputNames: readonly string[];

@@ -1,6 +1,7 @@
 // The runs slice: every finished prune run and recovery fine-tuning, kept in a RunStorage (IndexedDB in the app) and loaded at
 // start; shown filtered to the loaded model by default. Must not import React or the engine.
 
+import { countedWrites } from './counted-writes';
 import type { ExportedFile, ExportRequest, FinetuneResult, LabApi, MethodInfo, PruneRequest, PruneResult } from '../lab/lab-api';
 import { exportAndSave, exportRunning } from './export-and-save';
 import { readLocal, writeLocal } from './local-storage';
@@ -91,14 +92,7 @@ function newRunId(nowMs: number): string {
 export function createRunsActions(storage: RunStorage, set: SetState, get: Get, api: Pick<LabApi, 'exportModel' | 'deletePlan'> | null = null, now: () => number = Date.now): RunsActions {
   const patch = (update: (runs: RunsState) => Partial<RunsState>) => set((state) => ({ runs: { ...state.runs, ...update(state.runs) } }));
   /** Runs a storage write, counted in `saving` until it is committed (or failed). */
-  async function saving(write: () => Promise<void>): Promise<void> {
-    patch((r) => ({ saving: (r.saving ?? 0) + 1 }));
-    try {
-      await write();
-    } finally {
-      patch((r) => ({ saving: (r.saving ?? 1) - 1 }));
-    }
-  }
+  const saving = countedWrites((delta) => patch((r) => ({ saving: (r.saving ?? 0) + delta })));
   async function append(run: RunRecord): Promise<string> {
     patch((r) => ({ runs: [...r.runs, run] }));
     try {

@@ -2,6 +2,7 @@
 // kept in a SpeedStorage (IndexedDB in the app), loaded at start, deletable, cleared with the runs. The job itself
 // (state.gpuBench) runs through lab-store's runJob and calls recordSpeed when done. Must not import React or the engine.
 
+import { countedWrites } from './counted-writes';
 import type { GpuBenchResult } from '../lab/lab-api';
 import type { LabState } from './lab-state';
 import { newSpeedRecordId, speedRecordOf, type SpeedRecord } from './speed-record';
@@ -43,14 +44,7 @@ export function prunedRunLabel(state: Pick<LabState, 'pruning' | 'runs'>): strin
 
 export function createSpeedActions(storage: SpeedStorage, set: SetState, get: Get, now: () => number = Date.now): SpeedActions {
   const patch = (update: (s: SpeedRecordsState) => Partial<SpeedRecordsState>) => set((state) => ({ speedRecords: { ...state.speedRecords, ...update(state.speedRecords) } }));
-  async function saving(write: () => Promise<void>): Promise<void> {
-    patch((s) => ({ saving: s.saving + 1 }));
-    try {
-      await write();
-    } finally {
-      patch((s) => ({ saving: s.saving - 1 }));
-    }
-  }
+  const saving = countedWrites((delta) => patch((s) => ({ saving: s.saving + delta })));
   return {
     async loadSpeedRecords() {
       patch(() => ({ status: 'loading' }));

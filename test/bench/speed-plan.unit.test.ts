@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { blocksToRemove, decodeBound, parseVariants, speedups, variantPlan, type SpeedFigures } from '../../bench/speed-plan';
+import { blocksToRemove, decodeBound, largestJump, parseVariants, speedups, variantPlan, type SpeedFigures } from '../../bench/speed-plan';
 
 const stat = (median: number) => ({ median, min: median, max: median });
 
@@ -51,5 +51,12 @@ describe('browser speed bench plan', () => {
     // 100 GB/s, 199 MB of weights, 1 kB of KV per token → 200 MB per token → 500 tokens/s bound.
     expect(decodeBound(figures, 100, 199e6, 1000)).toEqual([{ contextTokens: 1000, bytesPerToken: 200e6, boundTokensPerS: 500, fractionOfBound: 1 }]);
     expect(decodeBound(figures, null, 199e6, 1000)).toEqual([]);
+  });
+
+  it('largest jump: the biggest ratio between neighbouring ms/token on the curve, 1 when it never rises', () => {
+    expect(largestJump([10, 11, 22, 23])).toBe(2);
+    expect(largestJump([10, 10.5, 10.9])).toBe(1.05);
+    expect(largestJump([30, 20, 10])).toBe(1);
+    expect(largestJump([])).toBe(1);
   });
 });
